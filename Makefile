@@ -1,0 +1,115 @@
+# pam_rlimit - a plain Makefile; pkg-config finds the libraries.
+#
+#   make            module (pam_module/pam_rlimit.so) and tool (cli/rlimit-policy)
+#   make check      builds and runs every test
+#   make demo       shows the module capping a Python memory hog (no /etc changes)
+#   make install    PREFIX, DESTDIR, PAMDIR honoured
+#
+# Variant builds (sanitizers) reuse these rules with another BUILD folder:
+#   make BUILD=build/asan SAN=address,undefined
+
+PKG_CONFIG ?= pkg-config
+CC ?= cc
+BUILD ?= build
+SAN ?=
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+# Where libpam looks for modules: pam.pc's libdir + /security (Debian:
+# /lib/x86_64-linux-gnu/security), never a hard-coded path.
+PAMDIR ?= $(shell $(PKG_CONFIG) --variable=libdir pam 2>/dev/null || \
+	  dirname $$($(CC) -print-file-name=libpam.so))/security
+DESTDIR ?=
+
+YAML_CFLAGS := $(shell $(PKG_CONFIG) --cflags yaml-0.1 2>/dev/null)
+YAML_LIBS := $(shell $(PKG_CONFIG) --libs yaml-0.1 2>/dev/null || echo -lyaml)
+PAM_CFLAGS := $(shell $(PKG_CONFIG) --cflags pam 2>/dev/null)
+PAM_LIBS := $(shell $(PKG_CONFIG) --libs pam 2>/dev/null || echo -lpam)
+
+WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wpointer-arith -Wstrict-prototypes \
+	-Wmissing-prototypes -Wvla -Werror
+HARDEN := -fstack-protector-strong -fPIC
+ifeq ($(SAN),)
+OPT ?= -O2 -g
+HARDEN += -D_FORTIFY_SOURCE=2
+else
+OPT ?= -O1 -g -fno-omit-frame-pointer
+HARDEN += -fsanitize=$(SAN) -fno-sanitize-recover=all
+endif
+CFLAGS ?=
+LDFLAGS ?=
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) -Ipolicy $(YAML_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS := -Wl,-z,relro,-z,now -Wl,--as-needed $(if $(SAN),-fsanitize=$(SAN)) $(LDFLAGS)
+
+# In the default build the module and the tool land where the README says;
+# variant builds keep everything under their own folder.
+ifeq ($(BUILD),build)
+MODULE := pam_module/pam_rlimit.so
+TOOL := cli/rlimit-policy
+else
+MODULE := $(BUILD)/pam_rlimit.so
+TOOL := $(BUILD)/rlimit-policy
+endif
+# The test variant also trusts the owner of the test's own files, so the
+# suite runs as an ordinary user too.  Never installed.
+TEST_MODULE := $(BUILD)/test/pam_rlimit.so
+
+POLICY_SRC := $(wildcard policy/*.c)
+POLICY_OBJ := $(POLICY_SRC:%.c=$(BUILD)/%.o)
+POLICY_LIB := $(BUILD)/libpolicy.a
+CLI_SRC := $(wildcard cli/*.c)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+
+.PHONY: all deps check install uninstall demo clean fuzz bench
+.DEFAULT_GOAL := all
+all: $(MODULE) $(TOOL)
+
+# Installs missing build and test packages (apt-get as root, else prints
+# the command).  Stamped so it runs once per checkout.
+deps: $(BUILD)/.deps
+$(BUILD)/.deps: scripts/deps.sh
+	@mkdir -p $(@D)
+	sh scripts/deps.sh all
+	@touch $@
+
+$(BUILD)/%.o: %.c $(wildcard policy/*.h) | $(BUILD)/.deps
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(PAM_CFLAGS) -c -o $@ $<
+
+$(POLICY_LIB): $(POLICY_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(MODULE): $(BUILD)/pam_module/pam_rlimit.o $(POLICY_LIB) pam_module/pam_rlimit.map
+	@mkdir -p $(@D)
+	$(CC) -shared -o $@ $(BUILD)/pam_module/pam_rlimit.o $(POLICY_LIB) $(ALL_LDFLAGS) \
+		-Wl,--version-script=pam_module/pam_rlimit.map -Wl,-z,defs $(YAML_LIBS) $(PAM_LIBS)
+
+$(BUILD)/test/pam_rlimit.o: pam_module/pam_rlimit.c $(wildcard policy/*.h) | $(BUILD)/.deps
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(PAM_CFLAGS) -DRL_TEST_TRUST_OWN_UID -c -o $@ $<
+
+$(TEST_MODULE): $(BUILD)/test/pam_rlimit.o $(POLICY_LIB) pam_module/pam_rlimit.map
+	$(CC) -shared -o $@ $(BUILD)/test/pam_rlimit.o $(POLICY_LIB) $(ALL_LDFLAGS) \
+		-Wl,--version-script=pam_module/pam_rlimit.map -Wl,-z,defs $(YAML_LIBS) $(PAM_LIBS)
+
+$(TOOL): $(CLI_OBJ) $(POLICY_LIB)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $(CLI_OBJ) $(POLICY_LIB) $(ALL_LDFLAGS) -pie $(YAML_LIBS)
+
+# Test, fuzz, bench and doc rules live beside what they build.
+-include tests/tests.mk
+-include fuzz/fuzz.mk
+-include bench/bench.mk
+-include man/man.mk
+
+install: all
+	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(BINDIR)
+	install -m 0644 $(MODULE) $(DESTDIR)$(PAMDIR)/pam_rlimit.so
+	install -m 0755 $(TOOL) $(DESTDIR)$(BINDIR)/rlimit-policy
+
+uninstall:
+	rm -f $(DESTDIR)$(PAMDIR)/pam_rlimit.so $(DESTDIR)$(BINDIR)/rlimit-policy
+
+clean:
+	rm -rf build $(MODULE) $(TOOL)

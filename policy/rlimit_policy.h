@@ -1,0 +1,303 @@
+/*
+ * rlimit_policy.h - the pam_rlimit policy library.
+ *
+ * One parser, one resolver, one applier, shared by the PAM module, the
+ * rlimit-policy tool, the tests and the fuzzers.  Nothing in here knows
+ * about PAM, and nothing in here exits, aborts or prints: every function
+ * returns an rl_status and reports diagnostics through an rl_sink that the
+ * caller provides (pam_syslog in the module, stderr in the tool).
+ */
+#ifndef RLIMIT_POLICY_H
+#define RLIMIT_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#define RL_DEFAULT_CONF "/etc/security/rlimit.yaml"
+#define RL_DEFAULT_CONFDIR "/etc/security/rlimit.d"
+#define RL_MAX_FILE_SIZE (1024 * 1024)
+
+enum rl_status {
+	RL_OK = 0,
+	RL_ENOMEM,     /* an allocation failed */
+	RL_EINVALID,   /* the policy has at least one error; all were reported */
+	RL_EUNTRUSTED, /* owner, mode or file type refused: never overridable */
+	RL_EIO,        /* a file could not be opened or read */
+	RL_ENOUSER,    /* the user does not exist */
+	RL_ENSS,       /* a passwd or group lookup failed (not "not found") */
+	RL_ELOWER,     /* a limit could not be lowered to the policy's value */
+	RL_EUSAGE,     /* a caller passed something meaningless */
+};
+
+/* A static English description of a status. */
+const char *rl_status_str(enum rl_status st);
+
+/* ---------------------------------------------------------------------
+ * Diagnostics
+ */
+enum rl_severity { RL_SEV_ERROR, RL_SEV_WARNING, RL_SEV_INFO };
+
+/*
+ * Where messages go.  msg is complete ("file:line:column: text" for
+ * policy errors) and only valid during the call.  A NULL sink or a NULL
+ * emit drops messages.
+ */
+struct rl_sink {
+	void (*emit)(void *ctx, enum rl_severity sev, const char *msg);
+	void *ctx;
+};
+
+/* ---------------------------------------------------------------------
+ * The table of limit items: one line per item, walked by everything.
+ */
+enum rl_kind {
+	RL_KIND_SIZE,   /* bytes; K M G T P / KiB..PiB; % of RAM where allowed */
+	RL_KIND_CPU,    /* seconds; s min h d */
+	RL_KIND_RTTIME, /* microseconds; us ms s */
+	RL_KIND_COUNT,  /* a plain count */
+	RL_KIND_NICE,   /* a niceness -20..19, stored as 20 - nice */
+	RL_KIND_RTPRIO, /* 0..99 */
+};
+
+struct rl_item {
+	const char *name;  /* the policy key, e.g. "as" */
+	int resource;      /* RLIMIT_AS ... */
+	enum rl_kind kind;
+	bool percent_ok;   /* "N%" of physical RAM accepted */
+	const char *what;  /* a short description for documents and explain */
+};
+
+#define RL_NITEMS 16
+extern const struct rl_item rl_items[RL_NITEMS];
+
+/* The index of the item called name[0..len), or -1. */
+int rl_item_lookup(const char *name, size_t len);
+
+/* ---------------------------------------------------------------------
+ * Values (pure functions, no allocation)
+ */
+enum rl_vtype {
+	RL_V_UNSET = 0, /* not written: distinct from 0 */
+	RL_V_NUM,       /* n is in rlimit units (bytes, s, us, count, 20-nice) */
+	RL_V_INF,       /* unlimited / infinity */
+	RL_V_PCT,       /* n is a percentage of RAM times RL_PCT_ONE */
+};
+#define RL_PCT_ONE 1000000ULL /* n for 1 %; 100 % is 100 * RL_PCT_ONE */
+
+struct rl_value {
+	enum rl_vtype type;
+	uint64_t n;
+};
+
+enum rl_verr {
+	RL_VERR_OK = 0,
+	RL_VERR_EMPTY,
+	RL_VERR_SPACE,
+	RL_VERR_NEGATIVE,
+	RL_VERR_SYNTAX,
+	RL_VERR_LEADING_ZERO,
+	RL_VERR_OVERFLOW,
+	RL_VERR_UNIT,      /* unknown or misplaced unit */
+	RL_VERR_SI_UNIT,   /* KB, MB, ... (1000-based spellings) */
+	RL_VERR_UNIT_CASE, /* k, m, g ... */
+	RL_VERR_PERCENT_ITEM,
+	RL_VERR_PERCENT_RANGE,
+	RL_VERR_PERCENT_DIGITS,
+	RL_VERR_RANGE, /* outside the item's range (nice, rtprio) */
+	RL_VERR_TOO_LONG,
+};
+
+/*
+ * Parses s[0..len) (not NUL-terminated) as a value of item item_idx.
+ * Returns RL_VERR_OK and fills *out, or an error and leaves *out
+ * untouched.  Pure: no allocation, no global state.
+ */
+enum rl_verr rl_value_parse(int item_idx, const char *s, size_t len, struct rl_value *out);
+
+/*
+ * Writes a one-line explanation of err for item item_idx and the text
+ * s[0..len) into buf (always NUL-terminated when size > 0).  Returns buf.
+ */
+char *rl_verr_describe(enum rl_verr err, int item_idx, const char *s, size_t len, char *buf,
+		       size_t size);
+
+/*
+ * Writes v, an effective rlimit value of item item_idx, in the policy's
+ * own units ("64G", "90min", "unlimited", "-5" for nice), so that the text
+ * parses back to the same value.  Returns buf.
+ */
+char *rl_value_format(int item_idx, rlim_t v, char *buf, size_t size);
+
+/* ---------------------------------------------------------------------
+ * The user being resolved.
+ */
+struct rl_ident {
+	char *name;        /* owned */
+	uid_t uid;
+	gid_t gid;         /* primary group */
+	gid_t *gids;       /* owned; sorted, unique, includes the primary */
+	size_t ngids;
+	char **gnames;     /* owned; sorted names of gids, plus extra names */
+	size_t ngnames;
+	bool gnames_loaded; /* false until the names were needed */
+	unsigned nss_lookups; /* getpwnam_r + getgrouplist + getgrgid_r calls */
+};
+
+/*
+ * Looks user up (one getpwnam_r, one getgrouplist).  Group names are
+ * fetched later, and only if a policy names groups.  Returns RL_OK,
+ * RL_ENOUSER, RL_ENSS or RL_ENOMEM; on success the caller frees *id with
+ * rl_ident_free.  On failure *id holds nothing to free.
+ */
+enum rl_status rl_ident_lookup(const char *user, struct rl_ident *id);
+
+/*
+ * Builds an identity without NSS (tests, fuzzers, "explain" for a user that
+ * does not exist).  gids may be NULL when ngids is 0.  gnames_loaded is set:
+ * add names with rl_ident_add_group.  Caller frees with rl_ident_free.
+ */
+enum rl_status rl_ident_make(const char *name, uid_t uid, gid_t gid, const gid_t *gids,
+			     size_t ngids, struct rl_ident *id);
+
+/*
+ * Adds a group the user is taken to be in: its name, and its gid when
+ * gid_known (a hypothetical group of "explain --group").
+ */
+enum rl_status rl_ident_add_group(struct rl_ident *id, const char *gname, bool gid_known,
+				  gid_t gid);
+
+/* Makes sure gnames is filled (getgrgid_r per gid, once). */
+enum rl_status rl_ident_load_group_names(struct rl_ident *id);
+
+/* Frees what *id owns; NULL-safe, leaves *id zeroed. */
+void rl_ident_free(struct rl_ident *id);
+
+/* ---------------------------------------------------------------------
+ * Policies
+ */
+enum rl_combine { RL_COMBINE_MAX = 0, RL_COMBINE_MIN, RL_COMBINE_LAST };
+
+struct rl_policy; /* opaque; owns every string and rule */
+
+struct rl_load_opts {
+	const char *conf;    /* NULL: RL_DEFAULT_CONF, missing is fine */
+	const char *confdir; /* NULL: RL_DEFAULT_CONFDIR when conf is NULL, else none */
+	/*
+	 * Owner trusted besides root, (uid_t)-1 for none.  Only test builds
+	 * and "rlimit-policy check --owner" pass anything else.
+	 */
+	uid_t trusted_uid;
+	/*
+	 * When set, rules that cannot apply to this user are validated and
+	 * then dropped, so memory does not grow with the policy.  Resolving
+	 * with the same identity gives the same result either way.
+	 */
+	struct rl_ident *filter;
+};
+
+/*
+ * Loads a whole policy (main file, then drop-ins in byte order of name).
+ * Reports every error through sink and returns RL_EINVALID if there was
+ * any; RL_EUNTRUSTED takes precedence over RL_EINVALID, RL_EIO over both.
+ * On RL_OK *out is a policy the caller frees with rl_policy_free (an empty
+ * one when no file exists); otherwise *out is NULL.
+ */
+enum rl_status rl_policy_load(const struct rl_load_opts *opts, struct rl_policy **out,
+			      const struct rl_sink *sink);
+
+/*
+ * The pieces rl_policy_load is made of, for tests and fuzzers: a new empty
+ * policy, one document added from memory (name is what diagnostics say),
+ * and the checks that need the whole policy.  add and finish return
+ * RL_EINVALID after reporting errors; the policy stays usable for more
+ * adds so every error is seen.  The caller frees with rl_policy_free.
+ */
+enum rl_status rl_policy_new(struct rl_ident *filter, struct rl_policy **out);
+enum rl_status rl_policy_add_buffer(struct rl_policy *p, const char *name, const char *buf,
+				    size_t len, const struct rl_sink *sink);
+enum rl_status rl_policy_finish(struct rl_policy *p, const struct rl_sink *sink);
+
+/* NULL-safe. */
+void rl_policy_free(struct rl_policy *p);
+
+/* Number of rules kept (for tests of filtering and for benchmarks). */
+size_t rl_policy_rule_count(const struct rl_policy *p);
+/* Number of files read. */
+size_t rl_policy_file_count(const struct rl_policy *p);
+/* The policy's groups_combine. */
+enum rl_combine rl_policy_combine(const struct rl_policy *p);
+
+/* ---------------------------------------------------------------------
+ * Resolution
+ */
+struct rl_host {
+	uint64_t ram_bytes; /* physical RAM, for percentages */
+	rlim_t nr_open;     /* /proc/sys/fs/nr_open, for nofile: unlimited */
+};
+
+/* Reads this machine's RAM and nr_open.  RL_OK or RL_EIO. */
+enum rl_status rl_host_probe(struct rl_host *host);
+
+/* Where a resolved half came from.  Copies: no pointer into a policy. */
+struct rl_origin {
+	char file[256];
+	unsigned line, col;
+	char rule[160]; /* "default", "groups.research", "users.uid:2000-2999" */
+};
+
+struct rl_half {
+	bool set;              /* false: left as the process has it */
+	struct rl_value value; /* as written (a percentage stays one) */
+	rlim_t rlim;           /* effective: bytes for %, nr_open for nofile inf */
+	struct rl_origin origin;
+};
+
+struct rl_item_result {
+	struct rl_half soft, hard;
+	bool soft_clamped; /* soft was above hard and was lowered to it */
+};
+
+struct rl_result {
+	struct rl_item_result item[RL_NITEMS]; /* indexed like rl_items */
+};
+
+/*
+ * Resolves the limits of id under p.  May fetch id's group names (NSS) if
+ * p names groups.  Returns RL_OK, RL_ENSS or RL_ENOMEM.  *out holds no
+ * pointers and needs no freeing.
+ */
+enum rl_status rl_resolve(const struct rl_policy *p, struct rl_ident *id,
+			  const struct rl_host *host, struct rl_result *out);
+
+/* True if any half of any item is set. */
+bool rl_result_any(const struct rl_result *r);
+
+/*
+ * Applies r to the calling process with setrlimit.  A raise refused with
+ * EPERM keeps the stricter current value and is a warning; a value that
+ * cannot be lowered returns RL_ELOWER.  With debug, one RL_SEV_INFO line
+ * per item applied, naming its rule.
+ */
+enum rl_status rl_apply(const struct rl_result *r, bool debug, const struct rl_sink *sink);
+
+/* ---------------------------------------------------------------------
+ * The whole session path: what the module and "rlimit-policy run" do.
+ */
+struct rl_session_opts {
+	struct rl_load_opts load; /* filter is set by rl_session_resolve */
+	bool debug;
+};
+
+/*
+ * Looks user up, loads the policy filtered for that user, resolves.
+ * *uid_out is the user's uid when known ((uid_t)-1 otherwise), so the
+ * caller can decide root's fate.  Returns any status above but RL_ELOWER.
+ */
+enum rl_status rl_session_resolve(const struct rl_session_opts *opts, const char *user,
+				  uid_t *uid_out, struct rl_result *out,
+				  const struct rl_sink *sink);
+
+#endif

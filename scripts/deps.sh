@@ -1,0 +1,37 @@
+#!/bin/sh
+# Installs what pam_rlimit needs to build and test, on Debian or Ubuntu.
+# As root it runs apt-get; as anyone else it prints the exact command.
+# Usage: scripts/deps.sh [build|test|all]   (default: all)
+set -eu
+
+build_pkgs="libpam0g-dev libyaml-dev pkg-config"
+test_pkgs="libcmocka-dev libpam-wrapper libpamtest0-dev libnss-wrapper libpam-modules \
+util-linux python3 valgrind clang libclang-rt-14-dev man-db groff-base"
+
+case "${1:-all}" in
+build) want=$build_pkgs ;;
+test | all) want="$build_pkgs $test_pkgs" ;;
+*) echo "usage: $0 [build|test|all]" >&2; exit 2 ;;
+esac
+
+missing=
+for p in $want; do
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$st" = installed ] || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if ! command -v apt-get >/dev/null 2>&1; then
+	echo "pam_rlimit: missing packages:$missing (no apt-get here: install them by hand)" >&2
+	exit 1
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "pam_rlimit: missing packages:$missing" >&2
+	echo "run: sudo apt-get update && sudo apt-get install -y$missing" >&2
+	exit 1
+fi
+echo "pam_rlimit: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

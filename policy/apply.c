@@ -1,0 +1,86 @@
+/*
+ * apply.c - setrlimit for a resolved result.
+ *
+ * No session may leave looser than its policy: a value that cannot be
+ * lowered is an error.  A value above the current hard limit needs
+ * CAP_SYS_RESOURCE; without it the stricter current value stays and a
+ * warning says so.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "policy_int.h"
+
+static void describe(int item, rlim_t soft, rlim_t hard, char *buf, size_t size)
+{
+	char s[32], h[32];
+	rl_value_format(item, soft, s, sizeof(s));
+	rl_value_format(item, hard, h, sizeof(h));
+	snprintf(buf, size, "soft %s hard %s", s, h);
+}
+
+static enum rl_status apply_item(int item, const struct rl_item_result *ir, bool debug,
+				 const struct rl_sink *sink)
+{
+	const char *name = rl_items[item].name;
+	struct rlimit cur, want;
+	char what[80];
+
+	if (getrlimit(rl_items[item].resource, &cur) != 0) {
+		rl_report(sink, RL_SEV_ERROR, "%s: getrlimit: %s", name, strerror(errno));
+		return RL_ELOWER;
+	}
+	want.rlim_max = ir->hard.set ? ir->hard.rlim : cur.rlim_max;
+	want.rlim_cur = ir->soft.set ? ir->soft.rlim : cur.rlim_cur;
+	if (want.rlim_cur > want.rlim_max)
+		want.rlim_cur = want.rlim_max;
+
+	if (setrlimit(rl_items[item].resource, &want) != 0) {
+		int e = errno;
+		describe(item, want.rlim_cur, want.rlim_max, what, sizeof(what));
+		if (want.rlim_max <= cur.rlim_max) {
+			rl_report(sink, RL_SEV_ERROR, "%s: cannot set %s: %s", name, what,
+				  strerror(e));
+			return RL_ELOWER;
+		}
+		/* A raise was refused: keep the current, stricter hard limit. */
+		struct rlimit keep = {want.rlim_cur, cur.rlim_max};
+		if (keep.rlim_cur > keep.rlim_max)
+			keep.rlim_cur = keep.rlim_max;
+		if (setrlimit(rl_items[item].resource, &keep) != 0) {
+			rl_report(sink, RL_SEV_ERROR, "%s: cannot set %s: %s", name, what,
+				  strerror(errno));
+			return RL_ELOWER;
+		}
+		char kept[80];
+		describe(item, keep.rlim_cur, keep.rlim_max, kept, sizeof(kept));
+		rl_report(sink, RL_SEV_WARNING,
+			  "%s: cannot raise to %s (%s: %s); kept the stricter %s", name, what,
+			  ir->hard.origin.rule, strerror(e), kept);
+		return RL_OK;
+	}
+	if (debug) {
+		describe(item, want.rlim_cur, want.rlim_max, what, sizeof(what));
+		const struct rl_half *src = ir->hard.set ? &ir->hard : &ir->soft;
+		rl_report(sink, RL_SEV_INFO, "%s: %s (soft from %s, hard from %s; %s:%u)", name,
+			  what, ir->soft.set ? ir->soft.origin.rule : "the process",
+			  ir->hard.set ? ir->hard.origin.rule : "the process", src->origin.file,
+			  src->origin.line);
+	}
+	return RL_OK;
+}
+
+enum rl_status rl_apply(const struct rl_result *r, bool debug, const struct rl_sink *sink)
+{
+	enum rl_status res = RL_OK;
+	/* Every item is tried, so one failure does not leave others loose. */
+	for (int i = 0; i < RL_NITEMS; i++) {
+		const struct rl_item_result *ir = &r->item[i];
+		if (!ir->soft.set && !ir->hard.set)
+			continue;
+		if (apply_item(i, ir, debug, sink) != RL_OK)
+			res = RL_ELOWER;
+	}
+	return res;
+}

@@ -1,0 +1,257 @@
+/*
+ * ident.c - who the user is: one getpwnam_r, one getgrouplist, and group
+ * names only when a policy names groups.  Reentrant: every buffer is the
+ * caller's or ours, never a static one.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "policy_int.h"
+
+#define NSS_BUF_START 1024
+#define NSS_BUF_MAX (1024 * 1024)
+#define GROUPS_START 64
+#define GROUPS_MAX 65536
+
+static int gid_cmp(const void *a, const void *b)
+{
+	gid_t x = *(const gid_t *)a, y = *(const gid_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorts and removes duplicates in place; returns the new count. */
+static size_t sort_unique_gids(gid_t *g, size_t n)
+{
+	size_t k = 0;
+	qsort(g, n, sizeof(*g), gid_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (k == 0 || g[k - 1] != g[i])
+			g[k++] = g[i];
+	}
+	return k;
+}
+
+static size_t sort_unique_names(char **v, size_t n)
+{
+	size_t k = 0;
+	qsort(v, n, sizeof(*v), name_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (k && strcmp(v[k - 1], v[i]) == 0)
+			free(v[i]);
+		else
+			v[k++] = v[i];
+	}
+	return k;
+}
+
+void rl_ident_free(struct rl_ident *id)
+{
+	if (!id)
+		return;
+	free(id->name);
+	free(id->gids);
+	for (size_t i = 0; i < id->ngnames; i++)
+		free(id->gnames[i]);
+	free(id->gnames);
+	memset(id, 0, sizeof(*id));
+}
+
+enum rl_status rl_ident_make(const char *name, uid_t uid, gid_t gid, const gid_t *gids,
+			     size_t ngids, struct rl_ident *id)
+{
+	memset(id, 0, sizeof(*id));
+	id->uid = uid;
+	id->gid = gid;
+	id->gnames_loaded = true;
+	if (!(id->name = rl_strndup(name, strlen(name))))
+		return RL_ENOMEM;
+	if (!(id->gids = malloc((ngids + 1) * sizeof(gid_t)))) {
+		rl_ident_free(id);
+		return RL_ENOMEM;
+	}
+	id->gids[0] = gid;
+	if (ngids)
+		memcpy(id->gids + 1, gids, ngids * sizeof(gid_t));
+	id->ngids = sort_unique_gids(id->gids, ngids + 1);
+	return RL_OK;
+}
+
+enum rl_status rl_ident_add_group(struct rl_ident *id, const char *gname, bool gid_known,
+				  gid_t gid)
+{
+	enum rl_status st = rl_ident_load_group_names(id);
+	if (st != RL_OK)
+		return st;
+	char **v = realloc(id->gnames, (id->ngnames + 1) * sizeof(*v));
+	if (!v)
+		return RL_ENOMEM;
+	id->gnames = v;
+	if (!(v[id->ngnames] = rl_strndup(gname, strlen(gname))))
+		return RL_ENOMEM;
+	id->ngnames = sort_unique_names(v, id->ngnames + 1);
+	if (gid_known) {
+		gid_t *g = realloc(id->gids, (id->ngids + 1) * sizeof(*g));
+		if (!g)
+			return RL_ENOMEM;
+		id->gids = g;
+		g[id->ngids] = gid;
+		id->ngids = sort_unique_gids(g, id->ngids + 1);
+	}
+	return RL_OK;
+}
+
+static size_t nss_buf_size(int which)
+{
+	long s = sysconf(which);
+	return s > 0 && s <= NSS_BUF_MAX ? (size_t)s : NSS_BUF_START;
+}
+
+enum rl_status rl_ident_lookup(const char *user, struct rl_ident *id)
+{
+	struct passwd pw, *res = NULL;
+	size_t size = nss_buf_size(_SC_GETPW_R_SIZE_MAX);
+	char *buf = NULL;
+	enum rl_status st = RL_OK;
+	int ngroups = GROUPS_START;
+	gid_t *groups = NULL;
+
+	memset(id, 0, sizeof(*id));
+	if (!user || !*user)
+		return RL_ENOUSER;
+	for (;;) {
+		char *nb = realloc(buf, size);
+		if (!nb) {
+			st = RL_ENOMEM;
+			goto out;
+		}
+		buf = nb;
+		id->nss_lookups++;
+		int e = getpwnam_r(user, &pw, buf, size, &res);
+		if (e == ERANGE && size < NSS_BUF_MAX) {
+			size *= 2;
+			continue;
+		}
+		if (res)
+			break;
+		/* glibc says "not found" as 0, or as ENOENT/ESRCH/EBADF/EPERM */
+		st = e == 0 || e == ENOENT || e == ESRCH || e == EBADF || e == EPERM ? RL_ENOUSER
+										     : RL_ENSS;
+		if (e == ENOMEM)
+			st = RL_ENOMEM;
+		goto out;
+	}
+	id->uid = pw.pw_uid;
+	id->gid = pw.pw_gid;
+	if (!(id->name = rl_strndup(pw.pw_name, strlen(pw.pw_name)))) {
+		st = RL_ENOMEM;
+		goto out;
+	}
+	/*
+	 * getgrouplist says -1 both for "your array is too small" (and then
+	 * raises ngroups) and for its own failures (and then does not): only
+	 * the first is worth a retry.
+	 */
+	for (;;) {
+		gid_t *ng = realloc(groups, (size_t)ngroups * sizeof(gid_t));
+		if (!ng) {
+			st = RL_ENOMEM;
+			goto out;
+		}
+		groups = ng;
+		int asked = ngroups;
+		id->nss_lookups++;
+		int r = getgrouplist(pw.pw_name, pw.pw_gid, groups, &ngroups);
+		if (r >= 0) {
+			ngroups = r;
+			break;
+		}
+		if (ngroups <= asked || ngroups > GROUPS_MAX) {
+			st = RL_ENSS;
+			goto out;
+		}
+	}
+	if (ngroups < 1) {
+		st = RL_ENSS;
+		goto out;
+	}
+	id->gids = groups;
+	groups = NULL;
+	id->ngids = sort_unique_gids(id->gids, (size_t)ngroups);
+out:
+	free(buf);
+	free(groups);
+	if (st != RL_OK)
+		rl_ident_free(id);
+	return st;
+}
+
+/* The name of gid into *name (malloc'd), or NULL when it has none. */
+static enum rl_status group_name(gid_t gid, char **name, char **buf, size_t *size,
+				 unsigned *lookups)
+{
+	struct group gr, *res = NULL;
+	*name = NULL;
+	for (;;) {
+		(*lookups)++;
+		int e = getgrgid_r(gid, &gr, *buf, *size, &res);
+		if (e == ERANGE && *size < NSS_BUF_MAX) {
+			char *nb = realloc(*buf, *size * 2);
+			if (!nb)
+				return RL_ENOMEM;
+			*buf = nb;
+			*size *= 2;
+			continue;
+		}
+		if (res)
+			break;
+		if (e == 0 || e == ENOENT || e == ESRCH || e == EBADF || e == EPERM)
+			return RL_OK; /* a gid without a name matches no named rule */
+		return e == ENOMEM ? RL_ENOMEM : RL_ENSS;
+	}
+	*name = rl_strndup(gr.gr_name, strlen(gr.gr_name));
+	return *name ? RL_OK : RL_ENOMEM;
+}
+
+enum rl_status rl_ident_load_group_names(struct rl_ident *id)
+{
+	if (id->gnames_loaded)
+		return RL_OK;
+	size_t size = nss_buf_size(_SC_GETGR_R_SIZE_MAX);
+	char *buf = malloc(size);
+	char **names = calloc(id->ngids ? id->ngids : 1, sizeof(*names));
+	size_t n = 0;
+	enum rl_status st = RL_OK;
+	if (!buf || !names) {
+		st = RL_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < id->ngids; i++) {
+		char *name;
+		st = group_name(id->gids[i], &name, &buf, &size, &id->nss_lookups);
+		if (st != RL_OK)
+			goto out;
+		if (name)
+			names[n++] = name;
+	}
+	id->gnames = names;
+	id->ngnames = sort_unique_names(names, n);
+	id->gnames_loaded = true;
+	names = NULL;
+out:
+	if (names) {
+		for (size_t i = 0; i < n; i++)
+			free(names[i]);
+		free(names);
+	}
+	free(buf);
+	return st;
+}

@@ -1,0 +1,384 @@
+/*
+ * load.c - finding, trusting and reading the policy files, and the checks
+ * that need the whole policy.
+ *
+ * A file is trusted the way doas and pam-u2f trust theirs: open it (no
+ * check-then-open race), fstat the descriptor, and refuse anything that is
+ * not a regular file owned by root and closed to writers other than root.
+ * O_NONBLOCK keeps a FIFO from hanging a login; the size is capped.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "policy_int.h"
+
+#define MAX_DROPINS 4096
+
+enum rl_status rl_policy_new(struct rl_ident *filter, struct rl_policy **out)
+{
+	*out = calloc(1, sizeof(**out));
+	if (!*out)
+		return RL_ENOMEM;
+	(*out)->filter = filter;
+	(*out)->combine = RL_COMBINE_MAX;
+	return RL_OK;
+}
+
+void rl_policy_free(struct rl_policy *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->nrules; i++) {
+		free(p->rules[i]->name);
+		free(p->rules[i]->label);
+		free(p->rules[i]);
+	}
+	free(p->rules);
+	for (size_t i = 0; i < p->nfiles; i++)
+		free(p->files[i]);
+	free(p->files);
+	free(p->ranges);
+	rl_strmap_free(&p->rule_index);
+	free(p);
+}
+
+size_t rl_policy_rule_count(const struct rl_policy *p)
+{
+	return p ? p->nrules : 0;
+}
+
+size_t rl_policy_file_count(const struct rl_policy *p)
+{
+	return p ? p->nfiles : 0;
+}
+
+enum rl_combine rl_policy_combine(const struct rl_policy *p)
+{
+	return p ? p->combine : RL_COMBINE_MAX;
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+	const struct rl_range *x = a, *y = b;
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	if (x->hi != y->hi)
+		return x->hi < y->hi ? -1 : 1;
+	if (x->file != y->file)
+		return x->file < y->file ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/*
+ * uid ranges may not overlap: with two candidates, "the" range rule of a
+ * user would be ambiguous.  The same range in a later file is the same
+ * rule, merged, not an overlap.
+ */
+enum rl_status rl_policy_finish(struct rl_policy *p, const struct rl_sink *sink)
+{
+	if (!p)
+		return RL_EUSAGE;
+	qsort(p->ranges, p->nranges, sizeof(*p->ranges), range_cmp);
+	const struct rl_range *widest = NULL;
+	for (size_t i = 0; i < p->nranges; i++) {
+		const struct rl_range *r = &p->ranges[i];
+		if (widest && r->lo == widest->lo && r->hi == widest->hi)
+			continue;
+		if (widest && r->lo <= widest->hi) {
+			/* Name the one written later, pointing back at the other. */
+			const struct rl_range *a = widest, *b = r;
+			if (a->file > b->file || (a->file == b->file && a->line > b->line)) {
+				a = r;
+				b = widest;
+			}
+			rl_report(sink, RL_SEV_ERROR,
+				  "%s:%u:%u: users.uid:%u-%u overlaps uid:%u-%u (%s:%u); a uid may "
+				  "fall in one range only",
+				  p->files[b->file], b->line, b->col, b->lo, b->hi, a->lo, a->hi,
+				  p->files[a->file], a->line);
+			p->errors++;
+		}
+		if (!widest || r->hi > widest->hi)
+			widest = r;
+	}
+	return p->errors ? RL_EINVALID : RL_OK;
+}
+
+/* The worst of two statuses, for a load that keeps going to report all. */
+static enum rl_status worse(enum rl_status a, enum rl_status b)
+{
+	static const enum rl_status order[] = {RL_ENOMEM, RL_EUNTRUSTED, RL_EIO, RL_EINVALID};
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		if (a == order[i] || b == order[i])
+			return order[i];
+	}
+	return a != RL_OK ? a : b;
+}
+
+/* Checks a descriptor's type, owner and mode.  RL_OK or RL_EUNTRUSTED. */
+static enum rl_status trust(const char *path, const struct stat *st, bool dir, uid_t trusted,
+			    const struct rl_sink *sink)
+{
+	if (dir ? !S_ISDIR(st->st_mode) : !S_ISREG(st->st_mode)) {
+		rl_report(sink, RL_SEV_ERROR, "%s: refused: not a %s", path,
+			  dir ? "directory" : "regular file");
+		return RL_EUNTRUSTED;
+	}
+	if (st->st_uid != 0 && (trusted == (uid_t)-1 || st->st_uid != trusted)) {
+		rl_report(sink, RL_SEV_ERROR, "%s: refused: owned by uid %u, not root", path,
+			  (unsigned)st->st_uid);
+		return RL_EUNTRUSTED;
+	}
+	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+		rl_report(sink, RL_SEV_ERROR,
+			  "%s: refused: writable by %s (mode %04o); run chmod go-w on it", path,
+			  (st->st_mode & S_IWOTH) ? "others" : "its group",
+			  (unsigned)(st->st_mode & 07777));
+		return RL_EUNTRUSTED;
+	}
+	return RL_OK;
+}
+
+/*
+ * Opens path (relative to dirfd) and checks it.  *fd is -1 unless RL_OK.
+ * A missing file sets *missing and returns RL_EIO without a message, so
+ * the caller decides whether that is an error.
+ */
+static enum rl_status open_checked(int dirfd, const char *name, const char *shown, bool dir,
+				   uid_t trusted, int *fd, struct stat *st, bool *missing,
+				   const struct rl_sink *sink)
+{
+	struct stat pre;
+	*fd = -1;
+	*missing = false;
+	/*
+	 * A look before opening, so a device node is never opened (opening some
+	 * has side effects).  The fstat below is what decides.
+	 */
+	if (fstatat(dirfd, name, &pre, 0) == 0 && !S_ISREG(pre.st_mode) && !S_ISDIR(pre.st_mode))
+		return trust(shown, &pre, dir, trusted, sink);
+	int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | (dir ? O_DIRECTORY : 0);
+	int f = openat(dirfd, name, flags);
+	if (f < 0) {
+		if (errno == ENOENT) {
+			*missing = true;
+			return RL_EIO;
+		}
+		if (errno == ENOTDIR && dir) {
+			rl_report(sink, RL_SEV_ERROR, "%s: refused: not a directory", shown);
+			return RL_EUNTRUSTED;
+		}
+		rl_report(sink, RL_SEV_ERROR, "%s: cannot open: %s", shown, strerror(errno));
+		return RL_EIO;
+	}
+	if (fstat(f, st) != 0) {
+		rl_report(sink, RL_SEV_ERROR, "%s: cannot stat: %s", shown, strerror(errno));
+		close(f);
+		return RL_EIO;
+	}
+	enum rl_status ts = trust(shown, st, dir, trusted, sink);
+	if (ts != RL_OK) {
+		close(f);
+		return ts;
+	}
+	*fd = f;
+	return RL_OK;
+}
+
+/* Reads all of fd (at most RL_MAX_FILE_SIZE) into a malloc'd buffer the caller frees. */
+static enum rl_status read_all(int fd, const char *shown, char **buf, size_t *len,
+			       const struct rl_sink *sink)
+{
+	size_t cap = 4096, n = 0;
+	char *b = malloc(cap);
+	*buf = NULL;
+	if (!b)
+		return RL_ENOMEM;
+	for (;;) {
+		if (n == cap) {
+			if (cap > RL_MAX_FILE_SIZE) {
+				rl_report(sink, RL_SEV_ERROR, "%s: refused: larger than %d bytes",
+					  shown, RL_MAX_FILE_SIZE);
+				free(b);
+				return RL_EUNTRUSTED;
+			}
+			size_t ncap = cap * 2 > RL_MAX_FILE_SIZE + 1 ? RL_MAX_FILE_SIZE + 1 : cap * 2;
+			char *nb = realloc(b, ncap);
+			if (!nb) {
+				free(b);
+				return RL_ENOMEM;
+			}
+			b = nb;
+			cap = ncap;
+		}
+		ssize_t r = read(fd, b + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rl_report(sink, RL_SEV_ERROR, "%s: cannot read: %s", shown, strerror(errno));
+			free(b);
+			return RL_EIO;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	*buf = b;
+	*len = n;
+	return RL_OK;
+}
+
+/* Loads one file (name relative to dirfd) into p. */
+static enum rl_status load_file(struct rl_policy *p, int dirfd, const char *name,
+				const char *shown, bool required, uid_t trusted,
+				const struct rl_sink *sink)
+{
+	int fd;
+	struct stat st;
+	bool missing;
+	enum rl_status st_open =
+		open_checked(dirfd, name, shown, false, trusted, &fd, &st, &missing, sink);
+	if (st_open != RL_OK) {
+		if (missing && !required)
+			return RL_OK;
+		if (missing)
+			rl_report(sink, RL_SEV_ERROR, "%s: no such file", shown);
+		return st_open;
+	}
+	if (st.st_size > RL_MAX_FILE_SIZE) {
+		rl_report(sink, RL_SEV_ERROR, "%s: refused: larger than %d bytes", shown,
+			  RL_MAX_FILE_SIZE);
+		close(fd);
+		return RL_EUNTRUSTED;
+	}
+	char *buf;
+	size_t len;
+	enum rl_status rs = read_all(fd, shown, &buf, &len, sink);
+	close(fd);
+	if (rs != RL_OK)
+		return rs;
+	rs = rl_policy_add_buffer(p, shown, buf, len, sink);
+	free(buf);
+	return rs;
+}
+
+static bool dropin_name(const char *n)
+{
+	size_t len = strlen(n);
+	return n[0] != '.' && len > 5 && strcmp(n + len - 5, ".yaml") == 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Loads the drop-ins of dir in byte order of their names. */
+static enum rl_status load_dir(struct rl_policy *p, const char *dir, bool required,
+			       uid_t trusted, const struct rl_sink *sink)
+{
+	int fd;
+	struct stat st;
+	bool missing;
+	enum rl_status res = open_checked(AT_FDCWD, dir, dir, true, trusted, &fd, &st, &missing, sink);
+	if (res != RL_OK) {
+		if (missing && !required)
+			return RL_OK;
+		if (missing)
+			rl_report(sink, RL_SEV_ERROR, "%s: no such directory", dir);
+		return res;
+	}
+	int lfd = dup(fd); /* fdopendir takes one; openat keeps using fd */
+	DIR *d = lfd >= 0 ? fdopendir(lfd) : NULL;
+	if (!d) {
+		if (lfd >= 0)
+			close(lfd);
+		close(fd);
+		rl_report(sink, RL_SEV_ERROR, "%s: cannot list: %s", dir, strerror(errno));
+		return errno == ENOMEM ? RL_ENOMEM : RL_EIO;
+	}
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	res = RL_OK;
+	errno = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (!dropin_name(de->d_name))
+			continue;
+		if (n == MAX_DROPINS) {
+			rl_report(sink, RL_SEV_ERROR, "%s: more than %d drop-ins", dir, MAX_DROPINS);
+			res = RL_EINVALID;
+			break;
+		}
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			char **nn = realloc(names, ncap * sizeof(*nn));
+			if (!nn) {
+				res = RL_ENOMEM;
+				break;
+			}
+			names = nn;
+			cap = ncap;
+		}
+		if (!(names[n] = rl_strndup(de->d_name, strlen(de->d_name)))) {
+			res = RL_ENOMEM;
+			break;
+		}
+		n++;
+	}
+	closedir(d);
+	if (res == RL_OK) {
+		qsort(names, n, sizeof(*names), name_cmp);
+		for (size_t i = 0; i < n && res != RL_ENOMEM; i++) {
+			size_t need = strlen(dir) + strlen(names[i]) + 2;
+			char *shown = malloc(need);
+			if (!shown) {
+				res = RL_ENOMEM;
+				break;
+			}
+			snprintf(shown, need, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/",
+				 names[i]);
+			res = worse(res, load_file(p, fd, names[i], shown, true, trusted, sink));
+			free(shown);
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	close(fd);
+	return res;
+}
+
+enum rl_status rl_policy_load(const struct rl_load_opts *opts, struct rl_policy **out,
+			      const struct rl_sink *sink)
+{
+	struct rl_policy *p;
+	*out = NULL;
+	if (!opts)
+		return RL_EUSAGE;
+	const char *conf = opts->conf ? opts->conf : RL_DEFAULT_CONF;
+	const char *dir = opts->confdir ? opts->confdir
+			  : opts->conf  ? NULL
+					: RL_DEFAULT_CONFDIR;
+	if (rl_policy_new(opts->filter, &p) != RL_OK)
+		return RL_ENOMEM;
+
+	enum rl_status res = load_file(p, AT_FDCWD, conf, conf, opts->conf != NULL,
+				       opts->trusted_uid, sink);
+	if (dir && res != RL_ENOMEM)
+		res = worse(res, load_dir(p, dir, opts->confdir != NULL, opts->trusted_uid, sink));
+	if (res != RL_ENOMEM)
+		res = worse(res, rl_policy_finish(p, sink));
+	if (res != RL_OK) {
+		rl_policy_free(p);
+		return res;
+	}
+	*out = p;
+	return RL_OK;
+}

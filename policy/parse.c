@@ -1,0 +1,779 @@
+/*
+ * parse.c - one YAML document of policy into a struct rl_policy.
+ *
+ * libyaml's event API, walked by a small recursive descent whose depth is
+ * fixed by the format (document, section, rule, item, soft/hard).  Any node
+ * of an unexpected shape is skipped with an explicit depth count, because
+ * libyaml 0.2.5 has no nesting limit of its own and changing its
+ * process-wide settings inside sshd is not ours to do.
+ *
+ * Errors are reported as "file:line:column: message" (1-based) and parsing
+ * goes on, so one run shows them all; only a YAML syntax error, a nesting
+ * bomb, too many errors or an allocation failure stop a document early.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "policy_int.h"
+
+#define MAX_SKIP_DEPTH 32
+#define MAX_ERRORS_PER_FILE 50
+#define MAX_SCALAR 4096
+#define MAX_NAME 256
+
+struct ld {
+	struct rl_policy *p;
+	const struct rl_sink *sink;
+	const char *file;
+	uint32_t file_idx;
+	const unsigned char *buf;
+	size_t len;
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	bool have_ev;
+	bool stop;            /* this document cannot be read further */
+	enum rl_status fatal; /* RL_ENOMEM once an allocation failed */
+	unsigned errors;
+};
+
+struct pos {
+	uint32_t line, col; /* 1-based */
+};
+
+static struct pos pos_of(yaml_mark_t m)
+{
+	struct pos p = {(uint32_t)m.line + 1, (uint32_t)m.column + 1};
+	return p;
+}
+
+static struct pos here(const struct ld *ld)
+{
+	return pos_of(ld->ev.start_mark);
+}
+
+static void verr(struct ld *ld, struct pos at, const char *fmt, va_list ap)
+{
+	char msg[768];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	ld->errors++;
+	ld->p->errors++;
+	if (ld->errors <= MAX_ERRORS_PER_FILE)
+		rl_report(ld->sink, RL_SEV_ERROR, "%s:%u:%u: %s", ld->file, at.line, at.col, msg);
+	if (ld->errors == MAX_ERRORS_PER_FILE) {
+		rl_report(ld->sink, RL_SEV_ERROR, "%s:%u:%u: too many errors, stopped reading",
+			  ld->file, at.line, at.col);
+		ld->stop = true;
+	}
+}
+
+__attribute__((format(printf, 3, 4))) static void err(struct ld *ld, struct pos at,
+						      const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	verr(ld, at, fmt, ap);
+	va_end(ap);
+}
+
+static void nomem(struct ld *ld)
+{
+	ld->fatal = RL_ENOMEM;
+	ld->stop = true;
+}
+
+/* Line and column of a byte offset, for reader errors that carry no mark. */
+static struct pos pos_of_offset(const struct ld *ld, size_t off)
+{
+	struct pos p = {1, 1};
+	for (size_t i = 0; i < off && i < ld->len; i++) {
+		if (ld->buf[i] == '\n') {
+			p.line++;
+			p.col = 1;
+		} else if ((ld->buf[i] & 0xC0) != 0x80) {
+			p.col++;
+		}
+	}
+	return p;
+}
+
+static void syntax_error(struct ld *ld)
+{
+	yaml_parser_t *ps = &ld->parser;
+	const char *problem = ps->problem ? ps->problem : "malformed YAML";
+	if (ps->error == YAML_MEMORY_ERROR) {
+		nomem(ld);
+		return;
+	}
+	if (ps->error == YAML_READER_ERROR) {
+		err(ld, pos_of_offset(ld, ps->problem_offset), "not valid YAML text: %s", problem);
+	} else if (ps->context) {
+		struct pos c = pos_of(ps->context_mark);
+		err(ld, pos_of(ps->problem_mark), "YAML syntax error: %s (%s at line %u)", problem,
+		    ps->context, c.line);
+	} else {
+		err(ld, pos_of(ps->problem_mark), "YAML syntax error: %s", problem);
+	}
+	ld->stop = true;
+}
+
+/* Moves to the next event.  False when the document cannot go on. */
+static bool next(struct ld *ld)
+{
+	if (ld->have_ev) {
+		yaml_event_delete(&ld->ev);
+		ld->have_ev = false;
+	}
+	if (ld->stop)
+		return false;
+	if (!yaml_parser_parse(&ld->parser, &ld->ev)) {
+		syntax_error(ld);
+		return false;
+	}
+	ld->have_ev = true;
+	return true;
+}
+
+static bool is_type(const struct ld *ld, yaml_event_type_t t)
+{
+	return ld->have_ev && ld->ev.type == t;
+}
+
+/*
+ * Refuses anchors, tags and aliases on the current node.  Returns false for
+ * an alias (there is no node to read).
+ */
+static bool check_props(struct ld *ld)
+{
+	const yaml_event_t *e = &ld->ev;
+	const yaml_char_t *anchor = NULL, *tag = NULL;
+	switch (e->type) {
+	case YAML_ALIAS_EVENT:
+		err(ld, here(ld), "aliases (*%s) are not allowed in a policy",
+		    (const char *)e->data.alias.anchor);
+		return false;
+	case YAML_SCALAR_EVENT:
+		anchor = e->data.scalar.anchor;
+		tag = e->data.scalar.tag;
+		break;
+	case YAML_SEQUENCE_START_EVENT:
+		anchor = e->data.sequence_start.anchor;
+		tag = e->data.sequence_start.tag;
+		break;
+	case YAML_MAPPING_START_EVENT:
+		anchor = e->data.mapping_start.anchor;
+		tag = e->data.mapping_start.tag;
+		break;
+	default:
+		return true;
+	}
+	if (anchor)
+		err(ld, here(ld), "anchors (&%.40s) are not allowed in a policy",
+		    (const char *)anchor);
+	if (tag)
+		err(ld, here(ld), "tags (%.60s) are not allowed in a policy", (const char *)tag);
+	return true;
+}
+
+/*
+ * Consumes the node that starts at the current event, whatever it is,
+ * counting depth so that a nesting bomb ends the document quickly.
+ */
+static void skip_node(struct ld *ld)
+{
+	unsigned depth = 0;
+	do {
+		switch (ld->ev.type) {
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			if (++depth > MAX_SKIP_DEPTH) {
+				err(ld, here(ld), "nesting deeper than %d levels", MAX_SKIP_DEPTH);
+				ld->stop = true;
+				return;
+			}
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			depth--;
+			break;
+		default:
+			break;
+		}
+		if (depth == 0)
+			return;
+	} while (next(ld));
+}
+
+static const char *shape_of(const yaml_event_t *e)
+{
+	switch (e->type) {
+	case YAML_SCALAR_EVENT:
+		return e->data.scalar.length ? "a single value" : "an empty value";
+	case YAML_SEQUENCE_START_EVENT:
+		return "a list";
+	case YAML_MAPPING_START_EVENT:
+		return "a mapping";
+	case YAML_ALIAS_EVENT:
+		return "an alias";
+	default:
+		return "nothing";
+	}
+}
+
+/* Reports a node of the wrong shape and skips it. */
+static void wrong_shape(struct ld *ld, const char *where, const char *expected)
+{
+	if (check_props(ld))
+		err(ld, here(ld), "%s: expected %s, found %s", where, expected, shape_of(&ld->ev));
+	skip_node(ld);
+}
+
+/* A scalar's text, checked for control characters and length. */
+static bool scalar_text(struct ld *ld, const char **s, size_t *len)
+{
+	const char *t = (const char *)ld->ev.data.scalar.value;
+	size_t n = ld->ev.data.scalar.length;
+	if (n > MAX_SCALAR) {
+		err(ld, here(ld), "text longer than %d bytes", MAX_SCALAR);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)t[i];
+		if (c < 0x20 || c == 0x7f) {
+			err(ld, here(ld), "control character 0x%02x in text", c);
+			return false;
+		}
+	}
+	*s = t;
+	*len = n;
+	return true;
+}
+
+/*
+ * Reads a mapping key.  Returns true with the text when the key is a
+ * usable scalar; otherwise reports, skips key and value, and returns false.
+ */
+static bool read_key(struct ld *ld, const char *where, const char **k, size_t *klen)
+{
+	if (ld->ev.type != YAML_SCALAR_EVENT) {
+		wrong_shape(ld, where, "a plain key");
+		if (next(ld))
+			skip_node(ld);
+		return false;
+	}
+	bool ok = check_props(ld) && scalar_text(ld, k, klen);
+	if (ok && *klen == 0) {
+		err(ld, here(ld), "%s: empty key", where);
+		ok = false;
+	}
+	if (!ok && next(ld))
+		skip_node(ld);
+	return ok;
+}
+
+/* Strict decimal uid/gid: no sign, no leading zero, below (uid_t)-1. */
+static bool parse_id(const char *s, size_t len, uint32_t *out)
+{
+	uint64_t v = 0;
+	if (len == 0 || len > 10 || (len > 1 && s[0] == '0'))
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (v >= UINT32_MAX)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+/*
+ * What a users: or groups: key names.  The name is copied: the key's event
+ * is gone once the parser moves on to the rule's body.
+ */
+struct rule_key {
+	enum rl_rule_kind kind;
+	bool has_name;
+	char name[MAX_NAME + 1];
+	uint32_t lo, hi;
+};
+
+/* Parses "uid:N", "uid:N-M" (prefix "uid:" or "gid:") into k. */
+static bool parse_id_rule(struct ld *ld, struct pos at, const char *s, size_t len, bool users,
+			  struct rule_key *k)
+{
+	const char *prefix = users ? "uid" : "gid";
+	const char *dash = memchr(s, '-', len);
+	if (!dash) {
+		if (!parse_id(s, len, &k->lo)) {
+			err(ld, at, "invalid %s rule \"%s:%.*s\": expected %s:N or %s:N-M", prefix,
+			    prefix, (int)(len > 40 ? 40 : len), s, prefix, prefix);
+			return false;
+		}
+		k->kind = users ? RL_RULE_UID : RL_RULE_GID;
+		k->hi = k->lo;
+		return true;
+	}
+	size_t l1 = (size_t)(dash - s);
+	if (!parse_id(s, l1, &k->lo) || !parse_id(dash + 1, len - l1 - 1, &k->hi)) {
+		err(ld, at, "invalid %s range \"%s:%.*s\": expected %s:N-M with decimal ids", prefix,
+		    prefix, (int)(len > 40 ? 40 : len), s, prefix);
+		return false;
+	}
+	if (k->lo > k->hi) {
+		err(ld, at, "%s range \"%s:%.*s\" has its ends reversed (write %s:%u-%u)", prefix,
+		    prefix, (int)len, s, prefix, k->hi, k->lo);
+		return false;
+	}
+	k->kind = users ? RL_RULE_UID_RANGE : RL_RULE_GID_RANGE;
+	return true;
+}
+
+static bool parse_rule_key(struct ld *ld, const char *s, size_t len, bool users,
+			   struct rule_key *k)
+{
+	struct pos at = here(ld);
+	const char *what = users ? "user" : "group";
+	memset(k, 0, sizeof(*k));
+	if (len > 4 && (memcmp(s, "uid:", 4) == 0 || memcmp(s, "gid:", 4) == 0)) {
+		bool uid = s[0] == 'u';
+		if (uid != users) {
+			err(ld, at, "\"%.4s\" rules belong under %s:, not %s:", s,
+			    uid ? "users" : "groups", users ? "users" : "groups");
+			return false;
+		}
+		return parse_id_rule(ld, at, s + 4, len - 4, users, k);
+	}
+	if (s[0] == '@' || s[0] == '%' || s[0] == '*') {
+		err(ld, at, "invalid %s name \"%.40s\": pam_limits' @group, %%group and * are written "
+			    "groups: NAME and default: here", what, s);
+		return false;
+	}
+	if (len > MAX_NAME || memchr(s, ':', len) || memchr(s, '/', len) || memchr(s, ' ', len)) {
+		err(ld, at, "invalid %s name \"%.40s\": no spaces, ':' or '/', at most %d bytes",
+		    what, s, MAX_NAME);
+		return false;
+	}
+	k->kind = users ? RL_RULE_USER : RL_RULE_GROUP;
+	k->has_name = true;
+	memcpy(k->name, s, len);
+	k->name[len] = '\0';
+	return true;
+}
+
+/* Orders two values of one item; false when they cannot be compared now. */
+static bool value_above(const struct rl_value *a, const struct rl_value *b)
+{
+	if (a->type == RL_V_INF)
+		return b->type != RL_V_INF;
+	if (b->type == RL_V_INF)
+		return false;
+	if (a->type == b->type)
+		return a->n > b->n;
+	return false; /* a percentage against bytes: clamped at resolution */
+}
+
+static void set_value(struct ld *ld, int item, struct rl_setv *sv)
+{
+	const char *s;
+	size_t len;
+	struct rl_value v;
+	if (!check_props(ld) || !scalar_text(ld, &s, &len))
+		return;
+	enum rl_verr e = rl_value_parse(item, s, len, &v);
+	if (e != RL_VERR_OK) {
+		char why[512];
+		err(ld, here(ld), "%s", rl_verr_describe(e, item, s, len, why, sizeof(why)));
+		return;
+	}
+	struct pos at = here(ld);
+	sv->v = v;
+	sv->seq = ++ld->p->seq;
+	sv->line = at.line;
+	sv->col = at.col;
+	sv->file = ld->file_idx;
+}
+
+/* { soft: X, hard: Y } for item; current event is its MAPPING_START. */
+static void parse_soft_hard(struct ld *ld, int item, struct rl_setv half[2])
+{
+	unsigned seen = 0;
+	while (next(ld) && !is_type(ld, YAML_MAPPING_END_EVENT)) {
+		const char *k;
+		size_t klen;
+		if (!read_key(ld, rl_items[item].name, &k, &klen))
+			continue;
+		struct pos at = here(ld);
+		int h = klen == 4 && memcmp(k, "soft", 4) == 0   ? RL_SOFT
+			: klen == 4 && memcmp(k, "hard", 4) == 0 ? RL_HARD
+								 : -1;
+		if (h < 0)
+			err(ld, at, "%s: unknown key \"%.40s\" (expected soft or hard)",
+			    rl_items[item].name, k);
+		else if (seen & (1u << h))
+			err(ld, at, "%s: duplicate key \"%s\"", rl_items[item].name, k);
+		if (!next(ld))
+			return;
+		if (h < 0 || (seen & (1u << h))) {
+			skip_node(ld);
+			continue;
+		}
+		seen |= 1u << h;
+		if (ld->ev.type == YAML_SCALAR_EVENT)
+			set_value(ld, item, &half[h]);
+		else
+			wrong_shape(ld, rl_items[item].name, "a value");
+	}
+	if (seen == 0 && is_type(ld, YAML_MAPPING_END_EVENT))
+		err(ld, here(ld), "%s: an empty mapping sets nothing (write soft:, hard: or both)",
+		    rl_items[item].name);
+}
+
+static enum rl_status keep_rule(struct ld *ld, const struct rule_key *k, const char *label,
+				const struct rl_setv items[RL_NITEMS][2], bool seen[RL_NITEMS]);
+
+/*
+ * A rule's body: a mapping of items.  Values are validated whether or not
+ * the rule applies to the filter's user, then the rule is kept or dropped.
+ */
+static void parse_rule_body(struct ld *ld, const struct rule_key *k, const char *label)
+{
+	struct rl_setv items[RL_NITEMS][2];
+	bool seen[RL_NITEMS] = {false};
+	unsigned errors_before = ld->errors;
+
+	if (ld->ev.type != YAML_MAPPING_START_EVENT) {
+		wrong_shape(ld, label, "a mapping of limit items");
+		return;
+	}
+	if (!check_props(ld))
+		return;
+	memset(items, 0, sizeof(items));
+	while (next(ld) && !is_type(ld, YAML_MAPPING_END_EVENT)) {
+		const char *name;
+		size_t nlen;
+		if (!read_key(ld, label, &name, &nlen))
+			continue;
+		int item = rl_item_lookup(name, nlen);
+		if (item < 0)
+			err(ld, here(ld),
+			    "%s: unknown item \"%.40s\" (items are as, data, rss, stack, core, cpu, "
+			    "fsize, nofile, nproc, memlock, locks, sigpending, msgqueue, nice, rtprio, "
+			    "rttime)",
+			    label, name);
+		else if (seen[item])
+			err(ld, here(ld), "%s: duplicate item \"%s\"", label, name);
+		if (!next(ld))
+			return;
+		if (item < 0 || seen[item]) {
+			skip_node(ld);
+			continue;
+		}
+		seen[item] = true;
+		if (ld->ev.type == YAML_SCALAR_EVENT) {
+			set_value(ld, item, &items[item][RL_SOFT]);
+			items[item][RL_HARD] = items[item][RL_SOFT];
+		} else if (ld->ev.type == YAML_MAPPING_START_EVENT && check_props(ld)) {
+			parse_soft_hard(ld, item, items[item]);
+			const struct rl_setv *s = &items[item][RL_SOFT], *h = &items[item][RL_HARD];
+			if (s->v.type != RL_V_UNSET && h->v.type != RL_V_UNSET &&
+			    value_above(&s->v, &h->v)) {
+				struct pos at = {s->line, s->col};
+				err(ld, at, "%s: %s: the soft limit is above the hard limit", label,
+				    rl_items[item].name);
+			}
+		} else {
+			wrong_shape(ld, rl_items[item].name, "a value or {soft: X, hard: Y}");
+		}
+	}
+	if (ld->stop || ld->errors != errors_before)
+		return; /* the policy is refused anyway */
+	if (keep_rule(ld, k, label, (const struct rl_setv(*)[2])items, seen) != RL_OK)
+		nomem(ld);
+}
+
+static enum rl_status add_range(struct rl_policy *p, const struct rule_key *k, uint32_t file,
+				struct pos at)
+{
+	if (p->nranges == p->ranges_cap) {
+		size_t cap = p->ranges_cap ? p->ranges_cap * 2 : 8;
+		struct rl_range *r = realloc(p->ranges, cap * sizeof(*r));
+		if (!r)
+			return RL_ENOMEM;
+		p->ranges = r;
+		p->ranges_cap = cap;
+	}
+	p->ranges[p->nranges++] = (struct rl_range){k->lo, k->hi, file, at.line, at.col};
+	return RL_OK;
+}
+
+static enum rl_status keep_rule(struct ld *ld, const struct rule_key *k, const char *label,
+				const struct rl_setv items[RL_NITEMS][2], bool seen[RL_NITEMS])
+{
+	struct rl_policy *p = ld->p;
+	struct rl_rule probe = {.kind = k->kind, .lo = k->lo, .hi = k->hi};
+	char name[MAX_NAME + 1];
+
+	if (k->has_name) {
+		memcpy(name, k->name, sizeof(name));
+		probe.name = name;
+	}
+	if (p->filter) {
+		bool match;
+		enum rl_status st = rl_rule_matches(&probe, p->filter, &match);
+		if (st != RL_OK)
+			return st;
+		if (!match)
+			return RL_OK;
+	}
+
+	const struct rl_strmap_ent *found;
+	size_t idx = p->nrules;
+	if (rl_strmap_put(&p->rule_index, label, strlen(label), idx, 0, 0, &found) != RL_OK)
+		return RL_ENOMEM;
+	struct rl_rule *r;
+	if (found) {
+		r = p->rules[found->val];
+	} else {
+		if (p->nrules == p->rules_cap) {
+			size_t cap = p->rules_cap ? p->rules_cap * 2 : 8;
+			struct rl_rule **rules = realloc(p->rules, cap * sizeof(*rules));
+			if (!rules)
+				return RL_ENOMEM; /* the index entry is harmless: policy is freed */
+			p->rules = rules;
+			p->rules_cap = cap;
+		}
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			return RL_ENOMEM;
+		p->rules[p->nrules++] = r;
+		r->kind = k->kind;
+		r->lo = k->lo;
+		r->hi = k->hi;
+		r->label = rl_strndup(label, strlen(label));
+		if (!r->label)
+			return RL_ENOMEM;
+		if (k->has_name && !(r->name = rl_strndup(k->name, strlen(k->name))))
+			return RL_ENOMEM;
+	}
+	/* A later file replaces the whole item of the same rule. */
+	for (int i = 0; i < RL_NITEMS; i++) {
+		if (seen[i]) {
+			r->items[i][RL_SOFT] = items[i][RL_SOFT];
+			r->items[i][RL_HARD] = items[i][RL_HARD];
+		}
+	}
+	return RL_OK;
+}
+
+/* users: or groups: */
+static void parse_rules(struct ld *ld, bool users)
+{
+	const char *section = users ? "users" : "groups";
+	struct rl_strmap keys = {0};
+
+	if (ld->ev.type != YAML_MAPPING_START_EVENT) {
+		wrong_shape(ld, section, "a mapping of rules (write {} for none)");
+		return;
+	}
+	if (!check_props(ld))
+		return;
+	while (next(ld) && !is_type(ld, YAML_MAPPING_END_EVENT)) {
+		const char *k;
+		size_t klen;
+		if (!read_key(ld, section, &k, &klen))
+			continue;
+		struct pos at = here(ld);
+		const struct rl_strmap_ent *found;
+		if (rl_strmap_put(&keys, k, klen, 0, at.line, at.col, &found) != RL_OK) {
+			nomem(ld);
+			break;
+		}
+		struct rule_key rk;
+		bool ok = false;
+		char label[MAX_NAME + 16];
+		if (found) {
+			err(ld, at, "%s: duplicate key \"%.40s\" (first at line %u)", section, k,
+			    found->line);
+		} else if (parse_rule_key(ld, k, klen, users, &rk)) {
+			ok = true;
+			snprintf(label, sizeof(label), "%s.%.*s", section, (int)klen, k);
+			if (rk.kind == RL_RULE_UID_RANGE &&
+			    add_range(ld->p, &rk, ld->file_idx, at) != RL_OK) {
+				nomem(ld);
+				break;
+			}
+		}
+		if (!next(ld))
+			break;
+		if (ok)
+			parse_rule_body(ld, &rk, label);
+		else
+			skip_node(ld);
+	}
+	rl_strmap_free(&keys);
+}
+
+enum top_key { TK_VERSION, TK_COMBINE, TK_DEFAULT, TK_GROUPS, TK_USERS, TK_N };
+static const char *const top_keys[TK_N] = {"version", "groups_combine", "default", "groups",
+					   "users"};
+
+static void parse_version(struct ld *ld)
+{
+	const char *s;
+	size_t len;
+	if (ld->ev.type != YAML_SCALAR_EVENT) {
+		wrong_shape(ld, "version", "1");
+		return;
+	}
+	if (!check_props(ld) || !scalar_text(ld, &s, &len))
+		return;
+	if (len != 1 || s[0] != '1')
+		err(ld, here(ld), "version: unsupported version \"%.20s\" (this pam_rlimit reads "
+				  "version 1)", s);
+}
+
+static void parse_combine(struct ld *ld)
+{
+	static const char *const names[] = {"max", "min", "last"};
+	const char *s;
+	size_t len;
+	if (ld->ev.type != YAML_SCALAR_EVENT) {
+		wrong_shape(ld, "groups_combine", "max, min or last");
+		return;
+	}
+	if (!check_props(ld) || !scalar_text(ld, &s, &len))
+		return;
+	for (int i = 0; i < 3; i++) {
+		if (strlen(names[i]) == len && memcmp(s, names[i], len) == 0) {
+			ld->p->combine = (enum rl_combine)i;
+			return;
+		}
+	}
+	err(ld, here(ld), "groups_combine: \"%.40s\" is not max, min or last", s);
+}
+
+static void parse_top(struct ld *ld)
+{
+	struct pos start = here(ld);
+	struct pos seen_at[TK_N];
+	bool seen[TK_N] = {false};
+	static const struct rule_key default_key = {.kind = RL_RULE_DEFAULT};
+
+	if (ld->ev.type != YAML_MAPPING_START_EVENT) {
+		wrong_shape(ld, "policy", "a mapping with version: 1");
+		return;
+	}
+	if (!check_props(ld))
+		return;
+	while (next(ld) && !is_type(ld, YAML_MAPPING_END_EVENT)) {
+		const char *k;
+		size_t klen;
+		if (!read_key(ld, "policy", &k, &klen))
+			continue;
+		struct pos at = here(ld);
+		int t = -1;
+		for (int i = 0; i < TK_N; i++) {
+			if (strlen(top_keys[i]) == klen && memcmp(top_keys[i], k, klen) == 0)
+				t = i;
+		}
+		if (t < 0)
+			err(ld, at, "unknown key \"%.40s\" (expected version, groups_combine, default, "
+				    "groups or users)", k);
+		else if (seen[t])
+			err(ld, at, "duplicate key \"%s\" (first at line %u)", top_keys[t],
+			    seen_at[t].line);
+		if (!next(ld))
+			return;
+		if (t < 0 || seen[t]) {
+			skip_node(ld);
+			continue;
+		}
+		seen[t] = true;
+		seen_at[t] = at;
+		switch ((enum top_key)t) {
+		case TK_VERSION:
+			parse_version(ld);
+			break;
+		case TK_COMBINE:
+			parse_combine(ld);
+			break;
+		case TK_DEFAULT:
+			parse_rule_body(ld, &default_key, "default");
+			break;
+		case TK_GROUPS:
+			parse_rules(ld, false);
+			break;
+		case TK_USERS:
+			parse_rules(ld, true);
+			break;
+		case TK_N:
+			break;
+		}
+	}
+	if (!ld->stop && !seen[TK_VERSION])
+		err(ld, start, "missing \"version: 1\"");
+}
+
+static void parse_stream(struct ld *ld)
+{
+	if (!next(ld) || !is_type(ld, YAML_STREAM_START_EVENT))
+		return;
+	if (!next(ld))
+		return;
+	if (is_type(ld, YAML_STREAM_END_EVENT)) {
+		err(ld, here(ld), "the policy is empty (it needs at least \"version: 1\")");
+		return;
+	}
+	/* DOCUMENT_START, then the root node */
+	if (!next(ld))
+		return;
+	if (is_type(ld, YAML_SCALAR_EVENT) && ld->ev.data.scalar.length == 0 &&
+	    ld->ev.data.scalar.plain_implicit)
+		err(ld, here(ld), "the policy is empty (it needs at least \"version: 1\")");
+	else
+		parse_top(ld);
+	if (!next(ld)) /* DOCUMENT_END */
+		return;
+	if (!next(ld))
+		return;
+	if (is_type(ld, YAML_DOCUMENT_START_EVENT))
+		err(ld, here(ld), "a policy file holds one YAML document, found another");
+}
+
+enum rl_status rl_policy_add_buffer(struct rl_policy *p, const char *name, const char *buf,
+				    size_t len, const struct rl_sink *sink)
+{
+	if (!p || !name || (!buf && len))
+		return RL_EUSAGE;
+	char **files = realloc(p->files, (p->nfiles + 1) * sizeof(*files));
+	if (!files)
+		return RL_ENOMEM;
+	p->files = files;
+	if (!(p->files[p->nfiles] = rl_strndup(name, strlen(name))))
+		return RL_ENOMEM;
+
+	struct ld ld = {
+		.p = p,
+		.sink = sink,
+		.file = p->files[p->nfiles],
+		.file_idx = (uint32_t)p->nfiles,
+		.buf = (const unsigned char *)(buf ? buf : ""),
+		.len = len,
+		.fatal = RL_OK,
+	};
+	p->nfiles++;
+	if (!yaml_parser_initialize(&ld.parser))
+		return RL_ENOMEM;
+	yaml_parser_set_input_string(&ld.parser, ld.buf, len);
+	parse_stream(&ld);
+	if (ld.have_ev)
+		yaml_event_delete(&ld.ev);
+	yaml_parser_delete(&ld.parser);
+	if (ld.fatal != RL_OK)
+		return ld.fatal;
+	return ld.errors ? RL_EINVALID : RL_OK;
+}

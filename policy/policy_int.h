@@ -1,0 +1,90 @@
+/*
+ * policy_int.h - what the policy library's files share and nothing else
+ * sees: the in-memory form of a loaded policy.
+ */
+#ifndef RLIMIT_POLICY_INT_H
+#define RLIMIT_POLICY_INT_H
+
+#include "rlimit_policy.h"
+
+/* A hash map from strings it copies to a size_t and a position. */
+struct rl_strmap_ent {
+	char *key; /* owned; NULL marks an empty slot */
+	size_t val;
+	uint32_t line, col;
+};
+struct rl_strmap {
+	struct rl_strmap_ent *ents;
+	size_t cap, n;
+};
+
+/*
+ * Inserts key[0..len) unless present.  Returns RL_OK and sets *found to
+ * the existing entry (nothing inserted) or NULL (inserted), or RL_ENOMEM.
+ */
+enum rl_status rl_strmap_put(struct rl_strmap *m, const char *key, size_t len, size_t val,
+			     uint32_t line, uint32_t col, const struct rl_strmap_ent **found);
+const struct rl_strmap_ent *rl_strmap_get(const struct rl_strmap *m, const char *key,
+					  size_t len);
+/* Frees every key and the table; NULL-safe, leaves *m empty. */
+void rl_strmap_free(struct rl_strmap *m);
+
+/* One half of one item as written in one rule. */
+struct rl_setv {
+	struct rl_value v;   /* type RL_V_UNSET when not written */
+	uint32_t seq;        /* write order across all files, for "last" */
+	uint32_t line, col;  /* 1-based position of the value */
+	uint32_t file;       /* index into rl_policy.files */
+};
+
+enum { RL_SOFT = 0, RL_HARD = 1 };
+
+enum rl_rule_kind {
+	RL_RULE_DEFAULT,
+	RL_RULE_USER,      /* name */
+	RL_RULE_UID,       /* lo */
+	RL_RULE_UID_RANGE, /* lo..hi */
+	RL_RULE_GROUP,     /* name */
+	RL_RULE_GID,       /* lo */
+	RL_RULE_GID_RANGE, /* lo..hi */
+};
+
+struct rl_rule {
+	enum rl_rule_kind kind;
+	char *name;  /* owned; user or group name, NULL otherwise */
+	char *label; /* owned; "users.alice", "groups.gid:10-20", "default" */
+	uint32_t lo, hi;
+	struct rl_setv items[RL_NITEMS][2];
+};
+
+/* A uid range as written, kept for the overlap check even when filtered out. */
+struct rl_range {
+	uint32_t lo, hi;
+	uint32_t file, line, col;
+};
+
+struct rl_policy {
+	struct rl_ident *filter; /* not owned */
+	char **files;            /* owned paths or names, in load order */
+	size_t nfiles;
+	struct rl_rule **rules; /* owned */
+	size_t nrules, rules_cap;
+	struct rl_strmap rule_index; /* label -> index into rules */
+	struct rl_range *ranges;     /* every uid range of every file */
+	size_t nranges, ranges_cap;
+	enum rl_combine combine;
+	uint32_t seq;
+	unsigned errors;
+};
+
+/* Does rule r apply to id?  May fetch id's group names; RL_OK, RL_ENSS, RL_ENOMEM. */
+enum rl_status rl_rule_matches(const struct rl_rule *r, struct rl_ident *id, bool *match);
+
+/* printf-style report through sink; a NULL sink drops it. */
+void rl_report(const struct rl_sink *sink, enum rl_severity sev, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* malloc'd copy of s[0..len), NUL-terminated; NULL when out of memory. */
+char *rl_strndup(const char *s, size_t len);
+
+#endif

@@ -1,0 +1,245 @@
+/*
+ * resolve.c - which value each half of each item gets, and from where.
+ *
+ * Per item and per half: an exact user rule (by name, then uid:N) beats the
+ * user's uid range, which beats the group rules (combined by
+ * groups_combine), which beat default.  Root gets only the rules that name
+ * it.  A half no rule sets is left as the process has it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "policy_int.h"
+
+#define KERNEL_DEFAULT_NR_OPEN 1048576
+
+static int gid_cmp(const void *a, const void *b)
+{
+	gid_t x = *(const gid_t *)a, y = *(const gid_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Is any of the sorted gids within lo..hi? */
+static bool any_gid_in(const struct rl_ident *id, uint32_t lo, uint32_t hi)
+{
+	size_t a = 0, b = id->ngids;
+	while (a < b) { /* first gid >= lo */
+		size_t m = a + (b - a) / 2;
+		if (id->gids[m] < lo)
+			a = m + 1;
+		else
+			b = m;
+	}
+	return a < id->ngids && id->gids[a] <= hi;
+}
+
+enum rl_status rl_rule_matches(const struct rl_rule *r, struct rl_ident *id, bool *match)
+{
+	bool root = id->uid == 0;
+	*match = false;
+	switch (r->kind) {
+	case RL_RULE_DEFAULT:
+		*match = !root;
+		break;
+	case RL_RULE_USER:
+		*match = id->name && strcmp(r->name, id->name) == 0;
+		break;
+	case RL_RULE_UID:
+		*match = r->lo == id->uid;
+		break;
+	case RL_RULE_UID_RANGE:
+		*match = !root && r->lo <= id->uid && id->uid <= r->hi;
+		break;
+	case RL_RULE_GROUP: {
+		if (root)
+			break;
+		enum rl_status st = rl_ident_load_group_names(id);
+		if (st != RL_OK)
+			return st;
+		const char *key = r->name;
+		*match = id->ngnames &&
+			 bsearch(&key, id->gnames, id->ngnames, sizeof(char *), name_cmp) != NULL;
+		break;
+	}
+	case RL_RULE_GID: {
+		gid_t g = r->lo;
+		*match = !root && id->ngids &&
+			 bsearch(&g, id->gids, id->ngids, sizeof(gid_t), gid_cmp) != NULL;
+		break;
+	}
+	case RL_RULE_GID_RANGE:
+		*match = !root && any_gid_in(id, r->lo, r->hi);
+		break;
+	}
+	return RL_OK;
+}
+
+/* The rlimit a written value stands for on this host. */
+static rlim_t effective(const struct rl_value *v, const struct rl_host *host)
+{
+	switch (v->type) {
+	case RL_V_NUM:
+		return (rlim_t)v->n;
+	case RL_V_PCT:
+		return (rlim_t)((unsigned __int128)host->ram_bytes * v->n / (100 * RL_PCT_ONE));
+	case RL_V_INF:
+	case RL_V_UNSET:
+		break;
+	}
+	return RLIM_INFINITY;
+}
+
+enum { CL_USER, CL_UID, CL_RANGE, CL_GROUPS, CL_DEFAULT, CL_N };
+
+struct pick {
+	const struct rl_setv *sv;
+	const struct rl_rule *rule;
+};
+
+static int class_of(enum rl_rule_kind k)
+{
+	switch (k) {
+	case RL_RULE_USER:
+		return CL_USER;
+	case RL_RULE_UID:
+		return CL_UID;
+	case RL_RULE_UID_RANGE:
+		return CL_RANGE;
+	case RL_RULE_DEFAULT:
+		return CL_DEFAULT;
+	default:
+		return CL_GROUPS;
+	}
+}
+
+/* Folds one group rule's half into the running pick by groups_combine. */
+static void combine(struct pick *cur, const struct rl_setv *sv, const struct rl_rule *r,
+		    enum rl_combine how, const struct rl_host *host)
+{
+	if (!cur->sv) {
+		cur->sv = sv;
+		cur->rule = r;
+		return;
+	}
+	rlim_t a = effective(&cur->sv->v, host), b = effective(&sv->v, host);
+	bool take = how == RL_COMBINE_MAX   ? b > a
+		    : how == RL_COMBINE_MIN ? b < a
+					    : sv->seq > cur->sv->seq;
+	if (take) {
+		cur->sv = sv;
+		cur->rule = r;
+	}
+}
+
+static void fill_half(struct rl_half *h, const struct pick *pk, int item,
+		      const struct rl_policy *p, const struct rl_host *host)
+{
+	memset(h, 0, sizeof(*h));
+	if (!pk->sv)
+		return;
+	h->set = true;
+	h->value = pk->sv->v;
+	h->rlim = effective(&pk->sv->v, host);
+	if (rl_items[item].resource == RLIMIT_NOFILE && h->rlim == RLIM_INFINITY)
+		h->rlim = host->nr_open; /* the kernel refuses more than nr_open */
+	snprintf(h->origin.file, sizeof(h->origin.file), "%s", p->files[pk->sv->file]);
+	h->origin.line = pk->sv->line;
+	h->origin.col = pk->sv->col;
+	snprintf(h->origin.rule, sizeof(h->origin.rule), "%s", pk->rule->label);
+}
+
+enum rl_status rl_resolve(const struct rl_policy *p, struct rl_ident *id,
+			  const struct rl_host *host, struct rl_result *out)
+{
+	struct pick picks[CL_N][RL_NITEMS][2];
+	memset(out, 0, sizeof(*out));
+	memset(picks, 0, sizeof(picks));
+	if (!p || !id || !host)
+		return RL_EUSAGE;
+
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct rl_rule *r = p->rules[i];
+		bool match;
+		enum rl_status st = rl_rule_matches(r, id, &match);
+		if (st != RL_OK)
+			return st;
+		if (!match)
+			continue;
+		int cl = class_of(r->kind);
+		for (int it = 0; it < RL_NITEMS; it++) {
+			for (int h = 0; h < 2; h++) {
+				const struct rl_setv *sv = &r->items[it][h];
+				if (sv->v.type == RL_V_UNSET)
+					continue;
+				if (cl == CL_GROUPS)
+					combine(&picks[cl][it][h], sv, r, p->combine, host);
+				else
+					picks[cl][it][h] = (struct pick){sv, r};
+			}
+		}
+	}
+	for (int it = 0; it < RL_NITEMS; it++) {
+		struct rl_item_result *ir = &out->item[it];
+		for (int h = 0; h < 2; h++) {
+			for (int cl = 0; cl < CL_N; cl++) {
+				if (picks[cl][it][h].sv) {
+					fill_half(h == RL_SOFT ? &ir->soft : &ir->hard,
+						  &picks[cl][it][h], it, p, host);
+					break;
+				}
+			}
+		}
+		if (ir->soft.set && ir->hard.set && ir->soft.rlim > ir->hard.rlim) {
+			ir->soft.rlim = ir->hard.rlim;
+			ir->soft_clamped = true;
+		}
+	}
+	return RL_OK;
+}
+
+bool rl_result_any(const struct rl_result *r)
+{
+	for (int i = 0; i < RL_NITEMS; i++) {
+		if (r->item[i].soft.set || r->item[i].hard.set)
+			return true;
+	}
+	return false;
+}
+
+static rlim_t read_nr_open(void)
+{
+	char buf[32];
+	int fd = open("/proc/sys/fs/nr_open", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return KERNEL_DEFAULT_NR_OPEN;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return KERNEL_DEFAULT_NR_OPEN;
+	buf[n] = '\0';
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(buf, &end, 10);
+	if (errno || end == buf || v == 0)
+		return KERNEL_DEFAULT_NR_OPEN;
+	return (rlim_t)v;
+}
+
+enum rl_status rl_host_probe(struct rl_host *host)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+	if (pages <= 0 || size <= 0)
+		return RL_EIO;
+	host->ram_bytes = (uint64_t)pages * (uint64_t)size;
+	host->nr_open = read_nr_open();
+	return RL_OK;
+}

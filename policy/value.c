@@ -1,0 +1,413 @@
+/*
+ * value.c - pure parsers and printers for limit values.
+ *
+ * Strict on purpose: "10x" is an error, not 10; a value past 2^64-1 is an
+ * error, not saturated; "10GB" is refused because it reads as 1000-based.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rlimit_policy.h"
+
+#define RL_VALUE_MAX_LEN 64
+#define RL_PCT_DECIMALS 6
+
+struct unit {
+	const char *name;
+	uint64_t mult;
+};
+
+static const struct unit size_units[] = {
+	{"K", 1ULL << 10},   {"M", 1ULL << 20},   {"G", 1ULL << 30},   {"T", 1ULL << 40},
+	{"P", 1ULL << 50},   {"KiB", 1ULL << 10}, {"MiB", 1ULL << 20}, {"GiB", 1ULL << 30},
+	{"TiB", 1ULL << 40}, {"PiB", 1ULL << 50}, {NULL, 0},
+};
+static const struct unit cpu_units[] = {
+	{"s", 1}, {"min", 60}, {"h", 3600}, {"d", 86400}, {NULL, 0},
+};
+static const struct unit rttime_units[] = {
+	{"us", 1}, {"ms", 1000}, {"s", 1000000}, {NULL, 0},
+};
+static const struct unit no_units[] = {{NULL, 0}};
+
+static const struct unit *units_of(enum rl_kind kind)
+{
+	switch (kind) {
+	case RL_KIND_SIZE:
+		return size_units;
+	case RL_KIND_CPU:
+		return cpu_units;
+	case RL_KIND_RTTIME:
+		return rttime_units;
+	default:
+		return no_units;
+	}
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static bool text_is(const char *s, size_t len, const char *word)
+{
+	return strlen(word) == len && memcmp(s, word, len) == 0;
+}
+
+/* Case-insensitive equality of s[0..len) and word. */
+static bool text_is_nocase(const char *s, size_t len, const char *word)
+{
+	if (strlen(word) != len)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char a = s[i], b = word[i];
+		if (a >= 'A' && a <= 'Z')
+			a = (char)(a - 'A' + 'a');
+		if (b >= 'A' && b <= 'Z')
+			b = (char)(b - 'A' + 'a');
+		if (a != b)
+			return false;
+	}
+	return true;
+}
+
+/* Reads decimal digits into *n; returns how many, or 0 on overflow with *ovf set. */
+static size_t read_digits(const char *s, size_t len, uint64_t *n, bool *ovf)
+{
+	size_t i = 0;
+	uint64_t v = 0;
+	*ovf = false;
+	while (i < len && is_digit(s[i])) {
+		unsigned d = (unsigned)(s[i] - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			*ovf = true;
+		else
+			v = v * 10 + d;
+		i++;
+	}
+	*n = v;
+	return i;
+}
+
+static enum rl_verr classify_unit(enum rl_kind kind, const char *u, size_t ulen, uint64_t *mult)
+{
+	for (const struct unit *t = units_of(kind); t->name; t++) {
+		if (text_is(u, ulen, t->name)) {
+			*mult = t->mult;
+			return RL_VERR_OK;
+		}
+	}
+	if (kind == RL_KIND_SIZE) {
+		static const char *const si[] = {"kB", "KB", "MB", "GB", "TB", "PB", "EB", NULL};
+		for (int i = 0; si[i]; i++) {
+			if (text_is_nocase(u, ulen, si[i]))
+				return RL_VERR_SI_UNIT;
+		}
+		for (const struct unit *t = size_units; t->name; t++) {
+			if (text_is_nocase(u, ulen, t->name))
+				return RL_VERR_UNIT_CASE;
+		}
+	}
+	return RL_VERR_UNIT;
+}
+
+static enum rl_verr parse_percent(const char *s, size_t len, uint64_t whole, size_t ndig,
+				  struct rl_value *out)
+{
+	/* s[ndig..len) is "%" or ".ddd%" */
+	uint64_t frac = 0;
+	size_t i = ndig, nfrac = 0;
+	if (s[i] == '.') {
+		i++;
+		while (i < len && is_digit(s[i])) {
+			if (++nfrac > RL_PCT_DECIMALS)
+				return RL_VERR_PERCENT_DIGITS;
+			frac = frac * 10 + (uint64_t)(s[i] - '0');
+			i++;
+		}
+		if (nfrac == 0)
+			return RL_VERR_SYNTAX;
+	}
+	if (i != len - 1 || s[i] != '%')
+		return RL_VERR_SYNTAX;
+	for (size_t k = nfrac; k < RL_PCT_DECIMALS; k++)
+		frac *= 10;
+	if (whole > 100)
+		return RL_VERR_PERCENT_RANGE;
+	uint64_t n = whole * RL_PCT_ONE + frac;
+	if (n == 0 || n > 100 * RL_PCT_ONE)
+		return RL_VERR_PERCENT_RANGE;
+	out->type = RL_V_PCT;
+	out->n = n;
+	return RL_VERR_OK;
+}
+
+enum rl_verr rl_value_parse(int item_idx, const char *s, size_t len, struct rl_value *out)
+{
+	if (item_idx < 0 || item_idx >= RL_NITEMS)
+		return RL_VERR_SYNTAX;
+	const struct rl_item *it = &rl_items[item_idx];
+
+	if (len == 0)
+		return RL_VERR_EMPTY;
+	if (len > RL_VALUE_MAX_LEN)
+		return RL_VERR_TOO_LONG;
+	for (size_t i = 0; i < len; i++) {
+		if (is_space(s[i]))
+			return RL_VERR_SPACE;
+	}
+	if (text_is(s, len, "unlimited") || text_is(s, len, "infinity")) {
+		out->type = RL_V_INF;
+		out->n = 0;
+		return RL_VERR_OK;
+	}
+
+	bool neg = false;
+	size_t start = 0;
+	if (s[0] == '-') {
+		if (it->kind != RL_KIND_NICE)
+			return RL_VERR_NEGATIVE;
+		neg = true;
+		start = 1;
+	}
+	uint64_t n;
+	bool ovf;
+	size_t ndig = read_digits(s + start, len - start, &n, &ovf);
+	if (ndig == 0)
+		return RL_VERR_SYNTAX;
+	if (ndig > 1 && s[start] == '0')
+		return RL_VERR_LEADING_ZERO;
+	size_t rest = start + ndig;
+
+	/* 0x10, 1e3: say "not a number" rather than "unknown unit x10". */
+	if (rest + 1 < len) {
+		bool hex = ndig == 1 && s[start] == '0' && (s[rest] == 'x' || s[rest] == 'X');
+		bool expo = (s[rest] == 'e' || s[rest] == 'E') &&
+			    (is_digit(s[rest + 1]) || s[rest + 1] == '+' || s[rest + 1] == '-');
+		if (hex || expo)
+			return RL_VERR_SYNTAX;
+	}
+
+	if (rest < len && (s[rest] == '.' || s[rest] == '%') && s[len - 1] == '%') {
+		if (!it->percent_ok)
+			return RL_VERR_PERCENT_ITEM;
+		if (neg)
+			return RL_VERR_NEGATIVE;
+		return parse_percent(s + start, len - start, ovf ? UINT64_MAX : n, ndig, out);
+	}
+	if (rest < len && s[rest] == '.')
+		return RL_VERR_SYNTAX;
+	if (ovf)
+		return RL_VERR_OVERFLOW;
+
+	if (it->kind == RL_KIND_NICE) {
+		if (rest != len)
+			return RL_VERR_UNIT;
+		if ((neg && n > 20) || (!neg && n > 19))
+			return RL_VERR_RANGE;
+		out->type = RL_V_NUM;
+		out->n = neg ? 20 + n : 20 - n;
+		return RL_VERR_OK;
+	}
+
+	uint64_t mult = 1;
+	if (rest < len) {
+		enum rl_verr e = classify_unit(it->kind, s + rest, len - rest, &mult);
+		if (e != RL_VERR_OK)
+			return e;
+	}
+	if (mult != 1 && n > UINT64_MAX / mult)
+		return RL_VERR_OVERFLOW;
+	n *= mult;
+	if (it->kind == RL_KIND_RTPRIO && n > 99)
+		return RL_VERR_RANGE;
+	out->type = RL_V_NUM;
+	out->n = n;
+	return RL_VERR_OK;
+}
+
+static const char *expected_of(const struct rl_item *it)
+{
+	switch (it->kind) {
+	case RL_KIND_SIZE:
+		return it->percent_ok ? "a size in bytes or with K, M, G, T or P (1024-based), "
+					"a percentage of RAM such as 50%, or unlimited"
+				      : "a size in bytes or with K, M, G, T or P (1024-based), "
+					"or unlimited";
+	case RL_KIND_CPU:
+		return "seconds, or a number with s, min, h or d, or unlimited";
+	case RL_KIND_RTTIME:
+		return "microseconds, or a number with us, ms or s, or unlimited";
+	case RL_KIND_COUNT:
+		return "a whole number, or unlimited";
+	case RL_KIND_NICE:
+		return "a niceness from -20 to 19";
+	case RL_KIND_RTPRIO:
+		return "a priority from 0 to 99, or unlimited";
+	}
+	return "a value";
+}
+
+/* Copies s[0..len) into dst for a message: printable ASCII only, shortened. */
+static void quote_text(const char *s, size_t len, char *dst, size_t size)
+{
+	size_t o = 0, max = 40;
+	for (size_t i = 0; i < len && o + 5 < size; i++) {
+		if (i == max) {
+			memcpy(dst + o, "...", 3);
+			o += 3;
+			break;
+		}
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c < 0x7f && c != '"') {
+			dst[o++] = (char)c;
+		} else {
+			int k = snprintf(dst + o, size - o, "\\x%02x", c);
+			if (k < 0 || (size_t)k >= size - o)
+				break;
+			o += (size_t)k;
+		}
+	}
+	dst[o] = '\0';
+}
+
+/* The text after the leading sign and digits (the unit as written). */
+static void unit_text(const char *s, size_t len, char *dst, size_t size)
+{
+	size_t i = 0;
+	if (i < len && s[i] == '-')
+		i++;
+	while (i < len && is_digit(s[i]))
+		i++;
+	quote_text(s + i, len - i, dst, size);
+}
+
+static void percent_items(char *dst, size_t size)
+{
+	size_t o = 0;
+	dst[0] = '\0';
+	for (int i = 0; i < RL_NITEMS; i++) {
+		if (!rl_items[i].percent_ok)
+			continue;
+		int k = snprintf(dst + o, size - o, "%s%s", o ? ", " : "", rl_items[i].name);
+		if (k < 0 || (size_t)k >= size - o)
+			break;
+		o += (size_t)k;
+	}
+}
+
+char *rl_verr_describe(enum rl_verr err, int item_idx, const char *s, size_t len, char *buf,
+		       size_t size)
+{
+	char text[200], unit[200], why[300];
+	if (size == 0)
+		return buf;
+	if (item_idx < 0 || item_idx >= RL_NITEMS) {
+		snprintf(buf, size, "unknown item");
+		return buf;
+	}
+	const struct rl_item *it = &rl_items[item_idx];
+	quote_text(s, len, text, sizeof(text));
+	unit_text(s, len, unit, sizeof(unit));
+
+	switch (err) {
+	case RL_VERR_OK:
+		snprintf(why, sizeof(why), "no error");
+		break;
+	case RL_VERR_EMPTY:
+		snprintf(why, sizeof(why), "the value is empty");
+		break;
+	case RL_VERR_SPACE:
+		snprintf(why, sizeof(why), "white space is not allowed inside a value");
+		break;
+	case RL_VERR_NEGATIVE:
+		snprintf(why, sizeof(why), "negative values are not allowed");
+		break;
+	case RL_VERR_SYNTAX:
+		snprintf(why, sizeof(why),
+			 "not a plain decimal number (no signs, hexadecimal, exponents or "
+			 "decimals outside percentages)");
+		break;
+	case RL_VERR_LEADING_ZERO:
+		snprintf(why, sizeof(why), "leading zeros are not allowed (write 8, not 08)");
+		break;
+	case RL_VERR_OVERFLOW:
+		snprintf(why, sizeof(why),
+			 "too large: the largest value is 2^64-1 (write unlimited for no limit)");
+		break;
+	case RL_VERR_UNIT:
+		snprintf(why, sizeof(why), "unknown unit \"%s\"", unit);
+		break;
+	case RL_VERR_SI_UNIT:
+		snprintf(why, sizeof(why),
+			 "\"%s\" reads as 1000-based; sizes here are 1024-based: write %c or %ciB",
+			 unit, unit[0] == 'k' ? 'K' : unit[0], unit[0] == 'k' ? 'K' : unit[0]);
+		break;
+	case RL_VERR_UNIT_CASE: {
+		char up = unit[0] >= 'a' && unit[0] <= 'z' ? (char)(unit[0] - 'a' + 'A') : unit[0];
+		snprintf(why, sizeof(why), "units are upper-case: write %c or %ciB", up, up);
+		break;
+	}
+	case RL_VERR_PERCENT_ITEM: {
+		char list[120];
+		percent_items(list, sizeof(list));
+		snprintf(why, sizeof(why), "a percentage of RAM is accepted only for %s", list);
+		break;
+	}
+	case RL_VERR_PERCENT_RANGE:
+		snprintf(why, sizeof(why), "a percentage must be above 0 and at most 100");
+		break;
+	case RL_VERR_PERCENT_DIGITS:
+		snprintf(why, sizeof(why), "a percentage takes at most %d decimals",
+			 RL_PCT_DECIMALS);
+		break;
+	case RL_VERR_RANGE:
+		snprintf(why, sizeof(why), "out of range");
+		break;
+	case RL_VERR_TOO_LONG:
+		snprintf(why, sizeof(why), "the value is too long");
+		break;
+	}
+	snprintf(buf, size, "invalid value \"%s\" for %s: %s; expected %s", text, it->name, why,
+		 expected_of(it));
+	return buf;
+}
+
+char *rl_value_format(int item_idx, rlim_t v, char *buf, size_t size)
+{
+	if (size == 0)
+		return buf;
+	if (item_idx < 0 || item_idx >= RL_NITEMS) {
+		snprintf(buf, size, "?");
+		return buf;
+	}
+	if (v == RLIM_INFINITY) {
+		snprintf(buf, size, "unlimited");
+		return buf;
+	}
+	enum rl_kind kind = rl_items[item_idx].kind;
+	if (kind == RL_KIND_NICE) {
+		snprintf(buf, size, "%" PRId64, (int64_t)20 - (int64_t)(v > 40 ? 40 : v));
+		return buf;
+	}
+	const struct unit *u = units_of(kind);
+	const struct unit *best = NULL;
+	/* The largest unit that divides v exactly keeps the text exact. */
+	for (const struct unit *t = u; t->name && v != 0; t++) {
+		if (kind == RL_KIND_SIZE && strlen(t->name) != 1)
+			continue; /* prefer "G" over "GiB" */
+		if (v % t->mult == 0 && (!best || t->mult > best->mult))
+			best = t;
+	}
+	if (best && best->mult > 1)
+		snprintf(buf, size, "%" PRIu64 "%s", (uint64_t)v / best->mult, best->name);
+	else
+		snprintf(buf, size, "%" PRIu64, (uint64_t)v);
+	return buf;
+}

@@ -16,6 +16,9 @@ NSS_WRAPPER_SO := $(shell $(PKG_CONFIG) --variable=libdir nss_wrapper 2>/dev/nul
 -include tests/e2e/e2e.mk
 -include tests/cli/cli.mk
 -include tests/hostile/hostile.mk
+-include tests/faults/faults.mk
+-include fuzz/fuzz-check.mk
+-include tests/sanitize/sanitize.mk
 
 .PHONY: check $(CHECK_TARGETS)
 check: $(BUILD)/.deps

@@ -103,7 +103,12 @@ $(TOOL): $(CLI_OBJ) $(POLICY_LIB)
 -include bench/bench.mk
 -include man/man.mk
 
-install: all
+# A capped researcher's Python hog, through the real module and libpam,
+# without touching /etc (scripts/demo.sh says how).
+demo: all $(TEST_MODULE)
+	sh scripts/demo.sh
+
+install: all $(if $(wildcard man/man.mk),install-man)
 	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(BINDIR)
 	install -m 0644 $(MODULE) $(DESTDIR)$(PAMDIR)/pam_rlimit.so
 	install -m 0755 $(TOOL) $(DESTDIR)$(BINDIR)/rlimit-policy

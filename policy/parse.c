@@ -573,7 +573,7 @@ static enum rl_status keep_rule(struct ld *ld, const struct rule_key *k, const c
 static void parse_rules(struct ld *ld, bool users)
 {
 	const char *section = users ? "users" : "groups";
-	struct rl_strmap keys = {0};
+	struct rl_keyset keys = {0};
 
 	if (ld->ev.type != YAML_MAPPING_START_EVENT) {
 		wrong_shape(ld, section, "a mapping of rules (write {} for none)");
@@ -587,20 +587,25 @@ static void parse_rules(struct ld *ld, bool users)
 		if (!read_key(ld, section, &k, &klen))
 			continue;
 		struct pos at = here(ld);
-		const struct rl_strmap_ent *found;
-		if (rl_strmap_put(&keys, k, klen, 0, at.line, at.col, &found) != RL_OK) {
+		uint32_t first;
+		if (rl_keyset_add(&keys, k, klen, at.line, &first) != RL_OK) {
 			nomem(ld);
 			break;
 		}
 		struct rule_key rk;
 		bool ok = false;
 		char label[MAX_NAME + 16];
-		if (found) {
+		if (first) {
 			err(ld, at, "%s: duplicate key \"%.40s\" (first at line %u)", section, k,
-			    found->line);
+			    first);
 		} else if (parse_rule_key(ld, k, klen, users, &rk)) {
 			ok = true;
-			snprintf(label, sizeof(label), "%s.%.*s", section, (int)klen, k);
+			/* section "." key; memcpy: this runs once per rule per login */
+			size_t sl = strlen(section);
+			memcpy(label, section, sl);
+			label[sl] = '.';
+			memcpy(label + sl + 1, k, klen);
+			label[sl + 1 + klen] = '\0';
 			if (rk.kind == RL_RULE_UID_RANGE &&
 			    add_range(ld->p, &rk, ld->file_idx, at) != RL_OK) {
 				nomem(ld);
@@ -614,7 +619,7 @@ static void parse_rules(struct ld *ld, bool users)
 		else
 			skip_node(ld);
 	}
-	rl_strmap_free(&keys);
+	rl_keyset_free(&keys);
 }
 
 enum top_key { TK_VERSION, TK_COMBINE, TK_DEFAULT, TK_GROUPS, TK_USERS, TK_N };

@@ -9,13 +9,16 @@
 
 /* A hash map from strings it copies to a size_t and a position. */
 struct rl_strmap_ent {
-	char *key; /* owned; NULL marks an empty slot */
+	char *key; /* in the map's chunks; NULL marks an empty slot */
 	size_t val;
 	uint32_t line, col;
 };
+struct rl_strmap_chunk;
 struct rl_strmap {
 	struct rl_strmap_ent *ents;
 	size_t cap, n;
+	struct rl_strmap_chunk *chunks; /* keys live here: one malloc per 64 KiB */
+	size_t chunk_left;
 };
 
 /*
@@ -28,6 +31,28 @@ const struct rl_strmap_ent *rl_strmap_get(const struct rl_strmap *m, const char 
 					  size_t len);
 /* Frees every key and the table; NULL-safe, leaves *m empty. */
 void rl_strmap_free(struct rl_strmap *m);
+
+/*
+ * The keys seen in one users: or groups: mapping, for duplicate detection:
+ * 64-bit hashes and first lines only, no copies, because this runs over
+ * every key of the policy at every login.  Equal hashes count as equal
+ * keys; a collision (about n^2 / 2^65) can only cause a spurious
+ * "duplicate key" error, never a rule slipping through.
+ */
+struct rl_keyset {
+	uint64_t *hash; /* 0 marks an empty slot */
+	uint32_t *line;
+	size_t cap, n;
+};
+
+/*
+ * Adds key[0..len) seen at line.  Returns RL_OK with *first_line 0 when it
+ * is new, or the line of its first occurrence; RL_ENOMEM otherwise.
+ */
+enum rl_status rl_keyset_add(struct rl_keyset *s, const char *key, size_t len, uint32_t line,
+			     uint32_t *first_line);
+/* NULL-safe; leaves *s empty. */
+void rl_keyset_free(struct rl_keyset *s);
 
 /* One half of one item as written in one rule. */
 struct rl_setv {

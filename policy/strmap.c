@@ -31,15 +31,40 @@ void rl_report(const struct rl_sink *sink, enum rl_severity sev, const char *fmt
 	sink->emit(sink->ctx, sev, msg);
 }
 
+#define CHUNK_SIZE 4096
+
+struct rl_strmap_chunk {
+	struct rl_strmap_chunk *next;
+	size_t size;
+	char data[];
+};
+
+/* A copy of key[0..len) in the map's chunks (freed with the map). */
+static char *chunk_copy(struct rl_strmap *m, const char *key, size_t len)
+{
+	if (!m->chunks || m->chunk_left < len + 1) {
+		size_t size = len + 1 > CHUNK_SIZE ? len + 1 : CHUNK_SIZE;
+		struct rl_strmap_chunk *c = malloc(sizeof(*c) + size);
+		if (!c)
+			return NULL;
+		c->next = m->chunks;
+		c->size = size;
+		m->chunks = c;
+		m->chunk_left = size;
+	}
+	char *d = m->chunks->data + (m->chunks->size - m->chunk_left);
+	memcpy(d, key, len);
+	d[len] = '\0';
+	m->chunk_left -= len + 1;
+	return d;
+}
+
+static uint64_t hash64(const char *s, size_t len);
+
 /* FNV-1a: short keys, no adversary who can pick them but root. */
 static size_t hash(const char *s, size_t len)
 {
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
-	}
-	return (size_t)h;
+	return (size_t)hash64(s, len);
 }
 
 static struct rl_strmap_ent *slot(struct rl_strmap_ent *ents, size_t cap, const char *key,
@@ -81,7 +106,7 @@ enum rl_status rl_strmap_put(struct rl_strmap *m, const char *key, size_t len, s
 		*found = e;
 		return RL_OK;
 	}
-	char *copy = rl_strndup(key, len);
+	char *copy = chunk_copy(m, key, len);
 	if (!copy)
 		return RL_ENOMEM;
 	e->key = copy;
@@ -105,9 +130,78 @@ void rl_strmap_free(struct rl_strmap *m)
 {
 	if (!m)
 		return;
-	for (size_t i = 0; i < m->cap; i++)
-		free(m->ents[i].key);
+	while (m->chunks) {
+		struct rl_strmap_chunk *next = m->chunks->next;
+		free(m->chunks);
+		m->chunks = next;
+	}
 	free(m->ents);
 	m->ents = NULL;
-	m->cap = m->n = 0;
+	m->cap = m->n = m->chunk_left = 0;
+}
+
+static uint64_t hash64(const char *s, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ULL;
+	}
+	return h ? h : 1; /* 0 marks an empty slot */
+}
+
+static enum rl_status keyset_grow(struct rl_keyset *s)
+{
+	size_t cap = s->cap ? s->cap * 2 : 64;
+	uint64_t *hash = calloc(cap, sizeof(*hash));
+	uint32_t *line = malloc(cap * sizeof(*line));
+	if (!hash || !line) {
+		free(hash);
+		free(line);
+		return RL_ENOMEM;
+	}
+	for (size_t i = 0; i < s->cap; i++) {
+		if (!s->hash[i])
+			continue;
+		size_t j = s->hash[i] & (cap - 1);
+		while (hash[j])
+			j = (j + 1) & (cap - 1);
+		hash[j] = s->hash[i];
+		line[j] = s->line[i];
+	}
+	free(s->hash);
+	free(s->line);
+	s->hash = hash;
+	s->line = line;
+	s->cap = cap;
+	return RL_OK;
+}
+
+enum rl_status rl_keyset_add(struct rl_keyset *s, const char *key, size_t len, uint32_t line,
+			     uint32_t *first_line)
+{
+	*first_line = 0;
+	if ((s->n + 1) * 2 > s->cap && keyset_grow(s) != RL_OK)
+		return RL_ENOMEM;
+	uint64_t h = hash64(key, len);
+	size_t j = h & (s->cap - 1);
+	while (s->hash[j] && s->hash[j] != h)
+		j = (j + 1) & (s->cap - 1);
+	if (s->hash[j]) {
+		*first_line = s->line[j];
+		return RL_OK;
+	}
+	s->hash[j] = h;
+	s->line[j] = line;
+	s->n++;
+	return RL_OK;
+}
+
+void rl_keyset_free(struct rl_keyset *s)
+{
+	if (!s)
+		return;
+	free(s->hash);
+	free(s->line);
+	memset(s, 0, sizeof(*s));
 }

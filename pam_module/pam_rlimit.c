@@ -40,8 +40,9 @@ static void log_emit(void *ctx, enum rl_severity sev, const char *msg)
 		if (++lg->errors <= MAX_LOGGED_ERRORS)
 			pam_syslog(lg->pamh, LOG_ALERT, "%s", msg);
 		else if (lg->errors == MAX_LOGGED_ERRORS + 1)
-			pam_syslog(lg->pamh, LOG_ALERT, "further errors not logged; run "
-							"rlimit-policy check to see them all");
+			pam_syslog(lg->pamh, LOG_ALERT,
+				   "further errors not logged; run "
+				   "rlimit-policy check to see them all");
 		break;
 	case RL_SEV_WARNING:
 		pam_syslog(lg->pamh, LOG_WARNING, "%s", msg);
@@ -158,7 +159,8 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 		return PAM_SUCCESS;
 	} else {
 		pam_syslog(pamh, LOG_ALERT, "%s; session for %s %s", rl_status_str(st), user,
-			   rc == PAM_SUCCESS ? "goes on without limits (onerr=succeed)" : "refused");
+			   rc == PAM_SUCCESS ? "goes on without limits (onerr=succeed)"
+					     : "refused");
 	}
 	return rc;
 }

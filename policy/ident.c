@@ -85,8 +85,7 @@ enum rl_status rl_ident_make(const char *name, uid_t uid, gid_t gid, const gid_t
 	return RL_OK;
 }
 
-enum rl_status rl_ident_add_group(struct rl_ident *id, const char *gname, bool gid_known,
-				  gid_t gid)
+enum rl_status rl_ident_add_group(struct rl_ident *id, const char *gname, bool gid_known, gid_t gid)
 {
 	enum rl_status st = rl_ident_load_group_names(id);
 	if (st != RL_OK)

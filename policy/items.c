@@ -3,27 +3,28 @@
  * applier, explain, the man page check and the tests all walk it: adding an
  * item is one line here.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "rlimit_policy.h"
 
 const struct rl_item rl_items[RL_NITEMS] = {
-	{"as", RLIMIT_AS, RL_KIND_SIZE, true, "address space (virtual memory) size"},
-	{"data", RLIMIT_DATA, RL_KIND_SIZE, true, "data segment size (heap)"},
-	{"rss", RLIMIT_RSS, RL_KIND_SIZE, true, "resident set size (ignored by Linux)"},
-	{"stack", RLIMIT_STACK, RL_KIND_SIZE, true, "stack size"},
-	{"core", RLIMIT_CORE, RL_KIND_SIZE, false, "core file size"},
-	{"cpu", RLIMIT_CPU, RL_KIND_CPU, false, "CPU time"},
-	{"fsize", RLIMIT_FSIZE, RL_KIND_SIZE, false, "largest file that may be written"},
-	{"nofile", RLIMIT_NOFILE, RL_KIND_COUNT, false, "open file descriptors"},
-	{"nproc", RLIMIT_NPROC, RL_KIND_COUNT, false, "processes and threads of the user"},
-	{"memlock", RLIMIT_MEMLOCK, RL_KIND_SIZE, true, "locked-in-memory size"},
-	{"locks", RLIMIT_LOCKS, RL_KIND_COUNT, false, "file locks"},
-	{"sigpending", RLIMIT_SIGPENDING, RL_KIND_COUNT, false, "queued signals"},
-	{"msgqueue", RLIMIT_MSGQUEUE, RL_KIND_SIZE, false, "POSIX message queue bytes"},
-	{"nice", RLIMIT_NICE, RL_KIND_NICE, false, "highest priority, as a niceness"},
-	{"rtprio", RLIMIT_RTPRIO, RL_KIND_RTPRIO, false, "real-time priority"},
-	{"rttime", RLIMIT_RTTIME, RL_KIND_RTTIME, false, "real-time CPU time without blocking"},
+    {"as", RLIMIT_AS, RL_KIND_SIZE, true, "address space (virtual memory) size"},
+    {"data", RLIMIT_DATA, RL_KIND_SIZE, true, "data segment size (heap)"},
+    {"rss", RLIMIT_RSS, RL_KIND_SIZE, true, "resident set size (ignored by Linux)"},
+    {"stack", RLIMIT_STACK, RL_KIND_SIZE, true, "stack size"},
+    {"core", RLIMIT_CORE, RL_KIND_SIZE, false, "core file size"},
+    {"cpu", RLIMIT_CPU, RL_KIND_CPU, false, "CPU time"},
+    {"fsize", RLIMIT_FSIZE, RL_KIND_SIZE, false, "largest file that may be written"},
+    {"nofile", RLIMIT_NOFILE, RL_KIND_COUNT, false, "open file descriptors"},
+    {"nproc", RLIMIT_NPROC, RL_KIND_COUNT, false, "processes and threads of the user"},
+    {"memlock", RLIMIT_MEMLOCK, RL_KIND_SIZE, true, "locked-in-memory size"},
+    {"locks", RLIMIT_LOCKS, RL_KIND_COUNT, false, "file locks"},
+    {"sigpending", RLIMIT_SIGPENDING, RL_KIND_COUNT, false, "queued signals"},
+    {"msgqueue", RLIMIT_MSGQUEUE, RL_KIND_SIZE, false, "POSIX message queue bytes"},
+    {"nice", RLIMIT_NICE, RL_KIND_NICE, false, "highest priority, as a niceness"},
+    {"rtprio", RLIMIT_RTPRIO, RL_KIND_RTPRIO, false, "real-time priority"},
+    {"rttime", RLIMIT_RTTIME, RL_KIND_RTTIME, false, "real-time CPU time without blocking"},
 };
 
 int rl_item_lookup(const char *name, size_t len)
@@ -33,6 +34,23 @@ int rl_item_lookup(const char *name, size_t len)
 			return i;
 	}
 	return -1;
+}
+
+char *rl_item_names(bool percent_only, char *buf, size_t size)
+{
+	size_t o = 0;
+	if (size == 0)
+		return buf;
+	buf[0] = '\0';
+	for (int i = 0; i < RL_NITEMS; i++) {
+		if (percent_only && !rl_items[i].percent_ok)
+			continue;
+		int k = snprintf(buf + o, size - o, "%s%s", o ? ", " : "", rl_items[i].name);
+		if (k < 0 || (size_t)k >= size - o)
+			break;
+		o += (size_t)k;
+	}
+	return buf;
 }
 
 const char *rl_status_str(enum rl_status st)

@@ -208,7 +208,8 @@ static enum rl_status read_all(int fd, const char *shown, char **buf, size_t *le
 				free(b);
 				return RL_EUNTRUSTED;
 			}
-			size_t ncap = cap * 2 > RL_MAX_FILE_SIZE + 1 ? RL_MAX_FILE_SIZE + 1 : cap * 2;
+			size_t ncap =
+			    cap * 2 > RL_MAX_FILE_SIZE + 1 ? RL_MAX_FILE_SIZE + 1 : cap * 2;
 			char *nb = realloc(b, ncap);
 			if (!nb) {
 				free(b);
@@ -221,7 +222,8 @@ static enum rl_status read_all(int fd, const char *shown, char **buf, size_t *le
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			rl_report(sink, RL_SEV_ERROR, "%s: cannot read: %s", shown, strerror(errno));
+			rl_report(sink, RL_SEV_ERROR, "%s: cannot read: %s", shown,
+				  strerror(errno));
 			free(b);
 			return RL_EIO;
 		}
@@ -235,15 +237,14 @@ static enum rl_status read_all(int fd, const char *shown, char **buf, size_t *le
 }
 
 /* Loads one file (name relative to dirfd) into p. */
-static enum rl_status load_file(struct rl_policy *p, int dirfd, const char *name,
-				const char *shown, bool required, uid_t trusted,
-				const struct rl_sink *sink)
+static enum rl_status load_file(struct rl_policy *p, int dirfd, const char *name, const char *shown,
+				bool required, uid_t trusted, const struct rl_sink *sink)
 {
 	int fd;
 	struct stat st;
 	bool missing;
 	enum rl_status st_open =
-		open_checked(dirfd, name, shown, false, trusted, &fd, &st, &missing, sink);
+	    open_checked(dirfd, name, shown, false, trusted, &fd, &st, &missing, sink);
 	if (st_open != RL_OK) {
 		if (missing && !required)
 			return RL_OK;
@@ -280,13 +281,14 @@ static int name_cmp(const void *a, const void *b)
 }
 
 /* Loads the drop-ins of dir in byte order of their names. */
-static enum rl_status load_dir(struct rl_policy *p, const char *dir, bool required,
-			       uid_t trusted, const struct rl_sink *sink)
+static enum rl_status load_dir(struct rl_policy *p, const char *dir, bool required, uid_t trusted,
+			       const struct rl_sink *sink)
 {
 	int fd;
 	struct stat st;
 	bool missing;
-	enum rl_status res = open_checked(AT_FDCWD, dir, dir, true, trusted, &fd, &st, &missing, sink);
+	enum rl_status res =
+	    open_checked(AT_FDCWD, dir, dir, true, trusted, &fd, &st, &missing, sink);
 	if (res != RL_OK) {
 		if (missing && !required)
 			return RL_OK;
@@ -312,7 +314,8 @@ static enum rl_status load_dir(struct rl_policy *p, const char *dir, bool requir
 		if (!dropin_name(de->d_name))
 			continue;
 		if (n == MAX_DROPINS) {
-			rl_report(sink, RL_SEV_ERROR, "%s: more than %d drop-ins", dir, MAX_DROPINS);
+			rl_report(sink, RL_SEV_ERROR, "%s: more than %d drop-ins", dir,
+				  MAX_DROPINS);
 			res = RL_EINVALID;
 			break;
 		}
@@ -363,14 +366,12 @@ enum rl_status rl_policy_load(const struct rl_load_opts *opts, struct rl_policy 
 	if (!opts)
 		return RL_EUSAGE;
 	const char *conf = opts->conf ? opts->conf : RL_DEFAULT_CONF;
-	const char *dir = opts->confdir ? opts->confdir
-			  : opts->conf  ? NULL
-					: RL_DEFAULT_CONFDIR;
+	const char *dir = opts->confdir ? opts->confdir : opts->conf ? NULL : RL_DEFAULT_CONFDIR;
 	if (rl_policy_new(opts->filter, &p) != RL_OK)
 		return RL_ENOMEM;
 
-	enum rl_status res = load_file(p, AT_FDCWD, conf, conf, opts->conf != NULL,
-				       opts->trusted_uid, sink);
+	enum rl_status res =
+	    load_file(p, AT_FDCWD, conf, conf, opts->conf != NULL, opts->trusted_uid, sink);
 	if (dir && res != RL_ENOMEM)
 		res = worse(res, load_dir(p, dir, opts->confdir != NULL, opts->trusted_uid, sink));
 	if (res != RL_ENOMEM)

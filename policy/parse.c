@@ -69,8 +69,8 @@ static void verr(struct ld *ld, struct pos at, const char *fmt, va_list ap)
 	}
 }
 
-__attribute__((format(printf, 3, 4))) static void err(struct ld *ld, struct pos at,
-						      const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void err(struct ld *ld, struct pos at, const char *fmt,
+						      ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -319,8 +319,8 @@ static bool parse_id_rule(struct ld *ld, struct pos at, const char *s, size_t le
 	}
 	size_t l1 = (size_t)(dash - s);
 	if (!parse_id(s, l1, &k->lo) || !parse_id(dash + 1, len - l1 - 1, &k->hi)) {
-		err(ld, at, "invalid %s range \"%s:%.*s\": expected %s:N-M with decimal ids", prefix,
-		    prefix, (int)(len > 40 ? 40 : len), s, prefix);
+		err(ld, at, "invalid %s range \"%s:%.*s\": expected %s:N-M with decimal ids",
+		    prefix, prefix, (int)(len > 40 ? 40 : len), s, prefix);
 		return false;
 	}
 	if (k->lo > k->hi) {
@@ -332,8 +332,7 @@ static bool parse_id_rule(struct ld *ld, struct pos at, const char *s, size_t le
 	return true;
 }
 
-static bool parse_rule_key(struct ld *ld, const char *s, size_t len, bool users,
-			   struct rule_key *k)
+static bool parse_rule_key(struct ld *ld, const char *s, size_t len, bool users, struct rule_key *k)
 {
 	struct pos at = here(ld);
 	const char *what = users ? "user" : "group";
@@ -348,8 +347,10 @@ static bool parse_rule_key(struct ld *ld, const char *s, size_t len, bool users,
 		return parse_id_rule(ld, at, s + 4, len - 4, users, k);
 	}
 	if (s[0] == '@' || s[0] == '%' || s[0] == '*') {
-		err(ld, at, "invalid %s name \"%.40s\": pam_limits' @group, %%group and * are written "
-			    "groups: NAME and default: here", what, s);
+		err(ld, at,
+		    "invalid %s name \"%.40s\": pam_limits' @group, %%group and * are written "
+		    "groups: NAME and default: here",
+		    what, s);
 		return false;
 	}
 	if (len > MAX_NAME || memchr(s, ':', len) || memchr(s, '/', len) || memchr(s, ' ', len)) {
@@ -458,13 +459,11 @@ static void parse_rule_body(struct ld *ld, const struct rule_key *k, const char 
 		if (!read_key(ld, label, &name, &nlen))
 			continue;
 		int item = rl_item_lookup(name, nlen);
-		if (item < 0)
-			err(ld, here(ld),
-			    "%s: unknown item \"%.40s\" (items are as, data, rss, stack, core, cpu, "
-			    "fsize, nofile, nproc, memlock, locks, sigpending, msgqueue, nice, rtprio, "
-			    "rttime)",
-			    label, name);
-		else if (seen[item])
+		if (item < 0) {
+			char names[256];
+			err(ld, here(ld), "%s: unknown item \"%.40s\" (items are %s)", label, name,
+			    rl_item_names(false, names, sizeof(names)));
+		} else if (seen[item])
 			err(ld, here(ld), "%s: duplicate item \"%s\"", label, name);
 		if (!next(ld))
 			return;
@@ -637,8 +636,10 @@ static void parse_version(struct ld *ld)
 	if (!check_props(ld) || !scalar_text(ld, &s, &len))
 		return;
 	if (len != 1 || s[0] != '1')
-		err(ld, here(ld), "version: unsupported version \"%.20s\" (this pam_rlimit reads "
-				  "version 1)", s);
+		err(ld, here(ld),
+		    "version: unsupported version \"%.20s\" (this pam_rlimit reads "
+		    "version 1)",
+		    s);
 }
 
 static void parse_combine(struct ld *ld)
@@ -686,8 +687,10 @@ static void parse_top(struct ld *ld)
 				t = i;
 		}
 		if (t < 0)
-			err(ld, at, "unknown key \"%.40s\" (expected version, groups_combine, default, "
-				    "groups or users)", k);
+			err(ld, at,
+			    "unknown key \"%.40s\" (expected version, groups_combine, default, "
+			    "groups or users)",
+			    k);
 		else if (seen[t])
 			err(ld, at, "duplicate key \"%s\" (first at line %u)", top_keys[t],
 			    seen_at[t].line);
@@ -762,13 +765,13 @@ enum rl_status rl_policy_add_buffer(struct rl_policy *p, const char *name, const
 		return RL_ENOMEM;
 
 	struct ld ld = {
-		.p = p,
-		.sink = sink,
-		.file = p->files[p->nfiles],
-		.file_idx = (uint32_t)p->nfiles,
-		.buf = (const unsigned char *)(buf ? buf : ""),
-		.len = len,
-		.fatal = RL_OK,
+	    .p = p,
+	    .sink = sink,
+	    .file = p->files[p->nfiles],
+	    .file_idx = (uint32_t)p->nfiles,
+	    .buf = (const unsigned char *)(buf ? buf : ""),
+	    .len = len,
+	    .fatal = RL_OK,
 	};
 	p->nfiles++;
 	if (!yaml_parser_initialize(&ld.parser))

@@ -27,8 +27,7 @@ struct rl_strmap {
  */
 enum rl_status rl_strmap_put(struct rl_strmap *m, const char *key, size_t len, size_t val,
 			     uint32_t line, uint32_t col, const struct rl_strmap_ent **found);
-const struct rl_strmap_ent *rl_strmap_get(const struct rl_strmap *m, const char *key,
-					  size_t len);
+const struct rl_strmap_ent *rl_strmap_get(const struct rl_strmap *m, const char *key, size_t len);
 /* Frees every key and the table; NULL-safe, leaves *m empty. */
 void rl_strmap_free(struct rl_strmap *m);
 
@@ -56,10 +55,10 @@ void rl_keyset_free(struct rl_keyset *s);
 
 /* One half of one item as written in one rule. */
 struct rl_setv {
-	struct rl_value v;   /* type RL_V_UNSET when not written */
-	uint32_t seq;        /* write order across all files, for "last" */
-	uint32_t line, col;  /* 1-based position of the value */
-	uint32_t file;       /* index into rl_policy.files */
+	struct rl_value v;  /* type RL_V_UNSET when not written */
+	uint32_t seq;       /* write order across all files, for "last" */
+	uint32_t line, col; /* 1-based position of the value */
+	uint32_t file;      /* index into rl_policy.files */
 };
 
 enum { RL_SOFT = 0, RL_HARD = 1 };
@@ -107,7 +106,7 @@ enum rl_status rl_rule_matches(const struct rl_rule *r, struct rl_ident *id, boo
 
 /* printf-style report through sink; a NULL sink drops it. */
 void rl_report(const struct rl_sink *sink, enum rl_severity sev, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* malloc'd copy of s[0..len), NUL-terminated; NULL when out of memory. */
 char *rl_strndup(const char *s, size_t len);

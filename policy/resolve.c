@@ -140,8 +140,8 @@ static void combine(struct pick *cur, const struct rl_setv *sv, const struct rl_
 	}
 }
 
-static void fill_half(struct rl_half *h, const struct pick *pk, int item,
-		      const struct rl_policy *p, const struct rl_host *host)
+static void fill_half(struct rl_half *h, const struct pick *pk, int item, const struct rl_policy *p,
+		      const struct rl_host *host)
 {
 	memset(h, 0, sizeof(*h));
 	if (!pk->sv)

@@ -63,11 +63,11 @@ enum rl_kind {
 };
 
 struct rl_item {
-	const char *name;  /* the policy key, e.g. "as" */
-	int resource;      /* RLIMIT_AS ... */
+	const char *name; /* the policy key, e.g. "as" */
+	int resource;     /* RLIMIT_AS ... */
 	enum rl_kind kind;
-	bool percent_ok;   /* "N%" of physical RAM accepted */
-	const char *what;  /* a short description for documents and explain */
+	bool percent_ok;  /* "N%" of physical RAM accepted */
+	const char *what; /* a short description for documents and explain */
 };
 
 #define RL_NITEMS 16
@@ -75,6 +75,12 @@ extern const struct rl_item rl_items[RL_NITEMS];
 
 /* The index of the item called name[0..len), or -1. */
 int rl_item_lookup(const char *name, size_t len);
+
+/*
+ * Writes the names of the items ("as, data, ...") into buf, only those that
+ * take percentages when percent_only.  Always NUL-terminated; returns buf.
+ */
+char *rl_item_names(bool percent_only, char *buf, size_t size);
 
 /* ---------------------------------------------------------------------
  * Values (pure functions, no allocation)
@@ -135,14 +141,14 @@ char *rl_value_format(int item_idx, rlim_t v, char *buf, size_t size);
  * The user being resolved.
  */
 struct rl_ident {
-	char *name;        /* owned */
+	char *name; /* owned */
 	uid_t uid;
-	gid_t gid;         /* primary group */
-	gid_t *gids;       /* owned; sorted, unique, includes the primary */
+	gid_t gid;   /* primary group */
+	gid_t *gids; /* owned; sorted, unique, includes the primary */
 	size_t ngids;
-	char **gnames;     /* owned; sorted names of gids, plus extra names */
+	char **gnames; /* owned; sorted names of gids, plus extra names */
 	size_t ngnames;
-	bool gnames_loaded; /* false until the names were needed */
+	bool gnames_loaded;   /* false until the names were needed */
 	unsigned nss_lookups; /* getpwnam_r + getgrouplist + getgrgid_r calls */
 };
 

@@ -5,8 +5,7 @@
 #include "policy_int.h"
 
 enum rl_status rl_session_resolve(const struct rl_session_opts *opts, const char *user,
-				  uid_t *uid_out, struct rl_result *out,
-				  const struct rl_sink *sink)
+				  uid_t *uid_out, struct rl_result *out, const struct rl_sink *sink)
 {
 	struct rl_ident id;
 	struct rl_host host;

@@ -117,8 +117,7 @@ enum rl_status rl_strmap_put(struct rl_strmap *m, const char *key, size_t len, s
 	return RL_OK;
 }
 
-const struct rl_strmap_ent *rl_strmap_get(const struct rl_strmap *m, const char *key,
-					  size_t len)
+const struct rl_strmap_ent *rl_strmap_get(const struct rl_strmap *m, const char *key, size_t len)
 {
 	if (m->cap == 0)
 		return NULL;

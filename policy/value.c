@@ -19,15 +19,18 @@ struct unit {
 };
 
 static const struct unit size_units[] = {
-	{"K", 1ULL << 10},   {"M", 1ULL << 20},   {"G", 1ULL << 30},   {"T", 1ULL << 40},
-	{"P", 1ULL << 50},   {"KiB", 1ULL << 10}, {"MiB", 1ULL << 20}, {"GiB", 1ULL << 30},
-	{"TiB", 1ULL << 40}, {"PiB", 1ULL << 50}, {NULL, 0},
+    {"K", 1ULL << 10},   {"M", 1ULL << 20},   {"G", 1ULL << 30},   {"T", 1ULL << 40},
+    {"P", 1ULL << 50},   {"KiB", 1ULL << 10}, {"MiB", 1ULL << 20}, {"GiB", 1ULL << 30},
+    {"TiB", 1ULL << 40}, {"PiB", 1ULL << 50}, {NULL, 0},
 };
 static const struct unit cpu_units[] = {
-	{"s", 1}, {"min", 60}, {"h", 3600}, {"d", 86400}, {NULL, 0},
+    {"s", 1}, {"min", 60}, {"h", 3600}, {"d", 86400}, {NULL, 0},
 };
 static const struct unit rttime_units[] = {
-	{"us", 1}, {"ms", 1000}, {"s", 1000000}, {NULL, 0},
+    {"us", 1},
+    {"ms", 1000},
+    {"s", 1000000},
+    {NULL, 0},
 };
 static const struct unit no_units[] = {{NULL, 0}};
 
@@ -288,20 +291,6 @@ static void unit_text(const char *s, size_t len, char *dst, size_t size)
 	quote_text(s + i, len - i, dst, size);
 }
 
-static void percent_items(char *dst, size_t size)
-{
-	size_t o = 0;
-	dst[0] = '\0';
-	for (int i = 0; i < RL_NITEMS; i++) {
-		if (!rl_items[i].percent_ok)
-			continue;
-		int k = snprintf(dst + o, size - o, "%s%s", o ? ", " : "", rl_items[i].name);
-		if (k < 0 || (size_t)k >= size - o)
-			break;
-		o += (size_t)k;
-	}
-}
-
 char *rl_verr_describe(enum rl_verr err, int item_idx, const char *s, size_t len, char *buf,
 		       size_t size)
 {
@@ -356,7 +345,7 @@ char *rl_verr_describe(enum rl_verr err, int item_idx, const char *s, size_t len
 	}
 	case RL_VERR_PERCENT_ITEM: {
 		char list[120];
-		percent_items(list, sizeof(list));
+		rl_item_names(true, list, sizeof(list));
 		snprintf(why, sizeof(why), "a percentage of RAM is accepted only for %s", list);
 		break;
 	}

@@ -32,7 +32,8 @@ static int name_cmp(const void *a, const void *b)
 static size_t sort_unique_gids(gid_t *g, size_t n)
 {
 	size_t k = 0;
-	qsort(g, n, sizeof(*g), gid_cmp);
+	if (n > 1)
+		qsort(g, n, sizeof(*g), gid_cmp);
 	for (size_t i = 0; i < n; i++) {
 		if (k == 0 || g[k - 1] != g[i])
 			g[k++] = g[i];
@@ -43,7 +44,8 @@ static size_t sort_unique_gids(gid_t *g, size_t n)
 static size_t sort_unique_names(char **v, size_t n)
 {
 	size_t k = 0;
-	qsort(v, n, sizeof(*v), name_cmp);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), name_cmp);
 	for (size_t i = 0; i < n; i++) {
 		if (k && strcmp(v[k - 1], v[i]) == 0)
 			free(v[i]);

@@ -19,6 +19,7 @@
 #include "policy_int.h"
 
 #define MAX_DROPINS 4096
+#define MAX_OVERLAPS_SHOWN 50
 
 enum rl_status rl_policy_new(struct rl_ident *filter, struct rl_policy **out)
 {
@@ -84,8 +85,10 @@ enum rl_status rl_policy_finish(struct rl_policy *p, const struct rl_sink *sink)
 {
 	if (!p)
 		return RL_EUSAGE;
-	qsort(p->ranges, p->nranges, sizeof(*p->ranges), range_cmp);
+	if (p->nranges > 1) /* qsort may not be given a NULL base */
+		qsort(p->ranges, p->nranges, sizeof(*p->ranges), range_cmp);
 	const struct rl_range *widest = NULL;
+	unsigned overlaps = 0;
 	for (size_t i = 0; i < p->nranges; i++) {
 		const struct rl_range *r = &p->ranges[i];
 		if (widest && r->lo == widest->lo && r->hi == widest->hi)
@@ -97,16 +100,18 @@ enum rl_status rl_policy_finish(struct rl_policy *p, const struct rl_sink *sink)
 				a = r;
 				b = widest;
 			}
-			rl_report(sink, RL_SEV_ERROR,
-				  "%s:%u:%u: users.uid:%u-%u overlaps uid:%u-%u (%s:%u); a uid may "
-				  "fall in one range only",
-				  p->files[b->file], b->line, b->col, b->lo, b->hi, a->lo, a->hi,
-				  p->files[a->file], a->line);
+			if (++overlaps <= MAX_OVERLAPS_SHOWN)
+				rl_report(sink, RL_SEV_ERROR, "%s:%u:%u: %s%u-%u overlaps uid:%u-%u (%s:%u)",
+					  p->files[b->file], b->line, b->col, "users.uid:", b->lo,
+					  b->hi, a->lo, a->hi, p->files[a->file], a->line);
 			p->errors++;
 		}
 		if (!widest || r->hi > widest->hi)
 			widest = r;
 	}
+	if (overlaps > MAX_OVERLAPS_SHOWN)
+		rl_report(sink, RL_SEV_ERROR, "%u more overlapping uid ranges not shown",
+			  overlaps - MAX_OVERLAPS_SHOWN);
 	return p->errors ? RL_EINVALID : RL_OK;
 }
 
@@ -337,7 +342,8 @@ static enum rl_status load_dir(struct rl_policy *p, const char *dir, bool requir
 	}
 	closedir(d);
 	if (res == RL_OK) {
-		qsort(names, n, sizeof(*names), name_cmp);
+		if (n > 1)
+			qsort(names, n, sizeof(*names), name_cmp);
 		for (size_t i = 0; i < n && res != RL_ENOMEM; i++) {
 			size_t need = strlen(dir) + strlen(names[i]) + 2;
 			char *shown = malloc(need);

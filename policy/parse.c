@@ -60,13 +60,13 @@ static void verr(struct ld *ld, struct pos at, const char *fmt, va_list ap)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	ld->errors++;
 	ld->p->errors++;
-	if (ld->errors <= MAX_ERRORS_PER_FILE)
+	if (ld->errors <= MAX_ERRORS_PER_FILE) {
 		rl_report(ld->sink, RL_SEV_ERROR, "%s:%u:%u: %s", ld->file, at.line, at.col, msg);
-	if (ld->errors == MAX_ERRORS_PER_FILE) {
-		rl_report(ld->sink, RL_SEV_ERROR, "%s:%u:%u: too many errors, stopped reading",
-			  ld->file, at.line, at.col);
-		ld->stop = true;
+		return;
 	}
+	rl_report(ld->sink, RL_SEV_ERROR, "%s:%u:%u: more than %d errors, stopped reading",
+		  ld->file, at.line, at.col, MAX_ERRORS_PER_FILE);
+	ld->stop = true;
 }
 
 __attribute__((format(printf, 3, 4))) static void err(struct ld *ld, struct pos at, const char *fmt,
@@ -109,12 +109,18 @@ static void syntax_error(struct ld *ld)
 	}
 	if (ps->error == YAML_READER_ERROR) {
 		err(ld, pos_of_offset(ld, ps->problem_offset), "not valid YAML text: %s", problem);
-	} else if (ps->context) {
+		ld->stop = true;
+		return;
+	}
+	size_t at = ps->problem_mark.index;
+	const char *hint =
+	    at < ld->len && ld->buf[at] == '\t' ? "; a tab cannot indent YAML: use spaces" : "";
+	if (ps->context) {
 		struct pos c = pos_of(ps->context_mark);
-		err(ld, pos_of(ps->problem_mark), "YAML syntax error: %s (%s at line %u)", problem,
-		    ps->context, c.line);
+		err(ld, pos_of(ps->problem_mark), "YAML syntax error: %s (%s at line %u)%s",
+		    problem, ps->context, c.line, hint);
 	} else {
-		err(ld, pos_of(ps->problem_mark), "YAML syntax error: %s", problem);
+		err(ld, pos_of(ps->problem_mark), "YAML syntax error: %s%s", problem, hint);
 	}
 	ld->stop = true;
 }
@@ -273,21 +279,27 @@ static bool read_key(struct ld *ld, const char *where, const char **k, size_t *k
 	return ok;
 }
 
-/* Strict decimal uid/gid: no sign, no leading zero, below (uid_t)-1. */
-static bool parse_id(const char *s, size_t len, uint32_t *out)
+/*
+ * Strict decimal uid/gid: no sign, no leading zero, below (uid_t)-1.
+ * Returns NULL, or why s[0..len) is not one.
+ */
+static const char *parse_id(const char *s, size_t len, uint32_t *out)
 {
 	uint64_t v = 0;
-	if (len == 0 || len > 10 || (len > 1 && s[0] == '0'))
-		return false;
+	if (len == 0)
+		return "an id is missing";
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] < '0' || s[i] > '9')
-			return false;
-		v = v * 10 + (uint64_t)(s[i] - '0');
+			return "ids are decimal numbers";
+		if (v < UINT32_MAX)
+			v = v * 10 + (uint64_t)(s[i] - '0');
 	}
+	if (len > 1 && s[0] == '0')
+		return "leading zeros are not allowed";
 	if (v >= UINT32_MAX)
-		return false;
+		return "the largest id is 4294967294";
 	*out = (uint32_t)v;
-	return true;
+	return NULL;
 }
 
 /*
@@ -307,10 +319,12 @@ static bool parse_id_rule(struct ld *ld, struct pos at, const char *s, size_t le
 {
 	const char *prefix = users ? "uid" : "gid";
 	const char *dash = memchr(s, '-', len);
+	const char *why;
+	int shown = (int)(len > 40 ? 40 : len);
 	if (!dash) {
-		if (!parse_id(s, len, &k->lo)) {
-			err(ld, at, "invalid %s rule \"%s:%.*s\": expected %s:N or %s:N-M", prefix,
-			    prefix, (int)(len > 40 ? 40 : len), s, prefix, prefix);
+		if ((why = parse_id(s, len, &k->lo)) != NULL) {
+			err(ld, at, "invalid %s rule \"%s:%.*s\": %s (write %s:N or %s:N-M)",
+			    prefix, prefix, shown, s, why, prefix, prefix);
 			return false;
 		}
 		k->kind = users ? RL_RULE_UID : RL_RULE_GID;
@@ -318,9 +332,10 @@ static bool parse_id_rule(struct ld *ld, struct pos at, const char *s, size_t le
 		return true;
 	}
 	size_t l1 = (size_t)(dash - s);
-	if (!parse_id(s, l1, &k->lo) || !parse_id(dash + 1, len - l1 - 1, &k->hi)) {
-		err(ld, at, "invalid %s range \"%s:%.*s\": expected %s:N-M with decimal ids",
-		    prefix, prefix, (int)(len > 40 ? 40 : len), s, prefix);
+	if ((why = parse_id(s, l1, &k->lo)) != NULL ||
+	    (why = parse_id(dash + 1, len - l1 - 1, &k->hi)) != NULL) {
+		err(ld, at, "invalid %s range \"%s:%.*s\": %s (write %s:N-M)", prefix, prefix,
+		    shown, s, why, prefix);
 		return false;
 	}
 	if (k->lo > k->hi) {
@@ -365,6 +380,17 @@ static bool parse_rule_key(struct ld *ld, const char *s, size_t len, bool users,
 	return true;
 }
 
+/* A written value as the policy would write it, for messages. */
+static void describe_value(int item, const struct rl_value *v, char *buf, size_t size)
+{
+	if (v->type == RL_V_PCT)
+		snprintf(buf, size, "%llu.%06llu%%", (unsigned long long)(v->n / RL_PCT_ONE),
+			 (unsigned long long)(v->n % RL_PCT_ONE));
+	else
+		rl_value_format(item, v->type == RL_V_INF ? RLIM_INFINITY : (rlim_t)v->n, buf,
+				size);
+}
+
 /* Orders two values of one item; false when they cannot be compared now. */
 static bool value_above(const struct rl_value *a, const struct rl_value *b)
 {
@@ -402,6 +428,7 @@ static void set_value(struct ld *ld, int item, struct rl_setv *sv)
 static void parse_soft_hard(struct ld *ld, int item, struct rl_setv half[2])
 {
 	unsigned seen = 0;
+	uint32_t first[2] = {0, 0};
 	while (next(ld) && !is_type(ld, YAML_MAPPING_END_EVENT)) {
 		const char *k;
 		size_t klen;
@@ -415,7 +442,10 @@ static void parse_soft_hard(struct ld *ld, int item, struct rl_setv half[2])
 			err(ld, at, "%s: unknown key \"%.40s\" (expected soft or hard)",
 			    rl_items[item].name, k);
 		else if (seen & (1u << h))
-			err(ld, at, "%s: duplicate key \"%s\"", rl_items[item].name, k);
+			err(ld, at, "%s: duplicate key \"%s\" (first at line %u)",
+			    rl_items[item].name, k, first[h]);
+		else
+			first[h] = at.line;
 		if (!next(ld))
 			return;
 		if (h < 0 || (seen & (1u << h))) {
@@ -444,6 +474,7 @@ static void parse_rule_body(struct ld *ld, const struct rule_key *k, const char 
 {
 	struct rl_setv items[RL_NITEMS][2];
 	bool seen[RL_NITEMS] = {false};
+	uint32_t first[RL_NITEMS];
 	unsigned errors_before = ld->errors;
 
 	if (ld->ev.type != YAML_MAPPING_START_EVENT) {
@@ -463,8 +494,12 @@ static void parse_rule_body(struct ld *ld, const struct rule_key *k, const char 
 			char names[256];
 			err(ld, here(ld), "%s: unknown item \"%.40s\" (items are %s)", label, name,
 			    rl_item_names(false, names, sizeof(names)));
-		} else if (seen[item])
-			err(ld, here(ld), "%s: duplicate item \"%s\"", label, name);
+		} else if (seen[item]) {
+			err(ld, here(ld), "%s: duplicate item \"%s\" (first at line %u)", label,
+			    name, first[item]);
+		} else {
+			first[item] = here(ld).line;
+		}
 		if (!next(ld))
 			return;
 		if (item < 0 || seen[item]) {
@@ -481,8 +516,13 @@ static void parse_rule_body(struct ld *ld, const struct rule_key *k, const char 
 			if (s->v.type != RL_V_UNSET && h->v.type != RL_V_UNSET &&
 			    value_above(&s->v, &h->v)) {
 				struct pos at = {s->line, s->col};
-				err(ld, at, "%s: %s: the soft limit is above the hard limit", label,
-				    rl_items[item].name);
+				char sv[32], hv[32];
+				bool nice = rl_items[item].kind == RL_KIND_NICE;
+				describe_value(item, &s->v, sv, sizeof(sv));
+				describe_value(item, &h->v, hv, sizeof(hv));
+				err(ld, at, "%s: %s: the soft limit %s %s than the hard limit %s",
+				    label, rl_items[item].name, sv,
+				    nice ? "allows more" : "is higher", hv);
 			}
 		} else {
 			wrong_shape(ld, rl_items[item].name, "a value or {soft: X, hard: Y}");
@@ -490,6 +530,11 @@ static void parse_rule_body(struct ld *ld, const struct rule_key *k, const char 
 	}
 	if (ld->stop || ld->errors != errors_before)
 		return; /* the policy is refused anyway */
+	bool any = false;
+	for (int i = 0; i < RL_NITEMS; i++)
+		any = any || seen[i];
+	if (!any)
+		return; /* "alice: {}" sets nothing: nothing to keep */
 	if (keep_rule(ld, k, label, (const struct rl_setv(*)[2])items, seen) != RL_OK)
 		nomem(ld);
 }
@@ -774,9 +819,17 @@ enum rl_status rl_policy_add_buffer(struct rl_policy *p, const char *name, const
 	    .fatal = RL_OK,
 	};
 	p->nfiles++;
+	if (len >= 2 && ((ld.buf[0] == 0xFF && ld.buf[1] == 0xFE) ||
+			 (ld.buf[0] == 0xFE && ld.buf[1] == 0xFF))) {
+		struct pos at = {1, 1};
+		err(&ld, at, "the policy must be UTF-8 text (this file is UTF-16)");
+		return RL_EINVALID;
+	}
 	if (!yaml_parser_initialize(&ld.parser))
 		return RL_ENOMEM;
 	yaml_parser_set_input_string(&ld.parser, ld.buf, len);
+	/* Positions are counted in UTF-8; libyaml would also take UTF-16. */
+	yaml_parser_set_encoding(&ld.parser, YAML_UTF8_ENCODING);
 	parse_stream(&ld);
 	if (ld.have_ev)
 		yaml_event_delete(&ld.ev);

@@ -319,13 +319,23 @@ char *rl_verr_describe(enum rl_verr err, int item_idx, const char *s, size_t len
 		snprintf(why, sizeof(why), "negative values are not allowed");
 		break;
 	case RL_VERR_SYNTAX:
+		if (text_is_nocase(s, len, "unlimited") || text_is_nocase(s, len, "infinity")) {
+			snprintf(why, sizeof(why), "write it in lower case");
+			break;
+		}
 		snprintf(why, sizeof(why),
 			 "not a plain decimal number (no signs, hexadecimal, exponents or "
 			 "decimals outside percentages)");
 		break;
-	case RL_VERR_LEADING_ZERO:
-		snprintf(why, sizeof(why), "leading zeros are not allowed (write 8, not 08)");
-		break;
+	case RL_VERR_LEADING_ZERO: {
+		size_t z = s[0] == '-' ? 1 : 0, k = z;
+		while (k + 1 < len && s[k] == '0' && is_digit(s[k + 1]))
+			k++;
+		snprintf(why, sizeof(why),
+			 "leading zeros are not allowed (they read as octal elsewhere): "
+			 "write %s%.*s",
+			 z ? "-" : "", (int)(len - k > 40 ? 40 : len - k), s + k);
+	} break;
 	case RL_VERR_OVERFLOW:
 		snprintf(why, sizeof(why),
 			 "too large: the largest value is 2^64-1 (write unlimited for no limit)");

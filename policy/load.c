@@ -101,7 +101,8 @@ enum rl_status rl_policy_finish(struct rl_policy *p, const struct rl_sink *sink)
 				b = widest;
 			}
 			if (++overlaps <= MAX_OVERLAPS_SHOWN)
-				rl_report(sink, RL_SEV_ERROR, "%s:%u:%u: %s%u-%u overlaps uid:%u-%u (%s:%u)",
+				rl_report(sink, RL_SEV_ERROR,
+					  "%s:%u:%u: %s%u-%u overlaps uid:%u-%u (%s:%u)",
 					  p->files[b->file], b->line, b->col, "users.uid:", b->lo,
 					  b->hi, a->lo, a->hi, p->files[a->file], a->line);
 			p->errors++;

@@ -825,9 +825,14 @@ enum rl_status rl_policy_add_buffer(struct rl_policy *p, const char *name, const
 		err(&ld, at, "the policy must be UTF-8 text (this file is UTF-16)");
 		return RL_EINVALID;
 	}
+	/* libyaml skips a byte-order mark only when it guesses the encoding. */
+	if (ld.len >= 3 && memcmp(ld.buf, "\xEF\xBB\xBF", 3) == 0) {
+		ld.buf += 3;
+		ld.len -= 3;
+	}
 	if (!yaml_parser_initialize(&ld.parser))
 		return RL_ENOMEM;
-	yaml_parser_set_input_string(&ld.parser, ld.buf, len);
+	yaml_parser_set_input_string(&ld.parser, ld.buf, ld.len);
 	/* Positions are counted in UTF-8; libyaml would also take UTF-16. */
 	yaml_parser_set_encoding(&ld.parser, YAML_UTF8_ENCODING);
 	parse_stream(&ld);

@@ -8,8 +8,9 @@ CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 PAMTEST_LIBS = $(shell $(PKG_CONFIG) --libs libpamtest 2>/dev/null || echo -lpamtest)
 # Where the wrappers live (Debian multiarch).
 LIBDIR_MULTIARCH := $(shell $(PKG_CONFIG) --variable=libdir pam 2>/dev/null || echo /usr/lib)
-PAM_WRAPPER_SO := $(shell $(PKG_CONFIG) --variable=libdir pam_wrapper 2>/dev/null || echo /usr/lib/x86_64-linux-gnu)/libpam_wrapper.so
-NSS_WRAPPER_SO := $(shell $(PKG_CONFIG) --variable=libdir nss_wrapper 2>/dev/null || echo /usr/lib/x86_64-linux-gnu)/libnss_wrapper.so
+# Their .pc files name the library itself in Libs (and have no libdir).
+PAM_WRAPPER_SO := $(firstword $(shell $(PKG_CONFIG) --libs pam_wrapper 2>/dev/null) /usr/lib/x86_64-linux-gnu/libpam_wrapper.so)
+NSS_WRAPPER_SO := $(firstword $(shell $(PKG_CONFIG) --libs nss_wrapper 2>/dev/null) /usr/lib/x86_64-linux-gnu/libnss_wrapper.so)
 
 -include tests/unit/unit.mk
 -include tests/integration/integration.mk

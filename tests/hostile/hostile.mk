@@ -1,0 +1,68 @@
+# Hostile input: the invalid-policy corpus, file-system tricks through the
+# real module, and resource bombs.  See tests/hostile/README.md.
+#
+#   make check-hostile            all three
+#   make check-hostile-corpus     one of them (also -fstricks, -bombs)
+#
+# Run from the top of the repository: the corpus's .err files name the
+# fixtures by their path from there.
+
+HOSTILE_OUT := $(BUILD)/tests/hostile
+HOSTILE_CORPUS := $(HOSTILE_OUT)/test_corpus
+HOSTILE_FSTRICKS := $(HOSTILE_OUT)/test_fstricks
+HOSTILE_BOMBS := $(HOSTILE_OUT)/test_bombs
+HOSTILE_HDRS := $(wildcard policy/*.h)
+# tests.mk's PAM_WRAPPER_SO/NSS_WRAPPER_SO come out as "/libpam_wrapper.so"
+# when the .pc files have no libdir (Debian 12): fall back to their Libs.
+HOSTILE_PAM_WRAPPER := $(or $(wildcard $(PAM_WRAPPER_SO)),$(strip $(shell $(PKG_CONFIG) --libs pam_wrapper 2>/dev/null)))
+HOSTILE_NSS_WRAPPER := $(or $(wildcard $(NSS_WRAPPER_SO)),$(strip $(shell $(PKG_CONFIG) --libs nss_wrapper 2>/dev/null)))
+# Wall-clock bound per file-system case, and the alarm that catches a hang.
+# Under sanitizers the bounds are only there to catch hangs: ASan's shadow
+# and quarantine make time and resident memory meaningless as measurements.
+HOSTILE_LIMIT_MS ?= $(if $(SAN),5000,1000)
+HOSTILE_TIMEOUT ?= $(if $(SAN),30,5)
+# Bombs: wall time, and peak RSS as the module loads (filtered for the user)
+# and as "rlimit-policy check" loads (every rule kept).
+BOMB_LIMIT_MS ?= $(if $(SAN),20000,1000)
+BOMB_LIMIT_MIB ?= $(if $(SAN),2048,64)
+BOMB_CHECK_LIMIT_MIB ?= $(if $(SAN),4096,256)
+
+$(HOSTILE_CORPUS): tests/hostile/test_corpus.c $(POLICY_LIB) $(HOSTILE_HDRS) | $(BUILD)/.deps
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(POLICY_LIB) $(ALL_LDFLAGS) $(CMOCKA_LIBS) $(YAML_LIBS)
+
+$(HOSTILE_BOMBS): tests/hostile/test_bombs.c $(POLICY_LIB) $(HOSTILE_HDRS) | $(BUILD)/.deps
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(POLICY_LIB) $(ALL_LDFLAGS) $(CMOCKA_LIBS) $(YAML_LIBS)
+
+# The libpam cases share helper-1's integration harness (pam_wrapper,
+# nss_wrapper, one forked child per case); built here into our own folder.
+$(HOSTILE_OUT)/harness.o: tests/integration/harness.c tests/integration/harness.h | $(BUILD)/.deps
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -Itests/integration -c -o $@ $<
+
+$(HOSTILE_FSTRICKS): tests/hostile/test_fstricks.c $(HOSTILE_OUT)/harness.o \
+		tests/integration/harness.h $(TEST_MODULE)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -Itests/integration -o $@ $< $(HOSTILE_OUT)/harness.o \
+		$(ALL_LDFLAGS) $(PAMTEST_LIBS) $(CMOCKA_LIBS) $(PAM_LIBS) -ldl
+
+.PHONY: check-hostile check-hostile-corpus check-hostile-fstricks check-hostile-bombs
+check-hostile-corpus: $(HOSTILE_CORPUS)
+	$(HOSTILE_CORPUS) tests/hostile/corpus
+
+check-hostile-fstricks: $(HOSTILE_FSTRICKS) $(TEST_MODULE)
+	RLT_MODULE=$(abspath $(TEST_MODULE)) RLT_PAM_WRAPPER=$(HOSTILE_PAM_WRAPPER) \
+		RLT_NSS_WRAPPER=$(HOSTILE_NSS_WRAPPER) RLT_TIMEOUT=$(HOSTILE_TIMEOUT) \
+		HOSTILE_LIMIT_MS=$(HOSTILE_LIMIT_MS) $(HOSTILE_FSTRICKS)
+
+check-hostile-bombs: $(HOSTILE_BOMBS)
+	BOMB_LIMIT_MS=$(BOMB_LIMIT_MS) BOMB_LIMIT_MIB=$(BOMB_LIMIT_MIB) \
+		BOMB_CHECK_LIMIT_MIB=$(BOMB_CHECK_LIMIT_MIB) $(HOSTILE_BOMBS)
+
+# All three run even when one fails, so one report shows every failure.
+check-hostile:
+	@rc=0; for t in corpus fstricks bombs; do \
+		$(MAKE) --no-print-directory check-hostile-$$t || rc=1; done; exit $$rc
+
+CHECK_TARGETS += check-hostile

@@ -1,0 +1,437 @@
+/*
+ * test_fstricks.c - file-system tricks against the real module through
+ * libpam (pam_wrapper, nss_wrapper, one forked child per case: see
+ * tests/integration/harness.h).
+ *
+ * Every trick runs twice, with onerr=fail and with onerr=succeed:
+ *   untrusted (file type, owner, mode, size): PAM_SERVICE_ERR both times,
+ *       because onerr never overrides trust;
+ *   invalid content: PAM_SERVICE_ERR, then PAM_SUCCESS with nothing applied
+ *       (the harness checks that every limit is still the baseline);
+ *   valid but unusual (byte-order mark, CRLF, exactly 1 MiB): the limits
+ *       apply, soft and hard, both times.
+ * Each case must also finish within HOSTILE_LIMIT_MS (default 1000 ms) of
+ * wall time, fork and libpam included, and the case child carries an alarm
+ * (RLT_TIMEOUT seconds) so a hang fails instead of blocking the suite.  The
+ * user is alice (uid 1001): root is never refused, whatever the policy.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <security/pam_appl.h>
+
+#include "harness.h"
+
+#define USER "alice"
+#define CONF "conf=%D/rlimit.yaml"
+#define CONF_DIR "conf=%D/rlimit.yaml confdir=%D/rlimit.d"
+/* The spec: "at most 1 MiB a file". */
+#define ONE_MIB ((size_t)1024 * 1024)
+#define VALID "version: 1\ndefault:\n  nofile: 100\n"
+
+enum verdict {
+	UNTRUSTED, /* refused whatever onerr says */
+	INVALID,   /* refused; onerr=succeed lets the session go on, unlimited */
+	WORKS,     /* applied */
+};
+
+struct trick {
+	const char *name;
+	void (*build)(struct rlt_case *c);
+	const char *args;
+	enum verdict verdict;
+	const char *log; /* a LOG_ALERT line must hold this (%D: the case folder) */
+	bool needs_root;
+	void (*expect)(struct rlt_case *c); /* WORKS: the limits that must result */
+};
+
+struct run {
+	const struct trick *t;
+	bool onerr_succeed;
+	struct rlt_case *c;
+	char name[128];
+};
+
+static long limit_ms = 1000;
+
+/* ------------------------------------------------------------------ */
+/* Writing what rlt_file cannot: NUL bytes, megabytes, FIFOs. */
+
+static void path_of(const struct rlt_case *c, const char *rel, char *out, size_t size)
+{
+	int n = snprintf(out, size, "%s/%s", c->dir, rel);
+	if (n < 0 || (size_t)n >= size)
+		fail_msg("path %s/%s too long", c->dir, rel);
+}
+
+static void write_bytes(struct rlt_case *c, const char *rel, mode_t mode, const void *buf,
+			size_t len)
+{
+	char path[PATH_MAX];
+	const char *p = buf;
+	path_of(c, rel, path, sizeof(path));
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		fail_msg("create %s: %s", path, strerror(errno));
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n <= 0)
+			fail_msg("write %s: %s", path, strerror(errno));
+		p += n;
+		len -= (size_t)n;
+	}
+	if (fchmod(fd, mode) != 0 || close(fd) != 0)
+		fail_msg("finish %s: %s", path, strerror(errno));
+}
+
+static void make_fifo(struct rlt_case *c, const char *rel)
+{
+	char path[PATH_MAX];
+	path_of(c, rel, path, sizeof(path));
+	if (mkfifo(path, 0644) != 0 || chmod(path, 0644) != 0)
+		fail_msg("mkfifo %s: %s", path, strerror(errno));
+}
+
+/* VALID, then comment lines up to exactly size bytes. */
+static void write_padded(struct rlt_case *c, const char *rel, size_t size)
+{
+	char *buf = malloc(size);
+	size_t head = strlen(VALID);
+	assert_non_null(buf);
+	assert_true(size > head + 2);
+	memcpy(buf, VALID, head);
+	for (size_t i = head; i < size; i++)
+		buf[i] = (i - head) % 64 == 0 ? '#' : (i - head) % 64 == 63 ? '\n' : 'x';
+	buf[size - 1] = '\n';
+	write_bytes(c, rel, 0644, buf, size);
+	free(buf);
+}
+
+/* ------------------------------------------------------------------ */
+/* The tricks */
+
+static void b_fifo(struct rlt_case *c)
+{
+	make_fifo(c, "rlimit.yaml");
+}
+
+static void b_dev_zero(struct rlt_case *c)
+{
+	rlt_symlink(c, "rlimit.yaml", "/dev/zero");
+}
+
+static void b_directory(struct rlt_case *c)
+{
+	rlt_dir(c, "rlimit.yaml", 0755);
+	rlt_file(c, "rlimit.yaml/inside.yaml", 0644, VALID);
+}
+
+static void b_empty(struct rlt_case *c)
+{
+	rlt_file(c, "rlimit.yaml", 0644, "");
+}
+
+static void b_over_1mib(struct rlt_case *c)
+{
+	write_padded(c, "rlimit.yaml", ONE_MIB + 1);
+}
+
+static void b_exactly_1mib(struct rlt_case *c)
+{
+	write_padded(c, "rlimit.yaml", ONE_MIB);
+}
+
+static void b_garbage(struct rlt_case *c)
+{
+	unsigned char buf[4096];
+	/* xorshift32: the same bytes every run; the first is 0x19, a control character. */
+	uint32_t x = 0x9e3779b9u;
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		buf[i] = (unsigned char)x;
+	}
+	write_bytes(c, "rlimit.yaml", 0644, buf, sizeof(buf));
+}
+
+static void b_nul_byte(struct rlt_case *c)
+{
+	/* "1", NUL, "00": split so that the \0 escape does not swallow the zeros. */
+	static const char text[] = "version: 1\ndefault:\n  nofile: 1\0"
+				   "00\n";
+	write_bytes(c, "rlimit.yaml", 0644, text, sizeof(text) - 1);
+}
+
+static void b_bad_utf8(struct rlt_case *c)
+{
+	/* Latin-1 é in a comment: even a comment must be UTF-8. */
+	rlt_file(c, "rlimit.yaml", 0644, "version: 1\ndefault:\n  nofile: 100 # caf\xe9\n");
+}
+
+static void b_other_owner(struct rlt_case *c)
+{
+	rlt_file(c, "rlimit.yaml", 0644, VALID);
+	rlt_chown(c, "rlimit.yaml", 65534, 65534);
+}
+
+static void b_group_writable(struct rlt_case *c)
+{
+	rlt_file(c, "rlimit.yaml", 0664, VALID);
+}
+
+static void b_world_writable(struct rlt_case *c)
+{
+	rlt_file(c, "rlimit.yaml", 0646, VALID);
+}
+
+static void b_dropin_dir_world_writable(struct rlt_case *c)
+{
+	rlt_file(c, "rlimit.yaml", 0644, VALID);
+	rlt_dir(c, "rlimit.d", 0777);
+	rlt_file(c, "rlimit.d/10-a.yaml", 0644, "version: 1\ndefault:\n  core: 0\n");
+}
+
+static void b_dropin_invalid(struct rlt_case *c)
+{
+	rlt_file(c, "rlimit.yaml", 0644, VALID);
+	rlt_dir(c, "rlimit.d", 0755);
+	rlt_file(c, "rlimit.d/10-fine.yaml", 0644, "version: 1\ndefault:\n  core: 0\n");
+	rlt_file(c, "rlimit.d/20-broken.yaml", 0644, "version: 1\ndefault:\n  cpu: 10x\n");
+}
+
+static void b_dropin_fifo(struct rlt_case *c)
+{
+	rlt_file(c, "rlimit.yaml", 0644, VALID);
+	rlt_dir(c, "rlimit.d", 0755);
+	make_fifo(c, "rlimit.d/10-fifo.yaml");
+}
+
+static void b_dropin_dev_zero(struct rlt_case *c)
+{
+	rlt_file(c, "rlimit.yaml", 0644, VALID);
+	rlt_dir(c, "rlimit.d", 0755);
+	rlt_symlink(c, "rlimit.d/10-zero.yaml", "/dev/zero");
+}
+
+static void b_dropin_group_writable(struct rlt_case *c)
+{
+	rlt_file(c, "rlimit.yaml", 0644, VALID);
+	rlt_dir(c, "rlimit.d", 0755);
+	rlt_file(c, "rlimit.d/10-a.yaml", 0620, "version: 1\ndefault:\n  core: 0\n");
+}
+
+static void b_confdir_is_file(struct rlt_case *c)
+{
+	rlt_file(c, "rlimit.yaml", 0644, VALID);
+	rlt_file(c, "rlimit.d", 0644, VALID);
+}
+
+static void b_bom(struct rlt_case *c)
+{
+	rlt_file(c, "rlimit.yaml", 0644,
+		 "\xef\xbb\xbfversion: 1\ndefault:\n  nofile: {soft: 100, hard: 200}\n  core: 0\n");
+}
+
+static void b_crlf(struct rlt_case *c)
+{
+	rlt_file(c, "rlimit.yaml", 0644,
+		 "version: 1\r\n"
+		 "# a comment\r\n"
+		 "default:\r\n"
+		 "  nofile: {soft: 100, hard: 200}\r\n"
+		 "  cpu: \"60\"\r\n"
+		 "users:\r\n"
+		 "  alice:\r\n"
+		 "    core: 0\r\n");
+}
+
+static void b_bom_crlf_dropin(struct rlt_case *c)
+{
+	rlt_file(c, "rlimit.yaml", 0644, "\xef\xbb\xbfversion: 1\r\ndefault:\r\n  nofile: 100\r\n");
+	rlt_dir(c, "rlimit.d", 0755);
+	rlt_file(c, "rlimit.d/10-a.yaml", 0644,
+		 "\xef\xbb\xbfversion: 1\r\nusers:\r\n  alice: {core: 0}\r\n");
+}
+
+static void e_bom(struct rlt_case *c)
+{
+	rlt_expect(c, RLIMIT_NOFILE, 100, 200);
+	rlt_expect(c, RLIMIT_CORE, 0, 0);
+}
+
+static void e_crlf(struct rlt_case *c)
+{
+	rlt_expect(c, RLIMIT_NOFILE, 100, 200);
+	rlt_expect(c, RLIMIT_CPU, 60, 60);
+	rlt_expect(c, RLIMIT_CORE, 0, 0);
+}
+
+static void e_nofile_100(struct rlt_case *c)
+{
+	rlt_expect(c, RLIMIT_NOFILE, 100, 100);
+}
+
+static void e_bom_crlf_dropin(struct rlt_case *c)
+{
+	rlt_expect(c, RLIMIT_NOFILE, 100, 100);
+	rlt_expect(c, RLIMIT_CORE, 0, 0);
+}
+
+/* A refused trick, one that needs root, and one that must work. */
+#define REFUSED(n, b, a, v, l)                                                                     \
+	{                                                                                          \
+		.name = n, .build = b, .args = a, .verdict = v, .log = l                           \
+	}
+#define REFUSED_ROOT(n, b, a, v, l)                                                                \
+	{                                                                                          \
+		.name = n, .build = b, .args = a, .verdict = v, .log = l, .needs_root = true       \
+	}
+#define APPLIED(n, b, a, e)                                                                        \
+	{                                                                                          \
+		.name = n, .build = b, .args = a, .verdict = WORKS, .expect = e                    \
+	}
+
+static const struct trick tricks[] = {
+    REFUSED("fifo", b_fifo, CONF, UNTRUSTED, "%D/rlimit.yaml: refused: not a regular file"),
+    REFUSED("dev_zero_symlink", b_dev_zero, CONF, UNTRUSTED,
+	    "%D/rlimit.yaml: refused: not a regular file"),
+    REFUSED("directory", b_directory, CONF, UNTRUSTED,
+	    "%D/rlimit.yaml: refused: not a regular file"),
+    REFUSED("empty_file", b_empty, CONF, INVALID,
+	    "%D/rlimit.yaml:1:1: the policy is empty (it needs at least \"version: 1\")"),
+    REFUSED("over_1mib", b_over_1mib, CONF, UNTRUSTED,
+	    "%D/rlimit.yaml: refused: larger than 1048576 bytes"),
+    REFUSED("binary_garbage", b_garbage, CONF, INVALID,
+	    "%D/rlimit.yaml:1:1: not valid YAML text: control characters are not allowed"),
+    REFUSED("nul_byte", b_nul_byte, CONF, INVALID,
+	    "%D/rlimit.yaml:3:12: not valid YAML text: control characters are not allowed"),
+    REFUSED("invalid_utf8", b_bad_utf8, CONF, INVALID,
+	    "%D/rlimit.yaml:3:20: not valid YAML text: incomplete UTF-8 octet sequence"),
+    REFUSED_ROOT("owned_by_65534", b_other_owner, CONF, UNTRUSTED,
+		 "%D/rlimit.yaml: refused: owned by uid 65534, not root"),
+    REFUSED("group_writable", b_group_writable, CONF, UNTRUSTED,
+	    "%D/rlimit.yaml: refused: writable by its group (mode 0664)"),
+    REFUSED("world_writable", b_world_writable, CONF, UNTRUSTED,
+	    "%D/rlimit.yaml: refused: writable by others (mode 0646)"),
+    REFUSED("dropin_dir_world_writable", b_dropin_dir_world_writable, CONF_DIR, UNTRUSTED,
+	    "%D/rlimit.d: refused: writable by others (mode 0777)"),
+    REFUSED("dropin_invalid_main_fine", b_dropin_invalid, CONF_DIR, INVALID,
+	    "%D/rlimit.d/20-broken.yaml:3:8: invalid value \"10x\" for cpu: unknown unit \"x\""),
+    REFUSED("dropin_fifo", b_dropin_fifo, CONF_DIR, UNTRUSTED,
+	    "%D/rlimit.d/10-fifo.yaml: refused: not a regular file"),
+    REFUSED("dropin_dev_zero_symlink", b_dropin_dev_zero, CONF_DIR, UNTRUSTED,
+	    "%D/rlimit.d/10-zero.yaml: refused: not a regular file"),
+    REFUSED("dropin_group_writable", b_dropin_group_writable, CONF_DIR, UNTRUSTED,
+	    "%D/rlimit.d/10-a.yaml: refused: writable by its group (mode 0620)"),
+    REFUSED("confdir_is_a_file", b_confdir_is_file, CONF_DIR, UNTRUSTED,
+	    "%D/rlimit.d: refused: not a directory"),
+    APPLIED("byte_order_mark", b_bom, CONF, e_bom),
+    APPLIED("crlf", b_crlf, CONF, e_crlf),
+    APPLIED("bom_crlf_dropin", b_bom_crlf_dropin, CONF_DIR, e_bom_crlf_dropin),
+    APPLIED("exactly_1mib", b_exactly_1mib, CONF, e_nofile_100),
+};
+#define NTRICKS (sizeof(tricks) / sizeof(tricks[0]))
+
+static int setup(void **state)
+{
+	struct run *r = *state;
+	return rlt_setup((void **)&r->c);
+}
+
+static int teardown(void **state)
+{
+	struct run *r = *state;
+	int rc = rlt_teardown((void **)&r->c);
+	r->c = NULL;
+	return rc;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void run_trick(void **state)
+{
+	struct run *r = *state;
+	const struct trick *t = r->t;
+	struct rlt_case *c = r->c;
+	char args[512];
+	int want = PAM_SUCCESS;
+
+	if (t->needs_root && !rlt_is_root())
+		rlt_skip("%s needs root (chown to uid 65534); run make check as root", t->name);
+	t->build(c);
+	snprintf(args, sizeof(args), "%s onerr=%s", t->args, r->onerr_succeed ? "succeed" : "fail");
+	rlt_args(c, args);
+	switch (t->verdict) {
+	case UNTRUSTED:
+		want = PAM_SERVICE_ERR;
+		rlt_expect_log(c, LOG_ALERT, t->log);
+		rlt_expect_log(c, LOG_ALERT,
+			       "the policy is not trusted (owner, mode or file type); "
+			       "session for " USER " refused");
+		break;
+	case INVALID:
+		want = r->onerr_succeed ? PAM_SUCCESS : PAM_SERVICE_ERR;
+		rlt_expect_log(c, LOG_ALERT, t->log);
+		rlt_expect_log(c, LOG_ALERT,
+			       r->onerr_succeed ? "the policy is invalid; session for " USER
+						  " goes on without limits (onerr=succeed)"
+						: "the policy is invalid; session for " USER
+						  " refused");
+		break;
+	case WORKS:
+		t->expect(c);
+		break;
+	}
+	/* No rlt_expect for the refused ones: every limit must stay the baseline. */
+	double t0 = now_ms();
+	rlt_run(c, USER, want);
+	double ms = now_ms() - t0;
+	print_message("[   TIME   ] %s onerr=%s: %.1f ms\n", t->name,
+		      r->onerr_succeed ? "succeed" : "fail", ms);
+	if (ms > (double)limit_ms)
+		fail_msg("%s took %.1f ms, more than %ld ms", t->name, ms, limit_ms);
+}
+
+int main(int argc, char **argv)
+{
+	static struct run runs[2 * NTRICKS];
+	static struct CMUnitTest tests[2 * NTRICKS];
+	const char *lim = getenv("HOSTILE_LIMIT_MS");
+	int rc;
+
+	if (!getenv("RLT_TIMEOUT"))
+		setenv("RLT_TIMEOUT", "5", 1);
+	rc = rlt_init(argc, argv);
+	if (rc >= 0)
+		return rc;
+	if (lim && atol(lim) > 0)
+		limit_ms = atol(lim);
+	for (size_t i = 0; i < 2 * NTRICKS; i++) {
+		struct run *r = &runs[i];
+		r->t = &tricks[i / 2];
+		r->onerr_succeed = i % 2;
+		snprintf(r->name, sizeof(r->name), "%s/onerr=%s", r->t->name,
+			 r->onerr_succeed ? "succeed" : "fail");
+		tests[i] = (struct CMUnitTest){r->name, run_trick, setup, teardown, r};
+	}
+	return _cmocka_run_group_tests("hostile_fstricks", tests, 2 * NTRICKS, NULL, NULL);
+}

@@ -1,0 +1,108 @@
+/*
+ * harness.h - runs pam_rlimit through real libpam, one forked child per case.
+ *
+ * The test binary starts, writes a fake passwd and group file, and re-executes
+ * itself with pam_wrapper and nss_wrapper preloaded (optionally under a runner
+ * such as valgrind).  Each case then gets its own folder holding its policy
+ * files and a private PAM service folder; rlt_run() forks a child that sets a
+ * known baseline for every rlimit, opens and closes a session for the user
+ * through libpamtest, and sends back the PAM codes and every limit before and
+ * after.  The parent asserts: the codes, soft AND hard of each expected limit,
+ * every other limit unchanged, nothing written to stdout, nothing on stderr
+ * but pam_wrapper's log lines, and the log lines the case asks for.
+ */
+#ifndef RLT_HARNESS_H
+#define RLT_HARNESS_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#define RLT_NRES RLIM_NLIMITS
+
+#define RLT_KiB ((rlim_t)1024)
+#define RLT_MiB (RLT_KiB * 1024)
+#define RLT_GiB (RLT_MiB * 1024)
+#define RLT_TiB (RLT_GiB * 1024)
+
+#define RLT_MAX_LOGS 8
+
+struct rlt_expect {
+	bool set;
+	rlim_t soft, hard;
+};
+
+struct rlt_log {
+	int prio;       /* LOG_ALERT, LOG_WARNING, ... as given to pam_syslog */
+	char text[512]; /* a substring the line must hold; %D expanded */
+};
+
+struct rlt_case {
+	char dir[PATH_MAX]; /* this case's own folder */
+	char args[2048];    /* module arguments, %D expanded */
+	bool args_set;
+	struct rlt_expect expect[RLT_NRES];
+	struct rlt_log logs[RLT_MAX_LOGS];
+	size_t nlogs;
+};
+
+/* cmocka setup and teardown: a fresh case folder per test, removed after. */
+int rlt_setup(void **state);
+int rlt_teardown(void **state);
+
+/*
+ * Writes rel (relative to the case folder, parents created 0755) with the
+ * exact mode given, whatever the umask.  %D in content is not expanded.
+ */
+void rlt_file(struct rlt_case *c, const char *rel, mode_t mode, const char *content);
+/* Creates the folder rel with exactly mode. */
+void rlt_dir(struct rlt_case *c, const char *rel, mode_t mode);
+/* Makes rel a symbolic link to target (%D expanded). */
+void rlt_symlink(struct rlt_case *c, const char *rel, const char *target);
+/* Changes the owner of rel (root only; the caller skips otherwise). */
+void rlt_chown(struct rlt_case *c, const char *rel, uid_t uid, gid_t gid);
+
+/* The module's arguments on the session line; %D is the case folder. */
+void rlt_args(struct rlt_case *c, const char *args);
+
+/* After the session, resource res must be exactly soft/hard. */
+void rlt_expect(struct rlt_case *c, int res, rlim_t soft, rlim_t hard);
+/* After the session, res must still be the baseline (the policy touched it). */
+void rlt_expect_baseline(struct rlt_case *c, int res);
+/* A log line at prio holding text must appear (%D expanded). */
+void rlt_expect_log(struct rlt_case *c, int prio, const char *text);
+
+/*
+ * Runs the case for user and asserts everything declared above, that
+ * pam_open_session returned expect_open and pam_close_session PAM_SUCCESS.
+ * Skips (visibly) when a limit the case expects cannot be set to its
+ * baseline here.
+ */
+void rlt_run(struct rlt_case *c, const char *user, int expect_open);
+
+/* The baseline every case child starts from. */
+rlim_t rlt_base_soft(int res);
+rlim_t rlt_base_hard(int res);
+
+/* This machine's physical RAM (sysconf) and /proc/sys/fs/nr_open. */
+uint64_t rlt_ram_bytes(void);
+rlim_t rlt_nr_open(void);
+/* floor(ram * num / den), in 128-bit arithmetic. */
+rlim_t rlt_ram_fraction(uint64_t num, uint64_t den);
+
+bool rlt_is_root(void);
+/* Prints a reason and skips the current test. */
+void rlt_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Called first in main.  In the first stage it prepares the wrapped
+ * environment and re-executes the binary, returning the exit code to pass
+ * on (>= 0).  In the wrapped stage it checks the wrappers and probes which
+ * limits can be set here, and returns -1: run the tests.
+ */
+int rlt_init(int argc, char **argv);
+
+#endif

@@ -33,8 +33,19 @@ static enum rl_status apply_item(int item, const struct rl_item_result *ir, bool
 	}
 	want.rlim_max = ir->hard.set ? ir->hard.rlim : cur.rlim_max;
 	want.rlim_cur = ir->soft.set ? ir->soft.rlim : cur.rlim_cur;
-	if (want.rlim_cur > want.rlim_max)
+	if (want.rlim_cur > want.rlim_max) {
+		/* Only a soft value above the process's own hard limit gets here. */
+		if (!ir->hard.set) {
+			char sv[32], hv[32];
+			rl_report(sink, RL_SEV_WARNING,
+				  "%s: soft %s (%s) is above this process's hard limit %s; set to "
+				  "%s",
+				  name, rl_value_format(item, want.rlim_cur, sv, sizeof(sv)),
+				  ir->soft.origin.rule,
+				  rl_value_format(item, want.rlim_max, hv, sizeof(hv)), hv);
+		}
 		want.rlim_cur = want.rlim_max;
+	}
 
 	if (setrlimit(rl_items[item].resource, &want) != 0) {
 		int e = errno;

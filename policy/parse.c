@@ -54,7 +54,8 @@ static struct pos here(const struct ld *ld)
 	return pos_of(ld->ev.start_mark);
 }
 
-static void verr(struct ld *ld, struct pos at, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void verr(struct ld *ld, struct pos at,
+						       const char *fmt, va_list ap)
 {
 	char msg[768];
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -383,12 +384,17 @@ static bool parse_rule_key(struct ld *ld, const char *s, size_t len, bool users,
 /* A written value as the policy would write it, for messages. */
 static void describe_value(int item, const struct rl_value *v, char *buf, size_t size)
 {
-	if (v->type == RL_V_PCT)
-		snprintf(buf, size, "%llu.%06llu%%", (unsigned long long)(v->n / RL_PCT_ONE),
-			 (unsigned long long)(v->n % RL_PCT_ONE));
-	else
+	if (v->type == RL_V_PCT) {
+		char frac[8];
+		snprintf(frac, sizeof(frac), "%06llu", (unsigned long long)(v->n % RL_PCT_ONE));
+		for (int i = 5; i >= 0 && frac[i] == '0'; i--)
+			frac[i] = '\0';
+		snprintf(buf, size, "%llu%s%s%%", (unsigned long long)(v->n / RL_PCT_ONE),
+			 frac[0] ? "." : "", frac);
+	} else {
 		rl_value_format(item, v->type == RL_V_INF ? RLIM_INFINITY : (rlim_t)v->n, buf,
 				size);
+	}
 }
 
 /* Orders two values of one item; false when they cannot be compared now. */

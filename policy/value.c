@@ -107,7 +107,7 @@ static enum rl_verr classify_unit(enum rl_kind kind, const char *u, size_t ulen,
 		}
 	}
 	if (kind == RL_KIND_SIZE) {
-		static const char *const si[] = {"kB", "KB", "MB", "GB", "TB", "PB", "EB", NULL};
+		static const char *const si[] = {"KB", "MB", "GB", "TB", "PB", NULL};
 		for (int i = 0; si[i]; i++) {
 			if (text_is_nocase(u, ulen, si[i]))
 				return RL_VERR_SI_UNIT;
@@ -343,11 +343,14 @@ char *rl_verr_describe(enum rl_verr err, int item_idx, const char *s, size_t len
 	case RL_VERR_UNIT:
 		snprintf(why, sizeof(why), "unknown unit \"%s\"", unit);
 		break;
-	case RL_VERR_SI_UNIT:
+	case RL_VERR_SI_UNIT: {
+		/* Only K M G T P are classified here, in either case. */
+		char up = unit[0] >= 'a' && unit[0] <= 'z' ? (char)(unit[0] - 'a' + 'A') : unit[0];
 		snprintf(why, sizeof(why),
 			 "\"%s\" reads as 1000-based; sizes here are 1024-based: write %c or %ciB",
-			 unit, unit[0] == 'k' ? 'K' : unit[0], unit[0] == 'k' ? 'K' : unit[0]);
+			 unit, up, up);
 		break;
+	}
 	case RL_VERR_UNIT_CASE: {
 		char up = unit[0] >= 'a' && unit[0] <= 'z' ? (char)(unit[0] - 'a' + 'A') : unit[0];
 		snprintf(why, sizeof(why), "units are upper-case: write %c or %ciB", up, up);
@@ -392,7 +395,11 @@ char *rl_value_format(int item_idx, rlim_t v, char *buf, size_t size)
 	}
 	enum rl_kind kind = rl_items[item_idx].kind;
 	if (kind == RL_KIND_NICE) {
-		snprintf(buf, size, "%" PRId64, (int64_t)20 - (int64_t)(v > 40 ? 40 : v));
+		/* 1..40 are the niceness 19..-20; the kernel also allows others. */
+		if (v >= 1 && v <= 40)
+			snprintf(buf, size, "%d", 20 - (int)v);
+		else
+			snprintf(buf, size, "rlimit %" PRIu64, (uint64_t)v);
 		return buf;
 	}
 	const struct unit *u = units_of(kind);

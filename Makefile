@@ -113,7 +113,7 @@ install: all $(if $(wildcard man/man.mk),install-man)
 	install -m 0644 $(MODULE) $(DESTDIR)$(PAMDIR)/pam_rlimit.so
 	install -m 0755 $(TOOL) $(DESTDIR)$(BINDIR)/rlimit-policy
 
-uninstall:
+uninstall: $(if $(wildcard man/man.mk),uninstall-man)
 	rm -f $(DESTDIR)$(PAMDIR)/pam_rlimit.so $(DESTDIR)$(BINDIR)/rlimit-policy
 
 clean:

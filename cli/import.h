@@ -1,0 +1,27 @@
+/*
+ * import.h - "rlimit-policy import-limits-conf": pam_limits' limits.conf
+ * carried over to a version-1 rlimit.yaml policy.
+ *
+ * An ordinary text transform: it reads limits.conf syntax the way Debian's
+ * pam_limits (Linux-PAM 1.5) reads it and writes YAML.  It does not use the
+ * policy library; the tests load its output with that library instead.
+ */
+#ifndef RLIMIT_IMPORT_H
+#define RLIMIT_IMPORT_H
+
+#include <stdio.h>
+
+#define IMPORT_DEFAULT_CONF "/etc/security/limits.conf"
+#define IMPORT_DEFAULT_GLOB "/etc/security/limits.d/*.conf"
+
+/*
+ * Converts files[0..nfiles), read in that order as pam_limits reads its
+ * main file and then its drop-ins ("-" is standard input).  With nfiles 0,
+ * reads IMPORT_DEFAULT_CONF and then IMPORT_DEFAULT_GLOB in byte order of
+ * name, as pam_limits does.  Writes the policy to out only once everything
+ * was read; diagnostics go to err.  Returns 0 on success, 1 when a file
+ * could not be read or memory ran out (nothing is written to out then).
+ */
+int import_limits_conf(int nfiles, char *const files[], FILE *out, FILE *err);
+
+#endif

@@ -1,0 +1,620 @@
+/*
+ * rlimit-policy - check, explain and try a pam_rlimit policy, and carry a
+ * pam_limits configuration over to one.
+ *
+ * Everything that decides (loading, trust, resolution, setrlimit) is the
+ * policy library the module uses; this file only reads arguments and
+ * prints.  Exit codes: 0 success, 1 invalid policy or failed check, 2 bad
+ * usage ("run" exits with its command's code once the command started).
+ */
+#include <errno.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "import.h"
+#include "rlimit_policy.h"
+
+#define EXIT_INVALID 1
+#define EXIT_USAGE 2
+#define MAX_GROUPS_ARG 256
+
+/* The commands, their synopsis and what they do: --help is made from this. */
+struct opts;
+static int cmd_check(const struct opts *o);
+static int cmd_explain(const struct opts *o);
+static int cmd_run(const struct opts *o);
+static int cmd_import(const struct opts *o);
+static const struct command {
+	const char *name, *args, *what;
+	int (*run)(const struct opts *o);
+} commands[] = {
+    {"check", "[--quiet]", "validate the policy as pam_rlimit loads it", cmd_check},
+    {"explain", "USER [--group NAME]... [--json]", "show the limits USER gets at login, and why",
+     cmd_explain},
+    {"run", "USER [--verbose] -- COMMAND [ARG]...",
+     "apply USER's limits to this process, then run COMMAND", cmd_run},
+    {"import-limits-conf", "[FILE]...", "write pam_limits files out as a policy", cmd_import},
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *f)
+{
+	fputs("usage: rlimit-policy [--conf FILE] [--confdir DIR] [--owner USER] COMMAND [ARGS]\n"
+	      "\ncommands:\n",
+	      f);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %s %s\n      %s\n", commands[i].name, commands[i].args,
+			commands[i].what);
+	fputs("\noptions, before or after COMMAND:\n"
+	      "  --conf FILE     the main policy file (default " RL_DEFAULT_CONF ");\n"
+	      "                  with --conf and no --confdir, no drop-in folder is read\n"
+	      "  --confdir DIR   the drop-in folder (default " RL_DEFAULT_CONFDIR ")\n"
+	      "  --owner USER    also trust policy files owned by USER (a draft of yours);\n"
+	      "                  pam_rlimit itself trusts root's files only\n"
+	      "  -h, --help      this text\n",
+	      f);
+}
+
+struct opts {
+	const char *cmd;
+	const char *conf, *confdir;
+	uid_t owner;
+	bool quiet, json, verbose;
+	const char *groups[MAX_GROUPS_ARG];
+	size_t ngroups;
+	char **pos; /* positional arguments after the command */
+	int npos;
+	char **command; /* run: what follows "--" */
+	int ncommand;
+};
+
+/* ------------------------------------------------------------------ */
+
+struct cli_sink {
+	unsigned errors;
+	bool verbose;
+};
+
+/* Policy errors go out exactly as the library words them: file:line:column: message. */
+static void cli_emit(void *ctx, enum rl_severity sev, const char *msg)
+{
+	struct cli_sink *s = ctx;
+	switch (sev) {
+	case RL_SEV_ERROR:
+		s->errors++;
+		fprintf(stderr, "%s\n", msg);
+		break;
+	case RL_SEV_WARNING:
+		fprintf(stderr, "rlimit-policy: warning: %s\n", msg);
+		break;
+	case RL_SEV_INFO:
+		if (s->verbose)
+			fprintf(stderr, "rlimit-policy: %s\n", msg);
+		break;
+	}
+}
+
+static const char *current_cmd; /* for usage messages */
+
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("rlimit-policy: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n", stderr);
+	for (size_t i = 0; current_cmd && i < NCOMMANDS; i++) {
+		if (strcmp(current_cmd, commands[i].name) == 0) {
+			fprintf(stderr, "usage: rlimit-policy %s %s\n", commands[i].name,
+				commands[i].args);
+			return EXIT_USAGE;
+		}
+	}
+	fputs("usage: rlimit-policy COMMAND [ARGS]; commands:", stderr);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(stderr, " %s", commands[i].name);
+	fputs("\nrlimit-policy --help tells more\n", stderr);
+	return EXIT_USAGE;
+}
+
+static bool parse_uid(const char *s, uid_t *out)
+{
+	const struct passwd *pw = getpwnam(s);
+	if (pw) {
+		*out = pw->pw_uid;
+		return true;
+	}
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || v >= (uid_t)-1)
+		return false;
+	*out = (uid_t)v;
+	return true;
+}
+
+/*
+ * Reads the command line.  Returns -1 when it is fine, or the exit code
+ * (after printing why).
+ */
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->owner = (uid_t)-1;
+	o->pos = calloc((size_t)argc + 1, sizeof(char *));
+	if (!o->pos) {
+		fputs("rlimit-policy: out of memory\n", stderr);
+		return EXIT_INVALID;
+	}
+	for (int i = 1; i < argc; i++) {
+		char *a = argv[i];
+		const char *val = NULL;
+		if (strcmp(a, "--") == 0) {
+			o->command = argv + i + 1;
+			o->ncommand = argc - i - 1;
+			break;
+		}
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0 ||
+		    (!o->cmd && strcmp(a, "help") == 0)) {
+			usage(stdout);
+			return 0;
+		}
+		if (a[0] != '-' || a[1] == '\0') {
+			if (!o->cmd) {
+				o->cmd = current_cmd = a;
+			} else if (strcmp(o->cmd, "run") == 0 && o->npos == 1) {
+				/* "run alice python3 -c ...": the command owns the rest. */
+				o->command = argv + i;
+				o->ncommand = argc - i;
+				break;
+			} else {
+				o->pos[o->npos++] = a;
+			}
+			continue;
+		}
+		/* Options with a value: "--conf FILE" or "--conf=FILE". */
+		static const char *const with_value[] = {"--conf", "--confdir", "--owner",
+							 "--group"};
+		size_t w;
+		for (w = 0; w < sizeof(with_value) / sizeof(with_value[0]); w++) {
+			size_t n = strlen(with_value[w]);
+			if (strncmp(a, with_value[w], n) == 0 && (a[n] == '\0' || a[n] == '=')) {
+				if (a[n] == '=')
+					val = a + n + 1;
+				else if (i + 1 < argc)
+					val = argv[++i];
+				else
+					return usage_error("%s needs a value", with_value[w]);
+				break;
+			}
+		}
+		switch (w) {
+		case 0:
+			o->conf = val;
+			continue;
+		case 1:
+			o->confdir = val;
+			continue;
+		case 2:
+			if (!parse_uid(val, &o->owner))
+				return usage_error("--owner: no such user or uid \"%s\"", val);
+			continue;
+		case 3:
+			if (o->ngroups == MAX_GROUPS_ARG)
+				return usage_error("more than %d --group options", MAX_GROUPS_ARG);
+			if (!*val)
+				return usage_error("--group needs a group name");
+			o->groups[o->ngroups++] = val;
+			continue;
+		default:
+			break;
+		}
+		if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0)
+			o->quiet = true;
+		else if (strcmp(a, "--json") == 0)
+			o->json = true;
+		else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0)
+			o->verbose = true;
+		else
+			return usage_error("unknown option \"%s\"", a);
+	}
+	if (!o->cmd)
+		return usage_error("no command given");
+	return -1;
+}
+
+/* Options that belong to one command only are refused elsewhere. */
+static int check_options(const struct opts *o, bool quiet, bool json, bool groups, bool verbose,
+			 bool dashdash)
+{
+	if (o->quiet && !quiet)
+		return usage_error("%s: --quiet is for check only", o->cmd);
+	if (o->json && !json)
+		return usage_error("%s: --json is for explain only", o->cmd);
+	if (o->ngroups && !groups)
+		return usage_error("%s: --group is for explain only", o->cmd);
+	if (o->verbose && !verbose)
+		return usage_error("%s: --verbose is for run only", o->cmd);
+	if (o->command && !dashdash)
+		return usage_error("%s: unexpected \"--\"", o->cmd);
+	return -1;
+}
+
+static struct rl_load_opts load_opts(const struct opts *o, struct rl_ident *filter)
+{
+	struct rl_load_opts lo = {o->conf, o->confdir, o->owner, filter};
+	return lo;
+}
+
+/* ------------------------------------------------------------------
+ * check
+ */
+
+static int cmd_check(const struct opts *o)
+{
+	int rc = check_options(o, true, false, false, false, false);
+	if (rc >= 0)
+		return rc;
+	if (o->npos > 0)
+		return usage_error("check takes no arguments (found \"%s\")", o->pos[0]);
+
+	struct cli_sink cs = {0, false};
+	struct rl_sink sink = {cli_emit, &cs};
+	struct rl_load_opts lo = load_opts(o, NULL);
+	struct rl_policy *p = NULL;
+	enum rl_status st = rl_policy_load(&lo, &p, &sink);
+	if (st != RL_OK) {
+		if (cs.errors == 0)
+			fprintf(stderr, "rlimit-policy: %s\n", rl_status_str(st));
+		fprintf(stderr,
+			"rlimit-policy: %s: %u error%s; pam_rlimit would apply none of it\n",
+			rl_status_str(st), cs.errors, cs.errors == 1 ? "" : "s");
+		return EXIT_INVALID;
+	}
+	if (!o->quiet) {
+		static const char *const combine[] = {"max", "min", "last"};
+		size_t nf = rl_policy_file_count(p), nr = rl_policy_rule_count(p);
+		if (nf == 0)
+			printf("rlimit-policy: no policy file: pam_rlimit applies no limits\n");
+		else
+			printf(
+			    "rlimit-policy: policy valid: %zu file%s, %zu rule%s, groups_combine "
+			    "%s\n",
+			    nf, nf == 1 ? "" : "s", nr, nr == 1 ? "" : "s",
+			    combine[rl_policy_combine(p)]);
+	}
+	rl_policy_free(p);
+	return 0;
+}
+
+/* ------------------------------------------------------------------
+ * explain
+ */
+
+/* "64G", "50% = 6.2 GiB (6691238297 bytes)", "unlimited (nr_open 1048576)". */
+static void half_text(int item, const struct rl_half *h, char *buf, size_t size)
+{
+	char v[64];
+	if (!h->set) {
+		snprintf(buf, size, "left alone");
+		return;
+	}
+	rl_value_format(item, h->rlim, v, sizeof(v));
+	if (h->value.type == RL_V_PCT) {
+		uint64_t whole = h->value.n / RL_PCT_ONE, frac = h->value.n % RL_PCT_ONE;
+		char pct[40];
+		int n = snprintf(pct, sizeof(pct), "%" PRIu64, whole);
+		if (frac) {
+			n += snprintf(pct + n, sizeof(pct) - (size_t)n, ".%06" PRIu64, frac);
+			while (pct[n - 1] == '0')
+				pct[--n] = '\0';
+		}
+		static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB"};
+		int unit = 0;
+		while (unit < 5 && h->rlim >= (1ULL << (10 * (unit + 1))))
+			unit++;
+		if (h->rlim == RLIM_INFINITY)
+			snprintf(buf, size, "%s%% = unlimited", pct);
+		else
+			snprintf(buf, size, "%s%% = %.1f %s (%" PRIu64 " bytes)", pct,
+				 (double)h->rlim / (double)(1ULL << (10 * unit)), units[unit],
+				 (uint64_t)h->rlim);
+	} else if (h->value.type == RL_V_INF && h->rlim != RLIM_INFINITY) {
+		snprintf(buf, size, "unlimited = %s (nr_open)", v);
+	} else {
+		snprintf(buf, size, "%s", v);
+	}
+}
+
+static void origin_text(const struct rl_half *h, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s (%s:%u)", h->origin.rule, h->origin.file, h->origin.line);
+}
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			printf("\\u%04x", *p);
+		else
+			putchar(*p);
+	}
+	putchar('"');
+}
+
+static void json_half(int item, const struct rl_half *h)
+{
+	char text[128];
+	if (!h->set) {
+		printf("{\"set\": false}");
+		return;
+	}
+	half_text(item, h, text, sizeof(text));
+	printf("{\"set\": true, \"text\": ");
+	json_str(text);
+	if (h->rlim == RLIM_INFINITY)
+		printf(", \"unlimited\": true, \"rlim\": null");
+	else
+		printf(", \"unlimited\": false, \"rlim\": %" PRIu64, (uint64_t)h->rlim);
+	if (h->value.type == RL_V_PCT)
+		printf(", \"percent\": %.6f", (double)h->value.n / RL_PCT_ONE);
+	printf(", \"rule\": ");
+	json_str(h->origin.rule);
+	printf(", \"file\": ");
+	json_str(h->origin.file);
+	printf(", \"line\": %u, \"column\": %u}", h->origin.line, h->origin.col);
+}
+
+static void explain_json(const struct rl_ident *id, bool exists, const struct rl_result *r)
+{
+	printf("{\n  \"user\": ");
+	json_str(id->name);
+	printf(",\n  \"exists\": %s,\n", exists ? "true" : "false");
+	if (exists)
+		printf("  \"uid\": %u,\n  \"gid\": %u,\n", (unsigned)id->uid, (unsigned)id->gid);
+	else
+		printf("  \"uid\": null,\n  \"gid\": null,\n");
+	printf("  \"groups\": [");
+	for (size_t i = 0; i < id->ngnames; i++) {
+		printf("%s", i ? ", " : "");
+		json_str(id->gnames[i]);
+	}
+	printf("],\n  \"items\": {\n");
+	for (int i = 0; i < RL_NITEMS; i++) {
+		const struct rl_item_result *ir = &r->item[i];
+		printf("    ");
+		json_str(rl_items[i].name);
+		printf(": {\"soft\": ");
+		json_half(i, &ir->soft);
+		printf(", \"hard\": ");
+		json_half(i, &ir->hard);
+		printf(", \"soft_clamped\": %s}%s\n", ir->soft_clamped ? "true" : "false",
+		       i + 1 < RL_NITEMS ? "," : "");
+	}
+	printf("  }\n}\n");
+}
+
+static void explain_text(const struct rl_ident *id, bool exists, const struct rl_result *r)
+{
+	char soft[RL_NITEMS][160], hard[RL_NITEMS][160], from[RL_NITEMS][900];
+	int ws = 4, wh = 4;
+
+	if (exists)
+		printf("%s: uid %u, gid %u, groups:", id->name, (unsigned)id->uid,
+		       (unsigned)id->gid);
+	else
+		printf("%s: no such user here; groups given:", id->name);
+	for (size_t i = 0; i < id->ngnames; i++)
+		printf(" %s", id->gnames[i]);
+	printf("%s\n", id->ngnames ? "" : " (none)");
+	if (exists && id->uid == 0)
+		printf("uid 0: only rules that name root or uid:0 apply\n");
+
+	for (int i = 0; i < RL_NITEMS; i++) {
+		const struct rl_item_result *ir = &r->item[i];
+		char os[400], oh[400];
+		half_text(i, &ir->soft, soft[i], sizeof(soft[i]));
+		half_text(i, &ir->hard, hard[i], sizeof(hard[i]));
+		if (ir->soft_clamped) {
+			size_t n = strlen(soft[i]);
+			snprintf(soft[i] + n, sizeof(soft[i]) - n, " (lowered to hard)");
+		}
+		origin_text(&ir->soft, os, sizeof(os));
+		origin_text(&ir->hard, oh, sizeof(oh));
+		if (!ir->soft.set && !ir->hard.set)
+			snprintf(from[i], sizeof(from[i]), "no rule: as the process has it");
+		else if (ir->soft.set && ir->hard.set && strcmp(os, oh) == 0)
+			snprintf(from[i], sizeof(from[i]), "%s", os);
+		else if (ir->soft.set && ir->hard.set)
+			snprintf(from[i], sizeof(from[i]), "soft: %s; hard: %s", os, oh);
+		else
+			snprintf(from[i], sizeof(from[i]), "%s: %s", ir->soft.set ? "soft" : "hard",
+				 ir->soft.set ? os : oh);
+		if ((int)strlen(soft[i]) > ws)
+			ws = (int)strlen(soft[i]);
+		if ((int)strlen(hard[i]) > wh)
+			wh = (int)strlen(hard[i]);
+	}
+	printf("%-10s  %-*s  %-*s  %s\n", "ITEM", ws, "SOFT", wh, "HARD", "FROM");
+	for (int i = 0; i < RL_NITEMS; i++)
+		printf("%-10s  %-*s  %-*s  %s\n", rl_items[i].name, ws, soft[i], wh, hard[i],
+		       from[i]);
+}
+
+static int cmd_explain(const struct opts *o)
+{
+	int rc = check_options(o, false, true, true, false, false);
+	if (rc >= 0)
+		return rc;
+	if (o->npos < 1)
+		return usage_error("explain: missing USER");
+	if (o->npos > 1)
+		return usage_error("explain: one USER only (found \"%s\")", o->pos[1]);
+	const char *user = o->pos[0];
+
+	struct rl_ident id;
+	struct rl_host host;
+	struct rl_policy *p = NULL;
+	struct rl_result res;
+	struct cli_sink cs = {0, false};
+	struct rl_sink sink = {cli_emit, &cs};
+	bool exists = true;
+
+	enum rl_status st = rl_ident_lookup(user, &id);
+	if (st == RL_ENOUSER && o->ngroups > 0) {
+		/* A user yet to be made: no uid, so only name, group and default rules. */
+		exists = false;
+		st = rl_ident_make(user, (uid_t)-1, (gid_t)-1, NULL, 0, &id);
+	}
+	if (st != RL_OK) {
+		fprintf(stderr, "rlimit-policy: %s: %s%s\n", user, rl_status_str(st),
+			st == RL_ENOUSER ? " (--group NAME explains a user yet to be made)" : "");
+		return EXIT_INVALID;
+	}
+	if (exists)
+		st = rl_ident_load_group_names(&id);
+	for (size_t i = 0; i < o->ngroups && st == RL_OK; i++) {
+		const struct group *gr = getgrnam(o->groups[i]);
+		st = rl_ident_add_group(&id, o->groups[i], gr != NULL, gr ? gr->gr_gid : 0);
+	}
+	if (st == RL_OK)
+		st = rl_host_probe(&host);
+	if (st == RL_OK) {
+		struct rl_load_opts lo = load_opts(o, &id);
+		st = rl_policy_load(&lo, &p, &sink);
+	}
+	if (st == RL_OK)
+		st = rl_resolve(p, &id, &host, &res);
+	if (st == RL_OK) {
+		if (o->json)
+			explain_json(&id, exists, &res);
+		else
+			explain_text(&id, exists, &res);
+		rc = fflush(stdout) == 0 ? 0 : EXIT_INVALID;
+	} else {
+		fprintf(stderr, "rlimit-policy: %s\n", rl_status_str(st));
+		rc = EXIT_INVALID;
+	}
+	rl_policy_free(p);
+	rl_ident_free(&id);
+	return rc;
+}
+
+/* ------------------------------------------------------------------
+ * run
+ */
+
+static int cmd_run(const struct opts *o)
+{
+	int rc = check_options(o, false, false, false, true, true);
+	if (rc >= 0)
+		return rc;
+	if (o->npos < 1)
+		return usage_error("run: missing USER");
+	char **command = o->command;
+	int ncommand = o->ncommand;
+	if (!command || ncommand < 1)
+		return usage_error("run: no command after \"--\"");
+
+	struct cli_sink cs = {0, o->verbose};
+	struct rl_sink sink = {cli_emit, &cs};
+	struct rl_session_opts so;
+	struct rl_result res;
+	uid_t uid;
+	memset(&so, 0, sizeof(so));
+	so.load = load_opts(o, NULL);
+	so.debug = o->verbose;
+	enum rl_status st = rl_session_resolve(&so, o->pos[0], &uid, &res, &sink);
+	if (st == RL_OK)
+		st = rl_apply(&res, o->verbose, &sink);
+	if (st != RL_OK) {
+		fprintf(stderr, "rlimit-policy: %s: %s; not running %s\n", o->pos[0],
+			rl_status_str(st), command[0]);
+		return EXIT_INVALID;
+	}
+	fflush(stdout);
+	execvp(command[0], command);
+	int e = errno;
+	fprintf(stderr, "rlimit-policy: %s: %s\n", command[0], strerror(e));
+	return e == ENOENT ? 127 : 126;
+}
+
+/* ------------------------------------------------------------------
+ * import-limits-conf
+ */
+
+static int cmd_import(const struct opts *o)
+{
+	int rc = check_options(o, false, false, false, false, false);
+	if (rc >= 0)
+		return rc;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	if (!mem) {
+		fputs("rlimit-policy: out of memory\n", stderr);
+		return EXIT_INVALID;
+	}
+	rc = import_limits_conf(o->npos, o->pos, mem, stderr);
+	if (fclose(mem) != 0 && rc == 0) {
+		fputs("rlimit-policy: out of memory\n", stderr);
+		rc = EXIT_INVALID;
+	}
+	if (rc == 0) {
+		/* What goes out must load: the same library check as "check". */
+		struct cli_sink cs = {0, false};
+		struct rl_sink sink = {cli_emit, &cs};
+		struct rl_policy *p = NULL;
+		enum rl_status st = rl_policy_new(NULL, &p);
+		if (st == RL_OK)
+			st = rl_policy_add_buffer(p, "<converted policy>", text, len, &sink);
+		if (st == RL_OK)
+			st = rl_policy_finish(p, &sink);
+		rl_policy_free(p);
+		if (st != RL_OK) {
+			fprintf(stderr,
+				"rlimit-policy: internal error: the converted policy does not "
+				"load (%s); please report it with the files converted\n",
+				rl_status_str(st));
+			rc = EXIT_INVALID;
+		}
+	}
+	if (rc == 0 && (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0)) {
+		fprintf(stderr, "rlimit-policy: writing the policy: %s\n", strerror(errno));
+		rc = EXIT_INVALID;
+	}
+	free(text);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	int rc = parse_args(argc, argv, &o);
+	if (rc < 0) {
+		rc = -1;
+		for (size_t i = 0; i < NCOMMANDS; i++) {
+			if (strcmp(o.cmd, commands[i].name) == 0)
+				rc = commands[i].run(&o);
+		}
+		if (rc < 0) {
+			current_cmd = NULL;
+			rc = usage_error("unknown command \"%s\"", o.cmd);
+		}
+	}
+	free(o.pos);
+	return rc;
+}

@@ -1,0 +1,61 @@
+# rlimit-policy tests:
+#   golden.sh            every subcommand's exact output on valid and invalid
+#                        policies (cases/*), and bad usage (exit 2)
+#   differential.py agree  explain and run against the module through libpam
+#   differential.py import pam_limits.so against pam_rlimit on the converted
+#                        policy, through libpam, every limit soft and hard:
+#                        the real-world-shaped files of import/*, then
+#                        CLI_RANDOM_COUNT random ones from CLI_RANDOM_SEED
+#   import_soup.py       import-limits-conf on token soup: always exit 0, and
+#                        its output always loads
+#
+#   make check-cli
+#   CLI_UPDATE=1 make check-cli-golden   rewrites the expected files (review the diff!)
+
+CLI_HELPER := $(BUILD)/tests/cli/limits_helper
+# The system's own pam_limits, where libpam keeps its modules.
+CLI_PAM_LIMITS ?= $(firstword $(wildcard $(PAMDIR)/pam_limits.so \
+	/lib/x86_64-linux-gnu/security/pam_limits.so /usr/lib/security/pam_limits.so \
+	/lib/security/pam_limits.so))
+# pam_wrapper.pc and nss_wrapper.pc name the library in Libs, with no libdir.
+CLI_PAM_WRAPPER := $(or $(wildcard $(PAM_WRAPPER_SO)),$(strip $(shell $(PKG_CONFIG) \
+	--libs pam_wrapper 2>/dev/null)),/usr/lib/x86_64-linux-gnu/libpam_wrapper.so)
+CLI_NSS_WRAPPER := $(or $(wildcard $(NSS_WRAPPER_SO)),$(strip $(shell $(PKG_CONFIG) \
+	--libs nss_wrapper 2>/dev/null)),/usr/lib/x86_64-linux-gnu/libnss_wrapper.so)
+
+CLI_ENV = CLI_TOOL=$(abspath $(TOOL)) CLI_HELPER=$(abspath $(CLI_HELPER)) \
+	CLI_MODULE=$(abspath $(TEST_MODULE)) CLI_PAM_LIMITS=$(CLI_PAM_LIMITS) \
+	CLI_PAM_WRAPPER=$(CLI_PAM_WRAPPER) CLI_NSS_WRAPPER=$(CLI_NSS_WRAPPER) \
+	CLI_NSS_DIR=$(abspath tests/cli/nss)
+
+$(CLI_HELPER): tests/cli/limits_helper.c $(POLICY_LIB) $(wildcard policy/*.h) | $(BUILD)/.deps
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(POLICY_LIB) $(ALL_LDFLAGS) $(YAML_LIBS) $(PAM_LIBS)
+
+CLI_RANDOM_SEED ?= 1
+CLI_RANDOM_COUNT ?= 60
+
+.PHONY: check-cli check-cli-golden check-cli-agree check-cli-import check-cli-random \
+	check-cli-soup
+check-cli-golden: $(TOOL)
+	$(CLI_ENV) sh tests/cli/golden.sh tests/cli/cases/*/
+
+check-cli-agree: $(TOOL) $(TEST_MODULE) $(CLI_HELPER)
+	$(CLI_ENV) python3 tests/cli/differential.py agree tests/cli/agree/*
+
+check-cli-import: $(TOOL) $(TEST_MODULE) $(CLI_HELPER)
+	@test -n "$(CLI_PAM_LIMITS)" || { echo "check-cli: pam_limits.so not found" \
+		"(Debian: libpam-modules)"; exit 1; }
+	$(CLI_ENV) python3 tests/cli/differential.py import tests/cli/import/*/
+
+check-cli-random: $(TOOL) $(TEST_MODULE) $(CLI_HELPER)
+	@test -n "$(CLI_PAM_LIMITS)" || { echo "check-cli: pam_limits.so not found" \
+		"(Debian: libpam-modules)"; exit 1; }
+	$(CLI_ENV) python3 tests/cli/differential.py random $(CLI_RANDOM_SEED) $(CLI_RANDOM_COUNT)
+
+check-cli-soup: $(TOOL)
+	$(CLI_ENV) python3 tests/cli/import_soup.py $(CLI_RANDOM_SEED) 500
+
+check-cli: check-cli-golden check-cli-agree check-cli-import check-cli-random check-cli-soup
+
+CHECK_TARGETS += check-cli

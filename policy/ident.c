@@ -14,7 +14,6 @@
 
 #define NSS_BUF_START 1024
 #define NSS_BUF_MAX (1024 * 1024)
-#define GROUPS_START 64
 #define GROUPS_MAX 65536
 
 static int gid_cmp(const void *a, const void *b)
@@ -116,14 +115,61 @@ static size_t nss_buf_size(int which)
 	return s > 0 && s <= NSS_BUF_MAX ? (size_t)s : NSS_BUF_START;
 }
 
+/*
+ * The user's gids, sorted, into id.  Root gets only its primary group:
+ * group rules never apply to root, and a broken directory must not stand
+ * between root and a login.
+ */
+static enum rl_status lookup_groups(const struct passwd *pw, struct rl_ident *id)
+{
+	/*
+	 * Sized for the kernel's maximum so that one getgrouplist call is
+	 * enough: a bigger array costs address space, a second call costs a
+	 * directory round trip.
+	 */
+	long max = sysconf(_SC_NGROUPS_MAX);
+	int ngroups = pw->pw_uid == 0 ? 1 : max > 0 && max < GROUPS_MAX ? (int)max + 1 : GROUPS_MAX;
+	gid_t *groups = NULL;
+
+	for (;;) {
+		gid_t *ng = realloc(groups, (size_t)ngroups * sizeof(gid_t));
+		if (!ng) {
+			free(groups);
+			return RL_ENOMEM;
+		}
+		groups = ng;
+		if (pw->pw_uid == 0) {
+			groups[0] = pw->pw_gid;
+			break;
+		}
+		/*
+		 * getgrouplist says -1 both for "your array is too small" (and
+		 * then raises ngroups) and for its own failures (and then does
+		 * not): only the first is worth a retry.
+		 */
+		int asked = ngroups;
+		id->nss_lookups++;
+		int r = getgrouplist(pw->pw_name, pw->pw_gid, groups, &ngroups);
+		if (r >= 1) {
+			ngroups = r;
+			break;
+		}
+		if (r == 0 || ngroups <= asked || ngroups > GROUPS_MAX) {
+			free(groups);
+			return RL_ENSS;
+		}
+	}
+	id->gids = groups;
+	id->ngids = sort_unique_gids(groups, (size_t)ngroups);
+	return RL_OK;
+}
+
 enum rl_status rl_ident_lookup(const char *user, struct rl_ident *id)
 {
 	struct passwd pw, *res = NULL;
 	size_t size = nss_buf_size(_SC_GETPW_R_SIZE_MAX);
 	char *buf = NULL;
 	enum rl_status st = RL_OK;
-	int ngroups = GROUPS_START;
-	gid_t *groups = NULL;
 
 	memset(id, 0, sizeof(*id));
 	if (!user || !*user)
@@ -156,40 +202,9 @@ enum rl_status rl_ident_lookup(const char *user, struct rl_ident *id)
 		st = RL_ENOMEM;
 		goto out;
 	}
-	/*
-	 * getgrouplist says -1 both for "your array is too small" (and then
-	 * raises ngroups) and for its own failures (and then does not): only
-	 * the first is worth a retry.
-	 */
-	for (;;) {
-		gid_t *ng = realloc(groups, (size_t)ngroups * sizeof(gid_t));
-		if (!ng) {
-			st = RL_ENOMEM;
-			goto out;
-		}
-		groups = ng;
-		int asked = ngroups;
-		id->nss_lookups++;
-		int r = getgrouplist(pw.pw_name, pw.pw_gid, groups, &ngroups);
-		if (r >= 0) {
-			ngroups = r;
-			break;
-		}
-		if (ngroups <= asked || ngroups > GROUPS_MAX) {
-			st = RL_ENSS;
-			goto out;
-		}
-	}
-	if (ngroups < 1) {
-		st = RL_ENSS;
-		goto out;
-	}
-	id->gids = groups;
-	groups = NULL;
-	id->ngids = sort_unique_gids(id->gids, (size_t)ngroups);
+	st = lookup_groups(&pw, id);
 out:
 	free(buf);
-	free(groups);
 	if (st != RL_OK)
 		rl_ident_free(id);
 	return st;

@@ -119,12 +119,19 @@ enum rl_status rl_policy_finish(struct rl_policy *p, const struct rl_sink *sink)
 /* The worst of two statuses, for a load that keeps going to report all. */
 static enum rl_status worse(enum rl_status a, enum rl_status b)
 {
-	static const enum rl_status order[] = {RL_ENOMEM, RL_EUNTRUSTED, RL_EIO, RL_EINVALID};
+	static const enum rl_status order[] = {RL_ENOMEM, RL_EUNTRUSTED, RL_ENSS, RL_EIO,
+					       RL_EINVALID};
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		if (a == order[i] || b == order[i])
 			return order[i];
 	}
 	return a != RL_OK ? a : b;
+}
+
+/* Failures after which reading more files cannot change the outcome. */
+static bool stops_load(enum rl_status st)
+{
+	return st == RL_ENOMEM || st == RL_ENSS;
 }
 
 /* Checks a descriptor's type, owner and mode.  RL_OK or RL_EUNTRUSTED. */
@@ -305,18 +312,28 @@ static enum rl_status load_dir(struct rl_policy *p, const char *dir, bool requir
 	int lfd = dup(fd); /* fdopendir takes one; openat keeps using fd */
 	DIR *d = lfd >= 0 ? fdopendir(lfd) : NULL;
 	if (!d) {
+		int e = errno; /* close and the sink may change errno */
 		if (lfd >= 0)
 			close(lfd);
 		close(fd);
-		rl_report(sink, RL_SEV_ERROR, "%s: cannot list: %s", dir, strerror(errno));
-		return errno == ENOMEM ? RL_ENOMEM : RL_EIO;
+		rl_report(sink, RL_SEV_ERROR, "%s: cannot list: %s", dir, strerror(e));
+		return e == ENOMEM ? RL_ENOMEM : RL_EIO;
 	}
 	char **names = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *de;
 	res = RL_OK;
-	errno = 0;
-	while ((de = readdir(d)) != NULL) {
+	for (;;) {
+		errno = 0;
+		if ((de = readdir(d)) == NULL) {
+			/* A drop-in skipped in silence would loosen the policy. */
+			if (errno) {
+				rl_report(sink, RL_SEV_ERROR, "%s: cannot list: %s", dir,
+					  strerror(errno));
+				res = RL_EIO;
+			}
+			break;
+		}
 		if (!dropin_name(de->d_name))
 			continue;
 		if (n == MAX_DROPINS) {
@@ -345,7 +362,7 @@ static enum rl_status load_dir(struct rl_policy *p, const char *dir, bool requir
 	if (res == RL_OK) {
 		if (n > 1)
 			qsort(names, n, sizeof(*names), name_cmp);
-		for (size_t i = 0; i < n && res != RL_ENOMEM; i++) {
+		for (size_t i = 0; i < n && !stops_load(res); i++) {
 			size_t need = strlen(dir) + strlen(names[i]) + 2;
 			char *shown = malloc(need);
 			if (!shown) {
@@ -379,9 +396,9 @@ enum rl_status rl_policy_load(const struct rl_load_opts *opts, struct rl_policy 
 
 	enum rl_status res =
 	    load_file(p, AT_FDCWD, conf, conf, opts->conf != NULL, opts->trusted_uid, sink);
-	if (dir && res != RL_ENOMEM)
+	if (dir && !stops_load(res))
 		res = worse(res, load_dir(p, dir, opts->confdir != NULL, opts->trusted_uid, sink));
-	if (res != RL_ENOMEM)
+	if (!stops_load(res))
 		res = worse(res, rl_policy_finish(p, sink));
 	if (res != RL_OK) {
 		rl_policy_free(p);

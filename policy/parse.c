@@ -541,8 +541,11 @@ static void parse_rule_body(struct ld *ld, const struct rule_key *k, const char 
 		any = any || seen[i];
 	if (!any)
 		return; /* "alice: {}" sets nothing: nothing to keep */
-	if (keep_rule(ld, k, label, (const struct rl_setv(*)[2])items, seen) != RL_OK)
-		nomem(ld);
+	enum rl_status st = keep_rule(ld, k, label, (const struct rl_setv(*)[2])items, seen);
+	if (st != RL_OK) { /* RL_ENOMEM, or RL_ENSS from a group-name lookup */
+		ld->fatal = st;
+		ld->stop = true;
+	}
 }
 
 static enum rl_status add_range(struct rl_policy *p, const struct rule_key *k, uint32_t file,

@@ -1,0 +1,510 @@
+/*
+ * alloc_faults.c - every allocation pam_rlimit.so makes (its own and
+ * libyaml's) fails in turn, through real libpam.
+ *
+ * For each scenario, run N = 1, 2, ... forks one child per N: libfailmalloc
+ * is armed to fail the N-th allocation whose caller lies in pam_rlimit.so
+ * or libyaml, and the child opens a session.  The loop ends with the first
+ * run in which no failure was injected (N went past the last allocation):
+ * that run must give the scenario's normal result, with its exact limits.
+ * Every run before it must give the scenario's out-of-memory result, leave
+ * every limit as it was, log an alert, not crash, and leave no block the
+ * module or libyaml allocated unfreed when pam_open_session returns.
+ *
+ * The policy is built to reach many allocation sites: a main file and two
+ * drop-ins (plus files the loader must skip), named, gid and gid-range
+ * group rules, name, uid and uid-range user rules, percentages, enough
+ * keys and rules to make every table grow, and the user in 7 groups.
+ *
+ * FAULTS_SAMPLE=K runs only every K-th N (for valgrind); FAULTS_VERBOSE=1
+ * lists each allocation site with addr2line.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <security/pam_appl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "failmalloc.h"
+#include "fenv.h"
+
+#define MAX_RUNS 100000
+#define MAX_SITES 4096
+
+static failmalloc_arm_fn fm_arm;
+static failmalloc_report_fn fm_report;
+
+/* ---------------------------------------------------------------------- */
+
+static void setup(const char *dir)
+{
+	fenv_write("passwd", 0644,
+		   "root:x:0:0:root:/root:/bin/sh\n"
+		   "carol:x:2345:3001:Carol:/home/carol:/bin/sh\n");
+	fenv_write("group", 0644,
+		   "root:x:0:\n"
+		   "research:x:3001:\n"
+		   "gpu:x:3500:carol\n"
+		   "staff:x:4242:carol\n"
+		   "sim:x:5001:carol\n"
+		   "lab:x:6000:carol\n"
+		   "nameless-twin:x:6001:carol\n"
+		   "other:x:7000:root\n");
+	fenv_mkdir("policy");
+	fenv_mkdir("policy/rlimit.d");
+	fenv_mkdir("policy/bad.d");
+	fenv_write("policy/rlimit.yaml", 0644,
+		   "# main policy: every kind of rule\n"
+		   "version: 1\n"
+		   "groups_combine: max\n"
+		   "default:\n"
+		   "  as: 50%%\n"
+		   "  data: 40%%\n"
+		   "  nofile: {soft: 256, hard: 512}\n"
+		   "  fsize: 1T\n"
+		   "groups:\n"
+		   "  research:\n"
+		   "    as: 25%%\n"
+		   "    data: {soft: 1G, hard: 2G}\n"
+		   "  gpu:\n"
+		   "    as: \"30%%\"\n"
+		   "  staff:\n"
+		   "    nproc: 4000\n"
+		   "  sim: {cpu: 2h}\n"
+		   "  lab:\n"
+		   "    cpu: 90min\n"
+		   "  \"gid:3000-3999\":\n"
+		   "    nofile: {soft: 300, hard: 600}\n"
+		   "  \"gid:4242\":\n"
+		   "    locks: 1000\n"
+		   "  \"gid:3500\":\n"
+		   "    sigpending: 100\n"
+		   "  nobody-here: {as: 1G}\n"
+		   "  g01: {as: 1G}\n  g02: {as: 1G}\n  g03: {as: 1G}\n  g04: {as: 1G}\n"
+		   "  g05: {as: 1G}\n  g06: {as: 1G}\n  g07: {as: 1G}\n  g08: {as: 1G}\n"
+		   "  g09: {as: 1G}\n  g10: {as: 1G}\n  g11: {as: 1G}\n  g12: {as: 1G}\n"
+		   "  \"gid:8000-8999\": {nofile: 10}\n"
+		   "users:\n"
+		   "  carol:\n"
+		   "    stack: 8M\n"
+		   "  \"uid:2345\":\n"
+		   "    rttime: 5s\n"
+		   "  \"uid:2000-2999\":\n"
+		   "    msgqueue: 100K\n"
+		   "  root:\n"
+		   "    nofile: {soft: 700, hard: 800}\n"
+		   "  u01: {as: 1G}\n  u02: {as: 1G}\n  u03: {as: 1G}\n  u04: {as: 1G}\n"
+		   "  u05: {as: 1G}\n  u06: {as: 1G}\n  u07: {as: 1G}\n  u08: {as: 1G}\n"
+		   "  u09: {as: 1G}\n  u10: {as: 1G}\n  u11: {as: 1G}\n  u12: {as: 1G}\n"
+		   "  \"uid:10000-10999\": {as: 1G}\n  \"uid:11000-11999\": {as: 1G}\n"
+		   "  \"uid:12000-12999\": {as: 1G}\n  \"uid:13000-13999\": {as: 1G}\n"
+		   "  \"uid:14000-14999\": {as: 1G}\n  \"uid:15000-15999\": {as: 1G}\n"
+		   "  \"uid:16000-16999\": {as: 1G}\n  \"uid:17000-17999\": {as: 1G}\n"
+		   "  \"uid:18000-18999\": {as: 1G}\n");
+	fenv_write("policy/rlimit.d/10-lab.yaml", 0644,
+		   "version: 1\n"
+		   "groups:\n"
+		   "  research:\n"
+		   "    data: {soft: 1536M, hard: 3G}\n"
+		   "  \"gid:5000-5999\":\n"
+		   "    rss: 30%%\n"
+		   "users:\n"
+		   "  \"uid:19000-19999\": {as: 1G}\n");
+	fenv_write("policy/rlimit.d/20-carol.yaml", 0644,
+		   "---\n"
+		   "version: 1\n"
+		   "users:\n"
+		   "  carol:\n"
+		   "    core: 0\n"
+		   "...\n");
+	fenv_write("policy/rlimit.d/README", 0644, "not a drop-in: skipped\n");
+	fenv_write("policy/rlimit.d/.hidden.yaml", 0644, "not: [valid\n");
+	/* The same, with one invalid drop-in: the whole policy is refused. */
+	fenv_write("policy/bad.d/10-lab.yaml", 0644,
+		   "version: 1\n"
+		   "groups:\n"
+		   "  research:\n"
+		   "    data: {soft: 3G, hard: 2G}\n"
+		   "users:\n"
+		   "  carol: {stack: 10x}\n");
+	fenv_service("fail", "conf=%s/policy/rlimit.yaml confdir=%s/policy/rlimit.d", dir, dir);
+	fenv_service("succeed",
+		     "conf=%s/policy/rlimit.yaml confdir=%s/policy/rlimit.d "
+		     "onerr=succeed",
+		     dir, dir);
+	fenv_service("invalid", "conf=%s/policy/rlimit.yaml confdir=%s/policy/bad.d", dir, dir);
+	fenv_service("badarg", "conf=%s/policy/rlimit.yaml onerr=maybe", dir);
+}
+
+/* ---------------------------------------------------------------------- */
+
+struct expect {
+	int res;
+	rlim_t soft, hard;
+};
+
+/* carol's limits under the valid policy, worked out by hand from it. */
+static size_t carol_limits(struct expect *e)
+{
+	uint64_t ram = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
+	rlim_t as30 = (rlim_t)((unsigned __int128)ram * 30 / 100);
+	rlim_t rss30 = as30;
+	const rlim_t M = 1024 * 1024, G = M * 1024;
+	size_t n = 0;
+	e[n++] = (struct expect){RLIMIT_AS, as30, as30};                   /* groups.gpu (max) */
+	e[n++] = (struct expect){RLIMIT_DATA, 1536 * M, 3 * G};            /* 10-lab research */
+	e[n++] = (struct expect){RLIMIT_NOFILE, 300, 600};                 /* gid:3000-3999 */
+	e[n++] = (struct expect){RLIMIT_FSIZE, 1024 * G, 1024 * G};        /* default */
+	e[n++] = (struct expect){RLIMIT_NPROC, 4000, 4000};                /* staff */
+	e[n++] = (struct expect){RLIMIT_CPU, 7200, 7200};                  /* sim beats lab */
+	e[n++] = (struct expect){RLIMIT_LOCKS, 1000, 1000};                /* gid:4242 */
+	e[n++] = (struct expect){RLIMIT_SIGPENDING, 100, 100};             /* gid:3500 */
+	e[n++] = (struct expect){RLIMIT_STACK, 8 * M, 8 * M};              /* users.carol */
+	e[n++] = (struct expect){RLIMIT_RTTIME, 5000000, 5000000};         /* uid:2345 */
+	e[n++] = (struct expect){RLIMIT_MSGQUEUE, 100 * 1024, 100 * 1024}; /* uid range */
+	e[n++] = (struct expect){RLIMIT_RSS, rss30, rss30};                /* gid:5000-5999 */
+	e[n++] = (struct expect){RLIMIT_CORE, 0, 0};                       /* 20-carol */
+	return n;
+}
+
+static size_t root_limits(struct expect *e)
+{
+	e[0] = (struct expect){RLIMIT_NOFILE, 700, 800};
+	return 1;
+}
+
+struct scenario {
+	const char *name;
+	const char *service;
+	const char *user;
+	int sticky;
+	int final_rc;                       /* with no failure injected */
+	int oom_rc;                         /* with one */
+	int oom_rc_prefix;                  /* -1, or a result allowed for the first runs only */
+	size_t (*limits)(struct expect *e); /* NULL: nothing applied at the end */
+	const char *oom_log;                /* an alert every failing run must log */
+};
+
+static const struct scenario scenarios[] = {
+    {"carol onerr=fail", "fail", "carol", 0, PAM_SUCCESS, PAM_BUF_ERR, -1, carol_limits,
+     "out of memory; session for carol refused"},
+    {"carol onerr=succeed", "succeed", "carol", 0, PAM_SUCCESS, PAM_SUCCESS, -1, carol_limits,
+     "out of memory; session for carol goes on without limits"},
+    {"carol onerr=fail, sticky", "fail", "carol", 1, PAM_SUCCESS, PAM_BUF_ERR, -1, carol_limits,
+     "out of memory; session for carol refused"},
+    {"carol invalid drop-in", "invalid", "carol", 0, PAM_SERVICE_ERR, PAM_BUF_ERR, -1, NULL,
+     "out of memory; session for carol refused"},
+    /* A bad module argument: the module still looks the user up (for root). */
+    {"carol bad argument", "badarg", "carol", 0, PAM_SERVICE_ERR, PAM_SERVICE_ERR, -1, NULL,
+     "invalid arguments; session for carol refused"},
+    /*
+     * Root is never locked out once the module knows it is root; a
+     * failure in the user lookup itself comes before that.
+     */
+    {"root", "fail", "root", 0, PAM_SUCCESS, PAM_SUCCESS, PAM_BUF_ERR, root_limits,
+     "out of memory"},
+};
+
+/* ---------------------------------------------------------------------- */
+
+struct arm {
+	unsigned long n;
+	int sticky;
+};
+
+static void hook_before(void *arg)
+{
+	const struct arm *a = arg;
+	fm_arm(a->n, a->sticky);
+}
+
+static void hook_after_open(void *arg, unsigned char *payload)
+{
+	struct failmalloc_report r;
+	(void)arg;
+	fm_report(&r);
+	/* Stop counting: pam_close_session and pam_end are not under test. */
+	fm_arm(0, 0);
+	memcpy(payload, &r, sizeof(r));
+}
+
+struct site {
+	char object[64];
+	uintptr_t offset;
+	char symbol[64];
+	unsigned scenarios; /* bit mask */
+};
+
+static struct site sites[MAX_SITES];
+static size_t nsites;
+
+static void note_site(const struct failmalloc_site *s, unsigned sc)
+{
+	for (size_t i = 0; i < nsites; i++) {
+		if (sites[i].offset == s->offset && strcmp(sites[i].object, s->object) == 0) {
+			sites[i].scenarios |= 1u << sc;
+			return;
+		}
+	}
+	if (nsites < MAX_SITES) {
+		memcpy(sites[nsites].object, s->object, sizeof(s->object));
+		memcpy(sites[nsites].symbol, s->symbol, sizeof(s->symbol));
+		sites[nsites].offset = s->offset;
+		sites[nsites].scenarios = 1u << sc;
+		nsites++;
+	}
+}
+
+static const char *res_name(int res)
+{
+	static const char *names[RLIM_NLIMITS] = {
+	    [RLIMIT_CPU] = "cpu",           [RLIMIT_FSIZE] = "fsize",
+	    [RLIMIT_DATA] = "data",         [RLIMIT_STACK] = "stack",
+	    [RLIMIT_CORE] = "core",         [RLIMIT_RSS] = "rss",
+	    [RLIMIT_NPROC] = "nproc",       [RLIMIT_NOFILE] = "nofile",
+	    [RLIMIT_MEMLOCK] = "memlock",   [RLIMIT_AS] = "as",
+	    [RLIMIT_LOCKS] = "locks",       [RLIMIT_SIGPENDING] = "sigpending",
+	    [RLIMIT_MSGQUEUE] = "msgqueue", [RLIMIT_NICE] = "nice",
+	    [RLIMIT_RTPRIO] = "rtprio",     [RLIMIT_RTTIME] = "rttime",
+	};
+	return res >= 0 && res < RLIM_NLIMITS && names[res] ? names[res] : "?";
+}
+
+/* Limits the child left: all as before, or as before but for e[0..n). */
+static int check_limits(const char *what, const struct fenv_child *c, const struct expect *e,
+			size_t n, unsigned *skipped)
+{
+	int bad = 0;
+	for (int res = 0; res < RLIM_NLIMITS; res++) {
+		const struct expect *want = NULL;
+		for (size_t i = 0; i < n; i++) {
+			if (e[i].res == res)
+				want = &e[i];
+		}
+		const struct rlimit *b = &c->before[res], *a = &c->after[res];
+		if (!want) {
+			if (a->rlim_cur != b->rlim_cur || a->rlim_max != b->rlim_max) {
+				fprintf(stderr, "%s: %s changed from %ju/%ju to %ju/%ju\n", what,
+					res_name(res), (uintmax_t)b->rlim_cur,
+					(uintmax_t)b->rlim_max, (uintmax_t)a->rlim_cur,
+					(uintmax_t)a->rlim_max);
+				bad++;
+			}
+			continue;
+		}
+		if (want->hard > b->rlim_max) {
+			/* Cannot be raised here without CAP_SYS_RESOURCE. */
+			printf("  SKIP check of %s: policy hard %ju above this process's hard "
+			       "limit %ju\n",
+			       res_name(res), (uintmax_t)want->hard, (uintmax_t)b->rlim_max);
+			(*skipped)++;
+			continue;
+		}
+		if (a->rlim_cur != want->soft || a->rlim_max != want->hard) {
+			fprintf(stderr, "%s: %s is %ju/%ju, expected %ju/%ju\n", what,
+				res_name(res), (uintmax_t)a->rlim_cur, (uintmax_t)a->rlim_max,
+				(uintmax_t)want->soft, (uintmax_t)want->hard);
+			bad++;
+		}
+	}
+	return bad;
+}
+
+static unsigned long sample_every(void)
+{
+	const char *s = getenv("FAULTS_SAMPLE");
+	long k = s ? atol(s) : 1;
+	return k > 1 ? (unsigned long)k : 1;
+}
+
+static bool under_valgrind(void)
+{
+	const char *v = getenv("FAULTS_UNDER_VALGRIND");
+	return v && strcmp(v, "1") == 0;
+}
+
+/* Runs one scenario; returns the number of failed checks. */
+static int run_scenario(unsigned idx, const struct scenario *sc, unsigned long *runs_out,
+			unsigned long *counted_out)
+{
+	struct fenv_child c;
+	struct arm a = {0, sc->sticky};
+	struct fenv_hooks hooks = {hook_before, hook_after_open, NULL, &a};
+	unsigned long dist[32] = {0}, prefix = 0, every = sample_every();
+	int bad = 0;
+	double t0 = fenv_now();
+	unsigned long total = 0, n, runs = 0;
+	unsigned skipped = 0;
+	const char *final = "not reached";
+
+	/* Sampled runs start at a different N in each scenario. */
+	for (n = 1 + idx % every; n < MAX_RUNS; n += every) {
+		char what[160];
+		struct failmalloc_report r;
+		a.n = n;
+		runs++;
+		fenv_run_child(sc->service, sc->user, &hooks, &c);
+		snprintf(what, sizeof(what), "%s, allocation %lu", sc->name, n);
+		if (!c.exited || c.code != 0 || !c.reported) {
+			fprintf(stderr, "%s: child %s %d\n", what,
+				c.exited ? "exited" : "killed by signal",
+				c.exited ? c.code : c.sig);
+			bad++;
+			break;
+		}
+		memcpy(&r, c.payload, sizeof(r));
+		if (c.pam.start_rc != PAM_SUCCESS) {
+			fprintf(stderr, "%s: pam_start gave %d\n", what, c.pam.start_rc);
+			bad++;
+			break;
+		}
+		if (r.live || r.table_overflow) {
+			fprintf(stderr,
+				"%s: %lu block(s), %lu bytes, still allocated when "
+				"pam_open_session returned; first at %s+0x%" PRIxPTR "\n",
+				what, r.live, r.live_bytes, r.leaks[0].object, r.leaks[0].offset);
+			bad++;
+		}
+		/* After a refused open libpam itself answers PAM_PERM_DENIED. */
+		if (c.pam.open_rc == PAM_SUCCESS && c.pam.close_rc != PAM_SUCCESS) {
+			fprintf(stderr, "%s: pam_close_session gave %d %s\n", what, c.pam.close_rc,
+				fenv_pam_name(c.pam.close_rc));
+			bad++;
+		}
+		if (!r.injected) {
+			/* Past the last allocation: the normal result. */
+			total = r.counted;
+			final = fenv_pam_name(c.pam.open_rc);
+			if (under_valgrind()) {
+				/* valgrind refuses to lower RLIMIT_NOFILE's hard limit */
+				printf("  (%s: final result not checked under valgrind)\n",
+				       sc->name);
+				break;
+			}
+			if (c.pam.open_rc != sc->final_rc) {
+				fprintf(stderr, "%s (none failed): got %s, expected %s\n%s", what,
+					fenv_pam_name(c.pam.open_rc), fenv_pam_name(sc->final_rc),
+					c.log);
+				bad++;
+			}
+			struct expect e[RLIM_NLIMITS];
+			size_t ne = sc->limits ? sc->limits(e) : 0;
+			bad += check_limits(what, &c, e, ne, &skipped);
+			break;
+		}
+		note_site(&r.failed, idx);
+		dist[c.pam.open_rc & 31]++;
+		bool prefix_ok =
+		    sc->oom_rc_prefix >= 0 && c.pam.open_rc == sc->oom_rc_prefix && prefix == n - 1;
+		if (prefix_ok)
+			prefix = n;
+		if (c.pam.open_rc != sc->oom_rc && !prefix_ok) {
+			fprintf(stderr, "%s (at %s+0x%" PRIxPTR " %s): got %s, expected %s\n%s",
+				what, r.failed.object, r.failed.offset, r.failed.symbol,
+				fenv_pam_name(c.pam.open_rc), fenv_pam_name(sc->oom_rc), c.log);
+			bad++;
+		}
+		bad += check_limits(what, &c, NULL, 0, &skipped);
+		if (fenv_log_count_in(c.log, LOG_ALERT, sc->oom_log) != 1) {
+			fprintf(stderr, "%s: not one LOG_ALERT line \"%s\" in the log:\n%s", what,
+				sc->oom_log, c.log);
+			bad++;
+		}
+		if (bad > 20)
+			break;
+	}
+	if (n >= MAX_RUNS) {
+		fprintf(stderr, "%s: still injecting after %d runs\n", sc->name, MAX_RUNS);
+		bad++;
+	}
+	printf("  %-28s %5lu counted allocations, %5lu runs, %.1f s;", sc->name, total, runs,
+	       fenv_now() - t0);
+	bool any = false;
+	for (int rc = 0; rc < 32; rc++) {
+		if (dist[rc])
+			printf(" %s x%lu", fenv_pam_name(rc), dist[rc]);
+		any = any || dist[rc];
+	}
+	if (!any)
+		printf(" no failure injected");
+	if (prefix)
+		printf(" (the %lu first: before the uid is known)", prefix);
+	printf("; final %s\n", final);
+	*runs_out = runs;
+	*counted_out = total;
+	return bad;
+}
+
+static void list_sites(void)
+{
+	const char *module = getenv("FAULTS_MODULE");
+	for (size_t i = 0; i < nsites; i++) {
+		char cmd[PATH_MAX + 128], where[512] = "";
+		if (strstr(sites[i].object, "pam_rlimit")) {
+			snprintf(cmd, sizeof(cmd),
+				 "addr2line -f -s -e %s 0x%" PRIxPTR " 2>/dev/null", module,
+				 sites[i].offset - 1);
+			FILE *p = popen(cmd, "r");
+			if (p) {
+				char fn[256] = "", line[256] = "";
+				if (fgets(fn, sizeof(fn), p) && fgets(line, sizeof(line), p)) {
+					fn[strcspn(fn, "\n")] = '\0';
+					line[strcspn(line, "\n")] = '\0';
+					snprintf(where, sizeof(where), "%s (%s)", fn, line);
+				}
+				pclose(p);
+			}
+		}
+		printf("    %s+0x%05" PRIxPTR " %-40s scenarios 0x%x\n", sites[i].object,
+		       sites[i].offset, where[0] ? where : sites[i].symbol, sites[i].scenarios);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	int rc = fenv_init(argc, argv, setup);
+	if (rc >= 0)
+		return rc;
+	fm_arm = (failmalloc_arm_fn)fenv_shim_symbol("failmalloc_arm");
+	fm_report = (failmalloc_report_fn)fenv_shim_symbol("failmalloc_report");
+	if (!fm_arm || !fm_report) {
+		fprintf(stderr, "alloc_faults: libfailmalloc.so is not preloaded\n");
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	double t0 = fenv_now();
+	int bad = 0;
+	unsigned long runs = 0, module_sites = 0, yaml_sites = 0;
+	printf("alloc_faults: fail each allocation of pam_rlimit.so and libyaml in turn%s\n",
+	       sample_every() > 1 ? " (sampled)" : "");
+	for (unsigned i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
+		unsigned long r, counted;
+		bad += run_scenario(i, &scenarios[i], &r, &counted);
+		runs += r;
+	}
+	for (size_t i = 0; i < nsites; i++) {
+		if (strstr(sites[i].object, "pam_rlimit"))
+			module_sites++;
+		else
+			yaml_sites++;
+	}
+	printf("alloc_faults: %zu distinct allocation sites failed (%lu in pam_rlimit.so, %lu in "
+	       "libyaml), %lu runs, %.1f s\n",
+	       nsites, module_sites, yaml_sites, runs, fenv_now() - t0);
+	const char *verbose = getenv("FAULTS_VERBOSE");
+	if (verbose && strcmp(verbose, "1") == 0)
+		list_sites();
+	if (module_sites == 0 || yaml_sites == 0) {
+		fprintf(stderr,
+			"alloc_faults: no allocation of the module or of libyaml was seen\n");
+		bad++;
+	}
+	printf("alloc_faults: %s\n", bad ? "FAILED" : "passed");
+	return bad ? 1 : 0;
+}

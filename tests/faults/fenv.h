@@ -1,0 +1,108 @@
+/*
+ * fenv.h - the world the fault tests run in.
+ *
+ * A test program calls fenv_init first.  In the first stage it makes a work
+ * folder, lets the program write its fake passwd and group files, PAM
+ * service files and policies there, preloads nss_wrapper (with the fault
+ * shims before it) and re-executes itself, optionally under a runner such
+ * as valgrind (FAULTS_RUNNER).  In the second stage fenv_init returns -1
+ * and the program runs its tests.
+ *
+ * Sessions go through the system's real libpam with pam_start_confdir
+ * (Linux-PAM >= 1.4), pointed at the work folder's services/: what
+ * pam_wrapper would do, without its shared /tmp/pam.X folders, which
+ * collide between concurrent test processes and are re-created by every
+ * forked child (thousands here).
+ *
+ * The program also captures what the module logs: it defines pam_syslog and
+ * pam_vsyslog itself (exported, so they take precedence over libpam's for
+ * the module), and each thread collects its own lines.  It defines
+ * audit_open too, so that libpam does not audit the fake sessions.
+ *
+ * Environment, set by tests/faults/faults.mk:
+ *   FAULTS_MODULE        the pam_rlimit.so under test (test variant), absolute
+ *   FAULTS_NSS_WRAPPER   libnss_wrapper.so
+ *   FAULTS_PRELOAD       shims to load before nss_wrapper (colon list)
+ *   FAULTS_RUNNER        optional command prefix (space-separated words)
+ *   FAULTS_WORKDIR       optional parent folder for the work folder
+ *   FAULTS_KEEP=1        keep the work folder
+ */
+#ifndef FAULTS_FENV_H
+#define FAULTS_FENV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#define FENV_LOG_MAX 8192
+#define FENV_PAYLOAD_MAX 4096
+
+/* Writes the work folder's contents; called once, in the first stage. */
+typedef void (*fenv_setup_fn)(const char *dir);
+
+/* See above.  Returns the exit code to pass on, or -1 in the second stage. */
+int fenv_init(int argc, char **argv, fenv_setup_fn setup);
+
+/* The work folder (both stages). */
+const char *fenv_dir(void);
+
+/* Writes dir/rel with exactly mode; parents must exist.  Exits on failure. */
+void fenv_write(const char *rel, mode_t mode, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Makes dir/rel, mode 0755. */
+void fenv_mkdir(const char *rel);
+/* Writes the service file services/name: "session required MODULE args". */
+void fenv_service(const char *name, const char *args_fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Opens and closes a session through libpam in this thread. */
+struct fenv_pam {
+	int start_rc, open_rc, close_rc, end_rc;
+};
+void fenv_pam_session(const char *service, const char *user, struct fenv_pam *out);
+
+/* This thread's captured log: lines "PRIO text\n". */
+const char *fenv_log(void);
+void fenv_log_clear(void);
+/* Number of captured lines holding text (at prio, or any when prio < 0). */
+unsigned fenv_log_count(int prio, const char *text);
+/* The same in a log captured elsewhere (a child's). */
+unsigned fenv_log_count_in(const char *log, int prio, const char *text);
+
+/* One session in a forked child, with hooks for the shims. */
+struct fenv_child {
+	bool exited;   /* false: killed by a signal (see sig) */
+	int code, sig; /* exit code, or signal number */
+	bool reported; /* the child sent its result */
+	struct fenv_pam pam;
+	struct rlimit before[RLIM_NLIMITS], after[RLIM_NLIMITS];
+	char log[FENV_LOG_MAX];
+	unsigned char payload[FENV_PAYLOAD_MAX]; /* what the hooks put there */
+	double seconds;                          /* wall time of the whole child */
+};
+
+struct fenv_hooks {
+	/* In the child, before pam_start (arm a shim, set the environment). */
+	void (*before)(void *arg);
+	/* In the child, right after pam_open_session returned. */
+	void (*after_open)(void *arg, unsigned char *payload);
+	/* In the child, after pam_end. */
+	void (*after_end)(void *arg, unsigned char *payload);
+	void *arg;
+};
+
+/* Runs a session for user in a forked child; fills *out.  Never fails. */
+void fenv_run_child(const char *service, const char *user, const struct fenv_hooks *hooks,
+		    struct fenv_child *out);
+
+/* A symbol a preloaded shim exports, or NULL when the shim is not loaded. */
+void *fenv_shim_symbol(const char *name);
+
+/* A short name for a PAM return code ("PAM_BUF_ERR"). */
+const char *fenv_pam_name(int rc);
+
+/* Monotonic seconds. */
+double fenv_now(void);
+
+#endif

@@ -1,0 +1,453 @@
+/*
+ * nss_faults.c - the module against a directory that fails, through real
+ * libpam and nss_wrapper, with libnssfault preloaded before nss_wrapper to
+ * count the module's lookups and to inject errors:
+ *
+ * - an unknown user: PAM_USER_UNKNOWN, one passwd lookup, nothing more;
+ * - getpwnam_r failing with EIO or ENOMEM;
+ * - getgrouplist failing the way glibc reports NSS errors (-1 without asking
+ *   for a bigger array), and asking for a bigger array forever;
+ * - getgrgid_r failing (every call, or only the second), or answering
+ *   ERANGE forever;
+ * each under onerr=fail (PAM_SERVICE_ERR, or PAM_BUF_ERR for ENOMEM) and
+ * onerr=succeed (PAM_SUCCESS with nothing applied), and for root (never
+ * locked out);
+ * - a user in 5,000 groups: the right rules match (a gid rule that only the
+ *   4,999th group matches, a named group rule), with one getpwnam_r and
+ *   one getgrouplist call.
+ *
+ * Every case runs in its own forked child and checks the return code, the
+ * limits the child has afterwards (soft and hard), the alert logged, and
+ * the number of lookups.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <security/pam_appl.h>
+#include <syslog.h>
+
+#include "fenv.h"
+#include "nssfault.h"
+
+#define BIG_GROUPS 5000
+#define BIG_GID0 100001 /* g00001 */
+
+static nssfault_reset_fn nf_reset;
+static nssfault_counts_fn nf_counts;
+
+static void setup(const char *dir)
+{
+	fenv_write("passwd", 0644,
+		   "root:x:0:0:root:/root:/bin/sh\n"
+		   "alice:x:1500:2001:Alice:/home/alice:/bin/sh\n"
+		   "orphan:x:1600:9999:no group entry:/home/orphan:/bin/sh\n"
+		   "big:x:1700:1700:in 5000 groups:/home/big:/bin/sh\n");
+	/* big's primary group and 5,000 supplementary ones. */
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/group", dir);
+	FILE *g = fopen(path, "w");
+	if (!g) {
+		perror(path);
+		exit(2);
+	}
+	fprintf(g, "root:x:0:\ndev:x:2001:\nops:x:2002:alice\nbig:x:1700:\n"
+		   "outsider:x:3000:root\n");
+	for (int i = 1; i <= BIG_GROUPS; i++)
+		fprintf(g, "g%05d:x:%d:big\n", i, BIG_GID0 + i - 1);
+	if (fclose(g) != 0) {
+		perror(path);
+		exit(2);
+	}
+
+	fenv_mkdir("policy");
+	fenv_write("policy/rlimit.yaml", 0644,
+		   "version: 1\n"
+		   "default:\n"
+		   "  core: 0\n"
+		   "groups:\n"
+		   "  dev:\n"
+		   "    nofile: {soft: 200, hard: 400}\n"
+		   "  \"gid:2002\":\n"
+		   "    locks: 50\n"
+		   "  outsider:\n"
+		   "    msgqueue: 1000\n"
+		   "users:\n"
+		   "  root:\n"
+		   "    locks: 60\n");
+	fenv_write("policy/big.yaml", 0644,
+		   "version: 1\n"
+		   "groups:\n"
+		   "  \"gid:%d\":\n"
+		   "    nofile: {soft: 333, hard: 444}\n"
+		   "  g02500:\n"
+		   "    locks: 77\n"
+		   "  outsider:\n"
+		   "    msgqueue: 1000\n"
+		   "  \"gid:%d-%d\":\n"
+		   "    sigpending: 10\n",
+		   BIG_GID0 + BIG_GROUPS - 2, /* the 4,999th */
+		   BIG_GID0 + BIG_GROUPS, BIG_GID0 + BIG_GROUPS + 100);
+	/* Only gid rules: group names are never needed. */
+	fenv_write("policy/gids.yaml", 0644,
+		   "version: 1\n"
+		   "groups:\n"
+		   "  \"gid:%d\":\n"
+		   "    nofile: {soft: 333, hard: 444}\n",
+		   BIG_GID0 + BIG_GROUPS - 2);
+	fenv_service("fail", "conf=%s/policy/rlimit.yaml", dir);
+	fenv_service("succeed", "conf=%s/policy/rlimit.yaml onerr=succeed", dir);
+	fenv_service("big", "conf=%s/policy/big.yaml", dir);
+	fenv_service("gids", "conf=%s/policy/gids.yaml", dir);
+}
+
+/* ---------------------------------------------------------------------- */
+
+struct fault {
+	const char *pwnam;     /* NSSFAULT_PWNAM, or NULL */
+	const char *grouplist; /* NSSFAULT_GROUPLIST */
+	const char *grgid;     /* NSSFAULT_GRGID */
+	const char *grgid_at;  /* NSSFAULT_GRGID_AT */
+};
+
+static void set_or_unset(const char *name, const char *v)
+{
+	if (v)
+		setenv(name, v, 1);
+	else
+		unsetenv(name);
+}
+
+static void hook_before(void *arg)
+{
+	const struct fault *f = arg;
+	set_or_unset("NSSFAULT_PWNAM", f->pwnam);
+	set_or_unset("NSSFAULT_GROUPLIST", f->grouplist);
+	set_or_unset("NSSFAULT_GRGID", f->grgid);
+	set_or_unset("NSSFAULT_GRGID_AT", f->grgid_at);
+	nf_reset();
+}
+
+static void hook_after_open(void *arg, unsigned char *payload)
+{
+	struct nssfault_counts c;
+	(void)arg;
+	nf_counts(&c);
+	memcpy(payload, &c, sizeof(c));
+}
+
+struct want {
+	int res;
+	rlim_t soft, hard;
+};
+
+struct outcome {
+	struct fenv_child c;
+	struct nssfault_counts n;
+};
+
+static struct outcome *run(const char *service, const char *user, const struct fault *f)
+{
+	static struct outcome o;
+	struct fault none = {0};
+	struct fenv_hooks hooks = {hook_before, hook_after_open, NULL, (void *)(f ? f : &none)};
+	fenv_run_child(service, user, &hooks, &o.c);
+	assert_true(o.c.exited);
+	assert_int_equal(o.c.code, 0);
+	assert_true(o.c.reported);
+	assert_int_equal(o.c.pam.start_rc, PAM_SUCCESS);
+	memcpy(&o.n, o.c.payload, sizeof(o.n));
+	return &o;
+}
+
+/* Every limit as before, but for w[0..n), which must be exactly that. */
+static void assert_limits(const struct fenv_child *c, const struct want *w, size_t n)
+{
+	for (int res = 0; res < RLIM_NLIMITS; res++) {
+		const struct want *x = NULL;
+		for (size_t i = 0; i < n; i++) {
+			if (w[i].res == res)
+				x = &w[i];
+		}
+		if (x && x->hard > c->before[res].rlim_max) {
+			print_message(
+			    "SKIP check of resource %d: hard %ju below the policy's here\n", res,
+			    (uintmax_t)c->before[res].rlim_max);
+			continue;
+		}
+		rlim_t soft = x ? x->soft : c->before[res].rlim_cur;
+		rlim_t hard = x ? x->hard : c->before[res].rlim_max;
+		if (c->after[res].rlim_cur != soft || c->after[res].rlim_max != hard)
+			fail_msg("resource %d: %ju/%ju, expected %ju/%ju\nlog:\n%s", res,
+				 (uintmax_t)c->after[res].rlim_cur,
+				 (uintmax_t)c->after[res].rlim_max, (uintmax_t)soft,
+				 (uintmax_t)hard, c->log);
+	}
+}
+
+static void assert_unchanged(const struct fenv_child *c)
+{
+	assert_limits(c, NULL, 0);
+}
+
+static void assert_rc(const struct outcome *o, int want)
+{
+	if (o->c.pam.open_rc != want)
+		fail_msg("pam_open_session: %s (%d), expected %s\nlog:\n%s",
+			 fenv_pam_name(o->c.pam.open_rc), o->c.pam.open_rc, fenv_pam_name(want),
+			 o->c.log);
+}
+
+static void assert_log(const struct outcome *o, int prio, const char *text)
+{
+	if (fenv_log_count_in(o->c.log, prio, text) != 1)
+		fail_msg("expected one line at priority %d holding \"%s\"; log:\n%s", prio, text,
+			 o->c.log);
+}
+
+static const struct want alice_limits[] = {
+    {RLIMIT_CORE, 0, 0},
+    {RLIMIT_NOFILE, 200, 400},
+    {RLIMIT_LOCKS, 50, 50},
+};
+#define NALICE (sizeof(alice_limits) / sizeof(alice_limits[0]))
+
+static char eio[8], enomem[8], erange[8], enoent[8];
+
+/* ---------------------------------------------------------------------- */
+
+static void test_baseline(void **state)
+{
+	(void)state;
+	struct outcome *o = run("fail", "alice", NULL);
+	assert_rc(o, PAM_SUCCESS);
+	assert_limits(&o->c, alice_limits, NALICE);
+	assert_int_equal(o->n.getpwnam_r, 1);
+	assert_int_equal(o->n.getgrouplist, 1);
+	assert_int_equal(o->n.getgrgid_r, 2); /* dev and ops: named rules need names */
+	assert_int_equal(o->n.getgrnam_r, 0);
+	assert_int_equal(o->n.injected, 0);
+}
+
+static void test_unknown_user(void **state)
+{
+	(void)state;
+	struct outcome *o = run("fail", "nosuchuser", NULL);
+	assert_rc(o, PAM_USER_UNKNOWN);
+	assert_unchanged(&o->c);
+	assert_log(o, LOG_ERR, "unknown user nosuchuser");
+	assert_int_equal(o->n.getpwnam_r, 1);
+	assert_int_equal(o->n.getgrouplist, 0);
+	assert_int_equal(o->n.getgrgid_r, 0);
+	o = run("succeed", "nosuchuser", NULL);
+	assert_rc(o, PAM_USER_UNKNOWN); /* onerr is about failures, not unknown users */
+}
+
+static void test_pwnam_eio(void **state)
+{
+	(void)state;
+	struct fault f = {.pwnam = eio};
+	struct outcome *o = run("fail", "alice", &f);
+	assert_rc(o, PAM_SERVICE_ERR);
+	assert_unchanged(&o->c);
+	assert_log(o, LOG_ALERT, "the user or group database failed; session for alice refused");
+	assert_int_equal(o->n.getpwnam_r, 1);
+	assert_int_equal(o->n.getgrouplist, 0);
+	o = run("succeed", "alice", &f);
+	assert_rc(o, PAM_SUCCESS);
+	assert_unchanged(&o->c);
+	assert_log(o, LOG_ALERT,
+		   "the user or group database failed; session for alice goes on "
+		   "without limits (onerr=succeed)");
+}
+
+static void test_pwnam_enomem(void **state)
+{
+	(void)state;
+	struct fault f = {.pwnam = enomem};
+	struct outcome *o = run("fail", "alice", &f);
+	assert_rc(o, PAM_BUF_ERR);
+	assert_unchanged(&o->c);
+	assert_log(o, LOG_ALERT, "out of memory; session for alice refused");
+}
+
+static void test_grouplist_fails(void **state)
+{
+	(void)state;
+	struct fault f = {.grouplist = "fail"};
+	struct outcome *o = run("fail", "alice", &f);
+	assert_rc(o, PAM_SERVICE_ERR);
+	assert_unchanged(&o->c);
+	assert_log(o, LOG_ALERT, "the user or group database failed; session for alice refused");
+	assert_int_equal(o->n.getpwnam_r, 1);
+	assert_int_equal(o->n.getgrouplist, 1); /* not retried: it did not ask for more */
+	assert_int_equal(o->n.getgrgid_r, 0);
+
+	o = run("succeed", "alice", &f);
+	assert_rc(o, PAM_SUCCESS);
+	assert_unchanged(&o->c);
+	assert_log(o, LOG_ALERT, "session for alice goes on without limits (onerr=succeed)");
+}
+
+static void test_grouplist_never_settles(void **state)
+{
+	(void)state;
+	struct fault f = {.grouplist = "grow"};
+	double t0 = fenv_now();
+	struct outcome *o = run("fail", "alice", &f);
+	assert_rc(o, PAM_SERVICE_ERR);
+	assert_unchanged(&o->c);
+	assert_log(o, LOG_ALERT, "the user or group database failed");
+	/* Growing from the first guess up to the library's cap, then stop. */
+	assert_in_range(o->n.getgrouplist, 1, 16);
+	assert_true(fenv_now() - t0 < 5.0);
+	print_message("getgrouplist asking for more forever: %lu calls, then PAM_SERVICE_ERR\n",
+		      o->n.getgrouplist);
+}
+
+static void test_grgid_fails(void **state)
+{
+	(void)state;
+	struct fault f = {.grgid = eio};
+	struct outcome *o = run("fail", "alice", &f);
+	assert_rc(o, PAM_SERVICE_ERR);
+	assert_unchanged(&o->c);
+	assert_log(o, LOG_ALERT, "the user or group database failed; session for alice refused");
+	assert_int_equal(o->n.getgrgid_r, 1); /* the first error ends the lookup */
+
+	o = run("succeed", "alice", &f);
+	assert_rc(o, PAM_SUCCESS);
+	assert_unchanged(&o->c);
+	assert_log(o, LOG_ALERT,
+		   "the user or group database failed; session for alice goes on "
+		   "without limits (onerr=succeed)");
+}
+
+static void test_grgid_second_fails(void **state)
+{
+	(void)state;
+	struct fault f = {.grgid = eio, .grgid_at = "2"};
+	struct outcome *o = run("fail", "alice", &f);
+	assert_rc(o, PAM_SERVICE_ERR);
+	assert_unchanged(&o->c);
+	assert_int_equal(o->n.getgrgid_r, 2);
+	assert_int_equal(o->n.injected, 1);
+}
+
+static void test_grgid_erange_forever(void **state)
+{
+	(void)state;
+	struct fault f = {.grgid = erange};
+	double t0 = fenv_now();
+	struct outcome *o = run("fail", "alice", &f);
+	assert_rc(o, PAM_SERVICE_ERR);
+	assert_unchanged(&o->c);
+	assert_in_range(o->n.getgrgid_r, 2, 16); /* the buffer doubles up to its cap */
+	assert_true(fenv_now() - t0 < 5.0);
+	print_message("getgrgid_r answering ERANGE forever: %lu calls, then PAM_SERVICE_ERR\n",
+		      o->n.getgrgid_r);
+}
+
+/* A gid without a group entry is a gid without a name, not an error. */
+static void test_grgid_not_found(void **state)
+{
+	(void)state;
+	struct outcome *o = run("fail", "orphan", NULL);
+	assert_rc(o, PAM_SUCCESS);
+	const struct want w[] = {{RLIMIT_CORE, 0, 0}};
+	assert_limits(&o->c, w, 1);
+	struct fault f = {.grgid = enoent};
+	o = run("fail", "alice", &f);
+	assert_rc(o, PAM_SUCCESS);
+	const struct want w2[] = {{RLIMIT_CORE, 0, 0}, {RLIMIT_LOCKS, 50, 50}};
+	assert_limits(&o->c, w2, 2); /* gid:2002 still matches; dev is not known by name */
+}
+
+/* Root is never locked out, whatever the directory does. */
+static void test_root_nss_errors(void **state)
+{
+	(void)state;
+	const struct want w[] = {{RLIMIT_LOCKS, 60, 60}};
+	struct fault fl = {.grouplist = "fail"};
+	struct outcome *o = run("fail", "root", &fl);
+	assert_rc(o, PAM_SUCCESS);
+	if (o->n.getgrouplist == 0) {
+		/* The library does not ask for root's groups: none of them matter. */
+		assert_limits(&o->c, w, 1);
+	} else {
+		assert_unchanged(&o->c);
+		assert_log(o, LOG_ALERT,
+			   "the user or group database failed; root's session "
+			   "goes on without limits");
+	}
+	struct fault fg = {.grgid = eio};
+	o = run("fail", "root", &fg);
+	assert_rc(o, PAM_SUCCESS);
+	assert_limits(&o->c, w, 1);
+	assert_int_equal(o->n.getgrgid_r, 0); /* root skips group rules: no names needed */
+}
+
+static void test_5000_groups(void **state)
+{
+	(void)state;
+	double t0 = fenv_now();
+	struct outcome *o = run("big", "big", NULL);
+	double dt = fenv_now() - t0;
+	assert_rc(o, PAM_SUCCESS);
+	const struct want w[] = {{RLIMIT_NOFILE, 333, 444}, {RLIMIT_LOCKS, 77, 77}};
+	assert_limits(&o->c, w, 2);
+	print_message("user in %d groups: %lu getpwnam_r, %lu getgrouplist, %lu getgrgid_r, "
+		      "%.2f s\n",
+		      BIG_GROUPS, o->n.getpwnam_r, o->n.getgrouplist, o->n.getgrgid_r, dt);
+	assert_int_equal(o->n.getpwnam_r, 1);
+	assert_int_equal(o->n.getgrouplist, 1);
+	assert_int_equal(o->n.getgrgid_r, BIG_GROUPS + 1); /* names: once per gid */
+	assert_int_equal(o->n.getgrnam_r, 0);
+
+	/* With gid rules only, no names are fetched at all. */
+	o = run("gids", "big", NULL);
+	assert_rc(o, PAM_SUCCESS);
+	const struct want w2[] = {{RLIMIT_NOFILE, 333, 444}};
+	assert_limits(&o->c, w2, 1);
+	assert_int_equal(o->n.getpwnam_r, 1);
+	assert_int_equal(o->n.getgrouplist, 1);
+	assert_int_equal(o->n.getgrgid_r, 0);
+}
+
+int main(int argc, char **argv)
+{
+	int rc = fenv_init(argc, argv, setup);
+	if (rc >= 0)
+		return rc;
+	nf_reset = (nssfault_reset_fn)fenv_shim_symbol("nssfault_reset");
+	nf_counts = (nssfault_counts_fn)fenv_shim_symbol("nssfault_counts");
+	if (!nf_reset || !nf_counts) {
+		fprintf(stderr, "nss_faults: libnssfault.so is not preloaded\n");
+		return 2;
+	}
+	snprintf(eio, sizeof(eio), "%d", EIO);
+	snprintf(enomem, sizeof(enomem), "%d", ENOMEM);
+	snprintf(erange, sizeof(erange), "%d", ERANGE);
+	snprintf(enoent, sizeof(enoent), "%d", ENOENT);
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_baseline),
+	    cmocka_unit_test(test_unknown_user),
+	    cmocka_unit_test(test_pwnam_eio),
+	    cmocka_unit_test(test_pwnam_enomem),
+	    cmocka_unit_test(test_grouplist_fails),
+	    cmocka_unit_test(test_grouplist_never_settles),
+	    cmocka_unit_test(test_grgid_fails),
+	    cmocka_unit_test(test_grgid_second_fails),
+	    cmocka_unit_test(test_grgid_erange_forever),
+	    cmocka_unit_test(test_grgid_not_found),
+	    cmocka_unit_test(test_root_nss_errors),
+	    cmocka_unit_test(test_5000_groups),
+	};
+	return cmocka_run_group_tests_name("nss_faults", tests, NULL, NULL);
+}

@@ -159,8 +159,19 @@ static enum rl_status lookup_groups(const struct passwd *pw, struct rl_ident *id
 			return RL_ENSS;
 		}
 	}
-	id->gids = groups;
-	id->ngids = sort_unique_gids(groups, (size_t)ngroups);
+	/*
+	 * The array was sized for the kernel's maximum (256 KiB); keep an exact
+	 * copy for the session, so the policy's parse does not pay for it.
+	 */
+	size_t n = sort_unique_gids(groups, (size_t)ngroups);
+	id->gids = malloc(n * sizeof(gid_t));
+	if (!id->gids) {
+		free(groups);
+		return RL_ENOMEM;
+	}
+	memcpy(id->gids, groups, n * sizeof(gid_t));
+	id->ngids = n;
+	free(groups);
 	return RL_OK;
 }
 
@@ -270,4 +281,62 @@ out:
 	}
 	free(buf);
 	return st;
+}
+
+static bool has_gid(const struct rl_ident *id, gid_t g)
+{
+	return id->ngids && bsearch(&g, id->gids, id->ngids, sizeof(gid_t), gid_cmp) != NULL;
+}
+
+/* getgrnam_r: *found and *gid, or an error other than "no such group". */
+static enum rl_status group_gid(const char *name, bool *found, gid_t *gid, unsigned *lookups)
+{
+	struct group gr, *res = NULL;
+	size_t size = nss_buf_size(_SC_GETGR_R_SIZE_MAX);
+	char *buf = NULL;
+	enum rl_status st = RL_OK;
+	*found = false;
+	for (;;) {
+		char *nb = realloc(buf, size);
+		if (!nb) {
+			st = RL_ENOMEM;
+			break;
+		}
+		buf = nb;
+		(*lookups)++;
+		int e = getgrnam_r(name, &gr, buf, size, &res);
+		if (e == ERANGE && size < NSS_BUF_MAX) {
+			size *= 2;
+			continue;
+		}
+		if (res) {
+			*found = true;
+			*gid = gr.gr_gid;
+		} else if (!(e == 0 || e == ENOENT || e == ESRCH || e == EBADF || e == EPERM)) {
+			st = e == ENOMEM ? RL_ENOMEM : RL_ENSS;
+		}
+		break;
+	}
+	free(buf);
+	return st;
+}
+
+enum rl_status rl_ident_in_group(struct rl_ident *id, const char *name, bool *match)
+{
+	*match = false;
+	if (!id->gnames_loaded && id->name_probes < id->ngids) {
+		bool found;
+		gid_t gid;
+		id->name_probes++;
+		enum rl_status st = group_gid(name, &found, &gid, &id->nss_lookups);
+		if (st == RL_OK)
+			*match = found && has_gid(id, gid);
+		return st;
+	}
+	enum rl_status st = rl_ident_load_group_names(id);
+	if (st != RL_OK)
+		return st;
+	*match = id->ngnames &&
+		 bsearch(&name, id->gnames, id->ngnames, sizeof(char *), name_cmp) != NULL;
+	return RL_OK;
 }

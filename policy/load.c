@@ -204,11 +204,15 @@ static enum rl_status open_checked(int dirfd, const char *name, const char *show
 	return RL_OK;
 }
 
-/* Reads all of fd (at most RL_MAX_FILE_SIZE) into a malloc'd buffer the caller frees. */
-static enum rl_status read_all(int fd, const char *shown, char **buf, size_t *len,
+/*
+ * Reads all of fd (at most RL_MAX_FILE_SIZE) into a malloc'd buffer the
+ * caller frees.  hint, the size fstat saw, sizes the buffer; the read goes
+ * on past it in case the file grew.
+ */
+static enum rl_status read_all(int fd, const char *shown, size_t hint, char **buf, size_t *len,
 			       const struct rl_sink *sink)
 {
-	size_t cap = 4096, n = 0;
+	size_t cap = hint < 4096 ? 4096 : hint + 1, n = 0;
 	char *b = malloc(cap);
 	*buf = NULL;
 	if (!b)
@@ -273,7 +277,7 @@ static enum rl_status load_file(struct rl_policy *p, int dirfd, const char *name
 	}
 	char *buf;
 	size_t len;
-	enum rl_status rs = read_all(fd, shown, &buf, &len, sink);
+	enum rl_status rs = read_all(fd, shown, (size_t)st.st_size, &buf, &len, sink);
 	close(fd);
 	if (rs != RL_OK)
 		return rs;

@@ -23,11 +23,6 @@ static int gid_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Is any of the sorted gids within lo..hi? */
 static bool any_gid_in(const struct rl_ident *id, uint32_t lo, uint32_t hi)
 {
@@ -59,17 +54,10 @@ enum rl_status rl_rule_matches(const struct rl_rule *r, struct rl_ident *id, boo
 	case RL_RULE_UID_RANGE:
 		*match = !root && r->lo <= id->uid && id->uid <= r->hi;
 		break;
-	case RL_RULE_GROUP: {
-		if (root)
-			break;
-		enum rl_status st = rl_ident_load_group_names(id);
-		if (st != RL_OK)
-			return st;
-		const char *key = r->name;
-		*match = id->ngnames &&
-			 bsearch(&key, id->gnames, id->ngnames, sizeof(char *), name_cmp) != NULL;
+	case RL_RULE_GROUP:
+		if (!root)
+			return rl_ident_in_group(id, r->name, match);
 		break;
-	}
 	case RL_RULE_GID: {
 		gid_t g = r->lo;
 		*match = !root && id->ngids &&
@@ -168,10 +156,17 @@ enum rl_status rl_resolve(const struct rl_policy *p, struct rl_ident *id,
 
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct rl_rule *r = p->rules[i];
-		bool match;
-		enum rl_status st = rl_rule_matches(r, id, &match);
-		if (st != RL_OK)
-			return st;
+		/*
+		 * A policy filtered for this very identity kept only rules that
+		 * match it: asking NSS again would cost lookups and could answer
+		 * differently the second time.
+		 */
+		bool match = p->filter == id;
+		if (!match) {
+			enum rl_status st = rl_rule_matches(r, id, &match);
+			if (st != RL_OK)
+				return st;
+		}
 		if (!match)
 			continue;
 		int cl = class_of(r->kind);

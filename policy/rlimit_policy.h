@@ -149,7 +149,8 @@ struct rl_ident {
 	char **gnames; /* owned; sorted names of gids, plus extra names */
 	size_t ngnames;
 	bool gnames_loaded;   /* false until the names were needed */
-	unsigned nss_lookups; /* getpwnam_r + getgrouplist + getgrgid_r calls */
+	unsigned name_probes; /* getgrnam_r calls made by rl_ident_in_group */
+	unsigned nss_lookups; /* every passwd and group lookup, for tests */
 };
 
 /*
@@ -177,6 +178,15 @@ enum rl_status rl_ident_add_group(struct rl_ident *id, const char *gname, bool g
 
 /* Makes sure gnames is filled (getgrgid_r per gid, once). */
 enum rl_status rl_ident_load_group_names(struct rl_ident *id);
+
+/*
+ * Is the user in the group called name (a group of that name whose gid the
+ * user has)?  Looks name up with getgrnam_r until as many names were asked
+ * as the user has groups, then fetches the names of all the user's groups
+ * once: never more than twice the smaller of the two counts, whatever the
+ * size of the policy.  RL_OK, RL_ENSS or RL_ENOMEM.
+ */
+enum rl_status rl_ident_in_group(struct rl_ident *id, const char *name, bool *match);
 
 /* Frees what *id owns; NULL-safe, leaves *id zeroed. */
 void rl_ident_free(struct rl_ident *id);
@@ -251,7 +261,8 @@ enum rl_status rl_host_probe(struct rl_host *host);
 struct rl_origin {
 	char file[256];
 	unsigned line, col;
-	char rule[160]; /* "default", "groups.research", "users.uid:2000-2999" */
+	char rule[272]; /* "groups." and a 256-byte name; "default", "groups.research",
+			   "users.uid:2000-2999" */
 };
 
 struct rl_half {

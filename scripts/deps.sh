@@ -6,7 +6,7 @@ set -eu
 
 build_pkgs="libpam0g-dev libyaml-dev pkg-config"
 test_pkgs="libcmocka-dev libpam-wrapper libpamtest0-dev libnss-wrapper libpam-modules \
-util-linux python3 valgrind clang libclang-rt-14-dev man-db groff-base mandoc"
+util-linux python3 valgrind clang libclang-rt-14-dev llvm-14 man-db groff-base mandoc"
 
 case "${1:-all}" in
 build) want=$build_pkgs ;;

@@ -445,7 +445,7 @@ static void list_sites(void)
 {
 	const char *module = getenv("FAULTS_MODULE");
 	for (size_t i = 0; i < nsites; i++) {
-		char cmd[PATH_MAX + 128], where[512] = "";
+		char cmd[PATH_MAX + 128], where[2 * 256 + 8] = "";
 		if (strstr(sites[i].object, "pam_rlimit")) {
 			snprintf(cmd, sizeof(cmd),
 				 "addr2line -f -s -e %s 0x%" PRIxPTR " 2>/dev/null", module,

@@ -94,6 +94,24 @@ static void setup(const char *dir)
 		   "    sigpending: 10\n",
 		   BIG_GID0 + BIG_GROUPS - 2, /* the 4,999th */
 		   BIG_GID0 + BIG_GROUPS, BIG_GID0 + BIG_GROUPS + 100);
+	/*
+	 * Three named rules for alice's two groups: the library probes two
+	 * names with getgrnam_r, then fetches the names of alice's groups
+	 * (getgrgid_r) once, for the third.
+	 */
+	fenv_write("policy/bulk.yaml", 0644,
+		   "version: 1\n"
+		   "default:\n"
+		   "  core: 0\n"
+		   "groups:\n"
+		   "  dev:\n"
+		   "    nofile: {soft: 200, hard: 400}\n"
+		   "  \"gid:2002\":\n"
+		   "    locks: 50\n"
+		   "  outsider:\n"
+		   "    msgqueue: 1000\n"
+		   "  nosuchgroup:\n"
+		   "    msgqueue: 2000\n");
 	/* Only gid rules: group names are never needed. */
 	fenv_write("policy/gids.yaml", 0644,
 		   "version: 1\n"
@@ -105,6 +123,8 @@ static void setup(const char *dir)
 	fenv_service("succeed", "conf=%s/policy/rlimit.yaml onerr=succeed", dir);
 	fenv_service("big", "conf=%s/policy/big.yaml", dir);
 	fenv_service("gids", "conf=%s/policy/gids.yaml", dir);
+	fenv_service("bulk", "conf=%s/policy/bulk.yaml", dir);
+	fenv_service("bulk-succeed", "conf=%s/policy/bulk.yaml onerr=succeed", dir);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -114,6 +134,8 @@ struct fault {
 	const char *grouplist; /* NSSFAULT_GROUPLIST */
 	const char *grgid;     /* NSSFAULT_GRGID */
 	const char *grgid_at;  /* NSSFAULT_GRGID_AT */
+	const char *grnam;     /* NSSFAULT_GRNAM */
+	const char *grnam_at;  /* NSSFAULT_GRNAM_AT */
 };
 
 static void set_or_unset(const char *name, const char *v)
@@ -131,6 +153,8 @@ static void hook_before(void *arg)
 	set_or_unset("NSSFAULT_GROUPLIST", f->grouplist);
 	set_or_unset("NSSFAULT_GRGID", f->grgid);
 	set_or_unset("NSSFAULT_GRGID_AT", f->grgid_at);
+	set_or_unset("NSSFAULT_GRNAM", f->grnam);
+	set_or_unset("NSSFAULT_GRNAM_AT", f->grnam_at);
 	nf_reset();
 }
 
@@ -230,9 +254,56 @@ static void test_baseline(void **state)
 	assert_limits(&o->c, alice_limits, NALICE);
 	assert_int_equal(o->n.getpwnam_r, 1);
 	assert_int_equal(o->n.getgrouplist, 1);
-	assert_int_equal(o->n.getgrgid_r, 2); /* dev and ops: named rules need names */
-	assert_int_equal(o->n.getgrnam_r, 0);
+	/* Two named rules, two groups: each name is asked for, no gid's name. */
+	assert_int_equal(o->n.getgrnam_r, 2);
+	assert_int_equal(o->n.getgrgid_r, 0);
 	assert_int_equal(o->n.injected, 0);
+
+	/* A third named rule: then the names of alice's two gids, once. */
+	o = run("bulk", "alice", NULL);
+	assert_rc(o, PAM_SUCCESS);
+	assert_limits(&o->c, alice_limits, NALICE);
+	assert_int_equal(o->n.getgrnam_r, 2);
+	assert_int_equal(o->n.getgrgid_r, 2);
+}
+
+static void test_grnam_fails(void **state)
+{
+	(void)state;
+	struct fault f = {.grnam = eio};
+	struct outcome *o = run("fail", "alice", &f);
+	assert_rc(o, PAM_SERVICE_ERR);
+	assert_unchanged(&o->c);
+	assert_log(o, LOG_ALERT, "the user or group database failed; session for alice refused");
+	assert_int_equal(o->n.getgrnam_r, 1); /* the first error ends the load */
+
+	o = run("succeed", "alice", &f);
+	assert_rc(o, PAM_SUCCESS);
+	assert_unchanged(&o->c);
+
+	struct fault second = {.grnam = eio, .grnam_at = "2"};
+	o = run("fail", "alice", &second);
+	assert_rc(o, PAM_SERVICE_ERR);
+	assert_unchanged(&o->c);
+	assert_int_equal(o->n.getgrnam_r, 2);
+	assert_int_equal(o->n.injected, 1);
+
+	struct fault nomem = {.grnam = enomem};
+	o = run("fail", "alice", &nomem);
+	assert_rc(o, PAM_BUF_ERR);
+	assert_unchanged(&o->c);
+}
+
+static void test_grnam_erange_forever(void **state)
+{
+	(void)state;
+	struct fault f = {.grnam = erange};
+	double t0 = fenv_now();
+	struct outcome *o = run("fail", "alice", &f);
+	assert_rc(o, PAM_SERVICE_ERR);
+	assert_unchanged(&o->c);
+	assert_in_range(o->n.getgrnam_r, 2, 16); /* the buffer doubles up to its cap */
+	assert_true(fenv_now() - t0 < 5.0);
 }
 
 static void test_unknown_user(void **state)
@@ -315,13 +386,13 @@ static void test_grgid_fails(void **state)
 {
 	(void)state;
 	struct fault f = {.grgid = eio};
-	struct outcome *o = run("fail", "alice", &f);
+	struct outcome *o = run("bulk", "alice", &f);
 	assert_rc(o, PAM_SERVICE_ERR);
 	assert_unchanged(&o->c);
 	assert_log(o, LOG_ALERT, "the user or group database failed; session for alice refused");
 	assert_int_equal(o->n.getgrgid_r, 1); /* the first error ends the lookup */
 
-	o = run("succeed", "alice", &f);
+	o = run("bulk-succeed", "alice", &f);
 	assert_rc(o, PAM_SUCCESS);
 	assert_unchanged(&o->c);
 	assert_log(o, LOG_ALERT,
@@ -333,7 +404,7 @@ static void test_grgid_second_fails(void **state)
 {
 	(void)state;
 	struct fault f = {.grgid = eio, .grgid_at = "2"};
-	struct outcome *o = run("fail", "alice", &f);
+	struct outcome *o = run("bulk", "alice", &f);
 	assert_rc(o, PAM_SERVICE_ERR);
 	assert_unchanged(&o->c);
 	assert_int_equal(o->n.getgrgid_r, 2);
@@ -345,7 +416,7 @@ static void test_grgid_erange_forever(void **state)
 	(void)state;
 	struct fault f = {.grgid = erange};
 	double t0 = fenv_now();
-	struct outcome *o = run("fail", "alice", &f);
+	struct outcome *o = run("bulk", "alice", &f);
 	assert_rc(o, PAM_SERVICE_ERR);
 	assert_unchanged(&o->c);
 	assert_in_range(o->n.getgrgid_r, 2, 16); /* the buffer doubles up to its cap */
@@ -362,11 +433,16 @@ static void test_grgid_not_found(void **state)
 	assert_rc(o, PAM_SUCCESS);
 	const struct want w[] = {{RLIMIT_CORE, 0, 0}};
 	assert_limits(&o->c, w, 1);
-	struct fault f = {.grgid = enoent};
+	/* "No such group" from either lookup is an answer, not a failure. */
+	struct fault f = {.grnam = enoent};
 	o = run("fail", "alice", &f);
 	assert_rc(o, PAM_SUCCESS);
 	const struct want w2[] = {{RLIMIT_CORE, 0, 0}, {RLIMIT_LOCKS, 50, 50}};
 	assert_limits(&o->c, w2, 2); /* gid:2002 still matches; dev is not known by name */
+	struct fault g = {.grgid = enoent};
+	o = run("bulk", "alice", &g);
+	assert_rc(o, PAM_SUCCESS);
+	assert_limits(&o->c, alice_limits, NALICE); /* dev was found by getgrnam_r first */
 }
 
 /* Root is never locked out, whatever the directory does. */
@@ -391,6 +467,11 @@ static void test_root_nss_errors(void **state)
 	assert_rc(o, PAM_SUCCESS);
 	assert_limits(&o->c, w, 1);
 	assert_int_equal(o->n.getgrgid_r, 0); /* root skips group rules: no names needed */
+	struct fault fn = {.grnam = eio};
+	o = run("fail", "root", &fn);
+	assert_rc(o, PAM_SUCCESS);
+	assert_limits(&o->c, w, 1);
+	assert_int_equal(o->n.getgrnam_r, 0);
 }
 
 static void test_5000_groups(void **state)
@@ -407,8 +488,9 @@ static void test_5000_groups(void **state)
 		      BIG_GROUPS, o->n.getpwnam_r, o->n.getgrouplist, o->n.getgrgid_r, dt);
 	assert_int_equal(o->n.getpwnam_r, 1);
 	assert_int_equal(o->n.getgrouplist, 1);
-	assert_int_equal(o->n.getgrgid_r, BIG_GROUPS + 1); /* names: once per gid */
-	assert_int_equal(o->n.getgrnam_r, 0);
+	/* Two named rules: two getgrnam_r, not a name for each of 5,001 gids. */
+	assert_int_equal(o->n.getgrnam_r, 2);
+	assert_int_equal(o->n.getgrgid_r, 0);
 
 	/* With gid rules only, no names are fetched at all. */
 	o = run("gids", "big", NULL);
@@ -446,6 +528,8 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_grgid_second_fails),
 	    cmocka_unit_test(test_grgid_erange_forever),
 	    cmocka_unit_test(test_grgid_not_found),
+	    cmocka_unit_test(test_grnam_fails),
+	    cmocka_unit_test(test_grnam_erange_forever),
 	    cmocka_unit_test(test_root_nss_errors),
 	    cmocka_unit_test(test_5000_groups),
 	};

@@ -120,8 +120,16 @@ EXPORT int getgrnam_r(const char *name, struct group *grp, char *buf, size_t siz
 {
 	int (*real)(const char *, struct group *, char *, size_t, struct group **) =
 	    next("getgrnam_r");
-	if (from_watched(__builtin_return_address(0)))
-		atomic_fetch_add(&n_grnam, 1);
+	if (from_watched(__builtin_return_address(0))) {
+		unsigned long n = atomic_fetch_add(&n_grnam, 1) + 1;
+		int e = env_int("NSSFAULT_GRNAM");
+		int at = env_int("NSSFAULT_GRNAM_AT");
+		if (e && (at <= 0 || (unsigned long)at == n)) {
+			atomic_fetch_add(&n_injected, 1);
+			*result = NULL;
+			return e;
+		}
+	}
 	return real(name, grp, buf, size, result);
 }
 

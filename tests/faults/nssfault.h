@@ -15,6 +15,7 @@
  *                          array, forever (a directory that never settles)
  *   NSSFAULT_GRGID=E       getgrgid_r returns errno E, no entry ...
  *   NSSFAULT_GRGID_AT=K    ... only on the K-th counted call (default: all)
+ *   NSSFAULT_GRNAM=E, NSSFAULT_GRNAM_AT=K   the same for getgrnam_r
  *   NSSFAULT_SERIALIZE=1   every getgrouplist call (from anyone) takes a
  *                          lock: nss_wrapper's own is not thread-safe
  *

@@ -274,7 +274,7 @@ rlim_t rlt_ram_fraction(uint64_t num, uint64_t den)
 rlim_t rlt_nr_open(void)
 {
 	char *s = read_file("/proc/sys/fs/nr_open");
-	unsigned long long v;
+	unsigned long long v = 0;
 
 	if (s == NULL || sscanf(s, "%llu", &v) != 1)
 		fail_msg("cannot read /proc/sys/fs/nr_open");

@@ -1,0 +1,56 @@
+# bench.mk - `make bench`: login latency and heap of pam_rlimit against
+# pam_limits and a pam_permit-only floor, through real libpam
+# (pam_start_confdir) on an nss_wrapper directory.  See BENCHMARKS.md.
+#
+#   make bench                       the full run (a few minutes)
+#   make bench BENCH_RULES="10 1000" BENCH_GROUPS=50    a subset
+#   make check-bench-smoke           a few sessions at one size (in make check)
+#
+# The tables go to stdout and to $(BUILD)/bench/report.md.  The other
+# BENCH_* knobs are described at the top of bench/run.sh.
+
+BENCH_DIR := $(BUILD)/bench
+BENCH_TOOLS := $(BENCH_DIR)/bench_gen $(BENCH_DIR)/pam_bench $(BENCH_DIR)/heapcount.so
+# Optimised and warning-clean like the rest, but never sanitized: the
+# module is dlopened into pam_bench, and timing an instrumented build
+# would say nothing about the real one.
+BENCH_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) -fstack-protector-strong \
+	-D_FORTIFY_SOURCE=2 $(PAM_CFLAGS)
+# The installed module trusts only root-owned policies; as anyone else the
+# test variant (which also trusts the caller's own files) is measured.
+BENCH_MODULE ?= $(if $(filter 0,$(shell id -u)),$(MODULE),$(TEST_MODULE))
+BENCH_ENV = NSS_WRAPPER_SO=$(or $(NSS_WRAPPER_SO),/usr/lib/x86_64-linux-gnu/libnss_wrapper.so) \
+	PAM_MODULE_DIR=$(PAMDIR)
+
+$(BENCH_DIR)/bench_gen: bench/bench_gen.c
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -o $@ $<
+
+$(BENCH_DIR)/pam_bench: bench/pam_bench.c
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -o $@ $< $(PAM_LIBS)
+
+$(BENCH_DIR)/heapcount.so: bench/heapcount.c
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -fPIC -shared -o $@ $<
+
+.PHONY: bench bench-tools check-bench-smoke
+bench-tools: $(BENCH_TOOLS)
+
+bench: $(BENCH_TOOLS) $(BENCH_MODULE)
+	$(BENCH_ENV) sh bench/run.sh $(BENCH_DIR) $(BENCH_MODULE) $(BENCH_DIR)/report.md
+
+# Keeps the harness from rotting: every stack at 10 rules for a user in 50
+# groups, a few sessions each, heap counter included; fails if any session
+# fails.  Seconds, not minutes.  Skipped in sanitizer builds (an ASan
+# module cannot be dlopened into an uninstrumented program).
+CHECK_TARGETS += check-bench-smoke
+check-bench-smoke: $(BENCH_TOOLS) $(BENCH_MODULE)
+ifeq ($(SAN),)
+	$(BENCH_ENV) BENCH_RULES=10 BENCH_GROUPS=50 BENCH_SECONDS=0.2 BENCH_MAX=50 \
+		BENCH_MIN=5 BENCH_MASSIF=0 BENCH_VERDICT=0 \
+		sh bench/run.sh $(BENCH_DIR) $(BENCH_MODULE) >/dev/null
+	@echo "bench smoke: every stack opened and closed sessions"
+else
+	@echo "bench smoke: skipped in a sanitizer build"
+endif

@@ -283,7 +283,7 @@ out:
 	return st;
 }
 
-static bool has_gid(const struct rl_ident *id, gid_t g)
+bool rl_ident_has_gid(const struct rl_ident *id, gid_t g)
 {
 	return id->ngids && bsearch(&g, id->gids, id->ngids, sizeof(gid_t), gid_cmp) != NULL;
 }
@@ -330,7 +330,7 @@ enum rl_status rl_ident_in_group(struct rl_ident *id, const char *name, bool *ma
 		id->name_probes++;
 		enum rl_status st = group_gid(name, &found, &gid, &id->nss_lookups);
 		if (st == RL_OK)
-			*match = found && has_gid(id, gid);
+			*match = found && rl_ident_has_gid(id, gid);
 		return st;
 	}
 	enum rl_status st = rl_ident_load_group_names(id);

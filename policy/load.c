@@ -160,16 +160,15 @@ static enum rl_status trust(const char *path, const struct stat *st, bool dir, u
 
 /*
  * Opens path (relative to dirfd) and checks it.  *fd is -1 unless RL_OK.
- * A missing file sets *missing and returns RL_EIO without a message, so
- * the caller decides whether that is an error.
+ * A missing path is RL_OK with *fd -1 when not required (the defaults),
+ * and an error when required (named by conf= or confdir=).
  */
 static enum rl_status open_checked(int dirfd, const char *name, const char *shown, bool dir,
-				   uid_t trusted, int *fd, struct stat *st, bool *missing,
+				   bool required, uid_t trusted, int *fd, struct stat *st,
 				   const struct rl_sink *sink)
 {
 	struct stat pre;
 	*fd = -1;
-	*missing = false;
 	/*
 	 * A look before opening, so a device node is never opened (opening some
 	 * has side effects).  The fstat below is what decides.
@@ -180,7 +179,10 @@ static enum rl_status open_checked(int dirfd, const char *name, const char *show
 	int f = openat(dirfd, name, flags);
 	if (f < 0) {
 		if (errno == ENOENT) {
-			*missing = true;
+			if (!required)
+				return RL_OK;
+			rl_report(sink, RL_SEV_ERROR, "%s: no such %s", shown,
+				  dir ? "directory" : "file");
 			return RL_EIO;
 		}
 		if (errno == ENOTDIR && dir) {
@@ -259,16 +261,10 @@ static enum rl_status load_file(struct rl_policy *p, int dirfd, const char *name
 {
 	int fd;
 	struct stat st;
-	bool missing;
 	enum rl_status st_open =
-	    open_checked(dirfd, name, shown, false, trusted, &fd, &st, &missing, sink);
-	if (st_open != RL_OK) {
-		if (missing && !required)
-			return RL_OK;
-		if (missing)
-			rl_report(sink, RL_SEV_ERROR, "%s: no such file", shown);
+	    open_checked(dirfd, name, shown, false, required, trusted, &fd, &st, sink);
+	if (st_open != RL_OK || fd < 0)
 		return st_open;
-	}
 	if (st.st_size > RL_MAX_FILE_SIZE) {
 		rl_report(sink, RL_SEV_ERROR, "%s: refused: larger than %d bytes", shown,
 			  RL_MAX_FILE_SIZE);
@@ -303,16 +299,10 @@ static enum rl_status load_dir(struct rl_policy *p, const char *dir, bool requir
 {
 	int fd;
 	struct stat st;
-	bool missing;
 	enum rl_status res =
-	    open_checked(AT_FDCWD, dir, dir, true, trusted, &fd, &st, &missing, sink);
-	if (res != RL_OK) {
-		if (missing && !required)
-			return RL_OK;
-		if (missing)
-			rl_report(sink, RL_SEV_ERROR, "%s: no such directory", dir);
+	    open_checked(AT_FDCWD, dir, dir, true, required, trusted, &fd, &st, sink);
+	if (res != RL_OK || fd < 0)
 		return res;
-	}
 	int lfd = dup(fd); /* fdopendir takes one; openat keeps using fd */
 	DIR *d = lfd >= 0 ? fdopendir(lfd) : NULL;
 	if (!d) {

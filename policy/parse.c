@@ -679,15 +679,22 @@ enum top_key { TK_VERSION, TK_COMBINE, TK_DEFAULT, TK_GROUPS, TK_USERS, TK_N };
 static const char *const top_keys[TK_N] = {"version", "groups_combine", "default", "groups",
 					   "users"};
 
+/* The current node as a scalar setting of key; false (reported) otherwise. */
+static bool setting_text(struct ld *ld, const char *key, const char *expected, const char **s,
+			 size_t *len)
+{
+	if (ld->ev.type != YAML_SCALAR_EVENT) {
+		wrong_shape(ld, key, expected);
+		return false;
+	}
+	return check_props(ld) && scalar_text(ld, s, len);
+}
+
 static void parse_version(struct ld *ld)
 {
 	const char *s;
 	size_t len;
-	if (ld->ev.type != YAML_SCALAR_EVENT) {
-		wrong_shape(ld, "version", "1");
-		return;
-	}
-	if (!check_props(ld) || !scalar_text(ld, &s, &len))
+	if (!setting_text(ld, "version", "1", &s, &len))
 		return;
 	if (len != 1 || s[0] != '1')
 		err(ld, here(ld),
@@ -701,11 +708,7 @@ static void parse_combine(struct ld *ld)
 	static const char *const names[] = {"max", "min", "last"};
 	const char *s;
 	size_t len;
-	if (ld->ev.type != YAML_SCALAR_EVENT) {
-		wrong_shape(ld, "groups_combine", "max, min or last");
-		return;
-	}
-	if (!check_props(ld) || !scalar_text(ld, &s, &len))
+	if (!setting_text(ld, "groups_combine", "max, min or last", &s, &len))
 		return;
 	for (int i = 0; i < 3; i++) {
 		if (strlen(names[i]) == len && memcmp(s, names[i], len) == 0) {

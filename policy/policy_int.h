@@ -101,6 +101,9 @@ struct rl_policy {
 	unsigned errors;
 };
 
+/* Is g one of id's gids (sorted)? */
+bool rl_ident_has_gid(const struct rl_ident *id, gid_t g);
+
 /* Does rule r apply to id?  May fetch id's group names; RL_OK, RL_ENSS, RL_ENOMEM. */
 enum rl_status rl_rule_matches(const struct rl_rule *r, struct rl_ident *id, bool *match);
 

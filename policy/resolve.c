@@ -17,12 +17,6 @@
 
 #define KERNEL_DEFAULT_NR_OPEN 1048576
 
-static int gid_cmp(const void *a, const void *b)
-{
-	gid_t x = *(const gid_t *)a, y = *(const gid_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 /* Is any of the sorted gids within lo..hi? */
 static bool any_gid_in(const struct rl_ident *id, uint32_t lo, uint32_t hi)
 {
@@ -58,12 +52,9 @@ enum rl_status rl_rule_matches(const struct rl_rule *r, struct rl_ident *id, boo
 		if (!root)
 			return rl_ident_in_group(id, r->name, match);
 		break;
-	case RL_RULE_GID: {
-		gid_t g = r->lo;
-		*match = !root && id->ngids &&
-			 bsearch(&g, id->gids, id->ngids, sizeof(gid_t), gid_cmp) != NULL;
+	case RL_RULE_GID:
+		*match = !root && rl_ident_has_gid(id, r->lo);
 		break;
-	}
 	case RL_RULE_GID_RANGE:
 		*match = !root && any_gid_in(id, r->lo, r->hi);
 		break;

@@ -482,8 +482,7 @@ static int cmd_explain(const struct opts *o)
 			st == RL_ENOUSER ? " (--group NAME explains a user yet to be made)" : "");
 		return EXIT_INVALID;
 	}
-	if (exists)
-		st = rl_ident_load_group_names(&id);
+	/* Group names are fetched as the module fetches them, rule by rule. */
 	for (size_t i = 0; i < o->ngroups && st == RL_OK; i++) {
 		const struct group *gr = getgrnam(o->groups[i]);
 		st = rl_ident_add_group(&id, o->groups[i], gr != NULL, gr ? gr->gr_gid : 0);
@@ -496,6 +495,10 @@ static int cmd_explain(const struct opts *o)
 	}
 	if (st == RL_OK)
 		st = rl_resolve(p, &id, &host, &res);
+	/* The names shown, fetched after resolving so that resolving asked NSS
+	 * exactly what the module asks. */
+	if (st == RL_OK && exists)
+		st = rl_ident_load_group_names(&id);
 	if (st == RL_OK) {
 		if (o->json)
 			explain_json(&id, exists, &res);

@@ -23,12 +23,14 @@ static void describe(int item, rlim_t soft, rlim_t hard, char *buf, size_t size)
 static enum rl_status apply_item(int item, const struct rl_item_result *ir, bool debug,
 				 const struct rl_sink *sink)
 {
+	char eb[RL_ERRSTR_SIZE];
 	const char *name = rl_items[item].name;
 	struct rlimit cur, want;
 	char what[80];
 
 	if (getrlimit(rl_items[item].resource, &cur) != 0) {
-		rl_report(sink, RL_SEV_ERROR, "%s: getrlimit: %s", name, strerror(errno));
+		rl_report(sink, RL_SEV_ERROR, "%s: getrlimit: %s", name,
+			  rl_errstr(errno, eb, sizeof(eb)));
 		return RL_ELOWER;
 	}
 	want.rlim_max = ir->hard.set ? ir->hard.rlim : cur.rlim_max;
@@ -52,7 +54,7 @@ static enum rl_status apply_item(int item, const struct rl_item_result *ir, bool
 		describe(item, want.rlim_cur, want.rlim_max, what, sizeof(what));
 		if (want.rlim_max <= cur.rlim_max) {
 			rl_report(sink, RL_SEV_ERROR, "%s: cannot set %s: %s", name, what,
-				  strerror(e));
+				  rl_errstr(e, eb, sizeof(eb)));
 			return RL_ELOWER;
 		}
 		/* A raise was refused: keep the current, stricter hard limit. */
@@ -61,14 +63,14 @@ static enum rl_status apply_item(int item, const struct rl_item_result *ir, bool
 			keep.rlim_cur = keep.rlim_max;
 		if (setrlimit(rl_items[item].resource, &keep) != 0) {
 			rl_report(sink, RL_SEV_ERROR, "%s: cannot set %s: %s", name, what,
-				  strerror(errno));
+				  rl_errstr(errno, eb, sizeof(eb)));
 			return RL_ELOWER;
 		}
 		char kept[80];
 		describe(item, keep.rlim_cur, keep.rlim_max, kept, sizeof(kept));
 		rl_report(sink, RL_SEV_WARNING,
 			  "%s: cannot raise to %s (%s: %s); kept the stricter %s", name, what,
-			  ir->hard.origin.rule, strerror(e), kept);
+			  ir->hard.origin.rule, rl_errstr(e, eb, sizeof(eb)), kept);
 		return RL_OK;
 	}
 	if (debug) {

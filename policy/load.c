@@ -167,6 +167,7 @@ static enum rl_status open_checked(int dirfd, const char *name, const char *show
 				   bool required, uid_t trusted, int *fd, struct stat *st,
 				   const struct rl_sink *sink)
 {
+	char eb[RL_ERRSTR_SIZE];
 	struct stat pre;
 	*fd = -1;
 	/*
@@ -189,11 +190,13 @@ static enum rl_status open_checked(int dirfd, const char *name, const char *show
 			rl_report(sink, RL_SEV_ERROR, "%s: refused: not a directory", shown);
 			return RL_EUNTRUSTED;
 		}
-		rl_report(sink, RL_SEV_ERROR, "%s: cannot open: %s", shown, strerror(errno));
+		rl_report(sink, RL_SEV_ERROR, "%s: cannot open: %s", shown,
+			  rl_errstr(errno, eb, sizeof(eb)));
 		return RL_EIO;
 	}
 	if (fstat(f, st) != 0) {
-		rl_report(sink, RL_SEV_ERROR, "%s: cannot stat: %s", shown, strerror(errno));
+		rl_report(sink, RL_SEV_ERROR, "%s: cannot stat: %s", shown,
+			  rl_errstr(errno, eb, sizeof(eb)));
 		close(f);
 		return RL_EIO;
 	}
@@ -214,6 +217,7 @@ static enum rl_status open_checked(int dirfd, const char *name, const char *show
 static enum rl_status read_all(int fd, const char *shown, size_t hint, char **buf, size_t *len,
 			       const struct rl_sink *sink)
 {
+	char eb[RL_ERRSTR_SIZE];
 	size_t cap = hint < 4096 ? 4096 : hint + 1, n = 0;
 	char *b = malloc(cap);
 	*buf = NULL;
@@ -242,7 +246,7 @@ static enum rl_status read_all(int fd, const char *shown, size_t hint, char **bu
 			continue;
 		if (r < 0) {
 			rl_report(sink, RL_SEV_ERROR, "%s: cannot read: %s", shown,
-				  strerror(errno));
+				  rl_errstr(errno, eb, sizeof(eb)));
 			free(b);
 			return RL_EIO;
 		}
@@ -297,6 +301,7 @@ static int name_cmp(const void *a, const void *b)
 static enum rl_status load_dir(struct rl_policy *p, const char *dir, bool required, uid_t trusted,
 			       const struct rl_sink *sink)
 {
+	char eb[RL_ERRSTR_SIZE];
 	int fd;
 	struct stat st;
 	enum rl_status res =
@@ -310,7 +315,8 @@ static enum rl_status load_dir(struct rl_policy *p, const char *dir, bool requir
 		if (lfd >= 0)
 			close(lfd);
 		close(fd);
-		rl_report(sink, RL_SEV_ERROR, "%s: cannot list: %s", dir, strerror(e));
+		rl_report(sink, RL_SEV_ERROR, "%s: cannot list: %s", dir,
+			  rl_errstr(e, eb, sizeof(eb)));
 		return e == ENOMEM ? RL_ENOMEM : RL_EIO;
 	}
 	char **names = NULL;
@@ -323,7 +329,7 @@ static enum rl_status load_dir(struct rl_policy *p, const char *dir, bool requir
 			/* A drop-in skipped in silence would loosen the policy. */
 			if (errno) {
 				rl_report(sink, RL_SEV_ERROR, "%s: cannot list: %s", dir,
-					  strerror(errno));
+					  rl_errstr(errno, eb, sizeof(eb)));
 				res = RL_EIO;
 			}
 			break;

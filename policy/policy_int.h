@@ -111,6 +111,13 @@ enum rl_status rl_rule_matches(const struct rl_rule *r, struct rl_ident *id, boo
 void rl_report(const struct rl_sink *sink, enum rl_severity sev, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/*
+ * The text of errno value e, in buf (thread-safe, unlike strerror).
+ * Returns buf or a static string.
+ */
+#define RL_ERRSTR_SIZE 64
+const char *rl_errstr(int e, char *buf, size_t size);
+
 /* malloc'd copy of s[0..len), NUL-terminated; NULL when out of memory. */
 char *rl_strndup(const char *s, size_t len);
 

@@ -19,6 +19,12 @@ char *rl_strndup(const char *s, size_t len)
 	return d;
 }
 
+const char *rl_errstr(int e, char *buf, size_t size)
+{
+	/* _GNU_SOURCE: the GNU strerror_r, which may return a static string. */
+	return strerror_r(e, buf, size);
+}
+
 void rl_report(const struct rl_sink *sink, enum rl_severity sev, const char *fmt, ...)
 {
 	char msg[1024];

@@ -13,6 +13,7 @@ PAM_WRAPPER_SO := $(firstword $(shell $(PKG_CONFIG) --libs pam_wrapper 2>/dev/nu
 NSS_WRAPPER_SO := $(firstword $(shell $(PKG_CONFIG) --libs nss_wrapper 2>/dev/null) /usr/lib/x86_64-linux-gnu/libnss_wrapper.so)
 
 -include tests/unit/unit.mk
+-include tests/module/module.mk
 -include tests/integration/integration.mk
 -include tests/e2e/e2e.mk
 -include tests/cli/cli.mk

@@ -1,0 +1,31 @@
+#!/bin/sh
+# The module runs inside sshd, login and su: it must export only the
+# session hooks, and reach nothing that exits, aborts, prints or uses a
+# non-reentrant libc lookup.  Checked on the built .so, so a call that
+# sneaks in through the policy library is caught too.
+# Usage: check-symbols.sh MODULE.so
+set -eu
+so=${1:?usage: check-symbols.sh MODULE.so}
+fail=0
+
+exported=$(nm -D --defined-only "$so" | awk '$2 ~ /^[TDBRW]$/ {print $3}' | sort | tr '\n' ' ')
+if [ "$exported" != "pam_sm_close_session pam_sm_open_session " ]; then
+	echo "FAIL: $so exports: $exported(want only pam_sm_open_session pam_sm_close_session)"
+	fail=1
+fi
+
+forbidden="exit _exit _Exit abort quick_exit err errx verr verrx warn warnx vwarn vwarnx
+perror printf vprintf fprintf vfprintf dprintf puts fputs putchar fputc putc fwrite write
+syslog vsyslog openlog strerror getpwnam getpwuid getgrnam getgrgid getgrent getpwent
+setgrent setpwent gethostbyname localtime gmtime ctime asctime strtok readdir_r system popen"
+undefined=$(nm -D --undefined-only "$so" | awk '{print $2}' | sed 's/@.*//')
+for f in $forbidden; do
+	if printf '%s\n' "$undefined" | grep -qx "$f"; then
+		echo "FAIL: $so calls $f"
+		fail=1
+	fi
+done
+[ "$fail" -eq 0 ] || exit 1
+n=$(printf '%s\n' $forbidden | wc -l)
+echo "check-module-symbols: exports exactly the 2 session hooks; none of $n forbidden functions used"
+echo "1 passed, 0 failed"

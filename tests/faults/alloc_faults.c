@@ -261,21 +261,6 @@ static void note_site(const struct failmalloc_site *s, unsigned sc)
 	}
 }
 
-static const char *res_name(int res)
-{
-	static const char *names[RLIM_NLIMITS] = {
-	    [RLIMIT_CPU] = "cpu",           [RLIMIT_FSIZE] = "fsize",
-	    [RLIMIT_DATA] = "data",         [RLIMIT_STACK] = "stack",
-	    [RLIMIT_CORE] = "core",         [RLIMIT_RSS] = "rss",
-	    [RLIMIT_NPROC] = "nproc",       [RLIMIT_NOFILE] = "nofile",
-	    [RLIMIT_MEMLOCK] = "memlock",   [RLIMIT_AS] = "as",
-	    [RLIMIT_LOCKS] = "locks",       [RLIMIT_SIGPENDING] = "sigpending",
-	    [RLIMIT_MSGQUEUE] = "msgqueue", [RLIMIT_NICE] = "nice",
-	    [RLIMIT_RTPRIO] = "rtprio",     [RLIMIT_RTTIME] = "rttime",
-	};
-	return res >= 0 && res < RLIM_NLIMITS && names[res] ? names[res] : "?";
-}
-
 /* Limits the child left: all as before, or as before but for e[0..n). */
 static int check_limits(const char *what, const struct fenv_child *c, const struct expect *e,
 			size_t n, unsigned *skipped)
@@ -291,7 +276,7 @@ static int check_limits(const char *what, const struct fenv_child *c, const stru
 		if (!want) {
 			if (a->rlim_cur != b->rlim_cur || a->rlim_max != b->rlim_max) {
 				fprintf(stderr, "%s: %s changed from %ju/%ju to %ju/%ju\n", what,
-					res_name(res), (uintmax_t)b->rlim_cur,
+					tn_resource(res), (uintmax_t)b->rlim_cur,
 					(uintmax_t)b->rlim_max, (uintmax_t)a->rlim_cur,
 					(uintmax_t)a->rlim_max);
 				bad++;
@@ -302,13 +287,13 @@ static int check_limits(const char *what, const struct fenv_child *c, const stru
 			/* Cannot be raised here without CAP_SYS_RESOURCE. */
 			printf("  SKIP check of %s: policy hard %ju above this process's hard "
 			       "limit %ju\n",
-			       res_name(res), (uintmax_t)want->hard, (uintmax_t)b->rlim_max);
+			       tn_resource(res), (uintmax_t)want->hard, (uintmax_t)b->rlim_max);
 			(*skipped)++;
 			continue;
 		}
 		if (a->rlim_cur != want->soft || a->rlim_max != want->hard) {
 			fprintf(stderr, "%s: %s is %ju/%ju, expected %ju/%ju\n", what,
-				res_name(res), (uintmax_t)a->rlim_cur, (uintmax_t)a->rlim_max,
+				tn_resource(res), (uintmax_t)a->rlim_cur, (uintmax_t)a->rlim_max,
 				(uintmax_t)want->soft, (uintmax_t)want->hard);
 			bad++;
 		}
@@ -374,13 +359,13 @@ static int run_scenario(unsigned idx, const struct scenario *sc, unsigned long *
 		/* After a refused open libpam itself answers PAM_PERM_DENIED. */
 		if (c.pam.open_rc == PAM_SUCCESS && c.pam.close_rc != PAM_SUCCESS) {
 			fprintf(stderr, "%s: pam_close_session gave %d %s\n", what, c.pam.close_rc,
-				fenv_pam_name(c.pam.close_rc));
+				tn_pam_code(c.pam.close_rc));
 			bad++;
 		}
 		if (!r.injected) {
 			/* Past the last allocation: the normal result. */
 			total = r.counted;
-			final = fenv_pam_name(c.pam.open_rc);
+			final = tn_pam_code(c.pam.open_rc);
 			if (under_valgrind()) {
 				/* valgrind refuses to lower RLIMIT_NOFILE's hard limit */
 				printf("  (%s: final result not checked under valgrind)\n",
@@ -389,7 +374,7 @@ static int run_scenario(unsigned idx, const struct scenario *sc, unsigned long *
 			}
 			if (c.pam.open_rc != sc->final_rc) {
 				fprintf(stderr, "%s (none failed): got %s, expected %s\n%s", what,
-					fenv_pam_name(c.pam.open_rc), fenv_pam_name(sc->final_rc),
+					tn_pam_code(c.pam.open_rc), tn_pam_code(sc->final_rc),
 					c.log);
 				bad++;
 			}
@@ -407,7 +392,7 @@ static int run_scenario(unsigned idx, const struct scenario *sc, unsigned long *
 		if (c.pam.open_rc != sc->oom_rc && !prefix_ok) {
 			fprintf(stderr, "%s (at %s+0x%" PRIxPTR " %s): got %s, expected %s\n%s",
 				what, r.failed.object, r.failed.offset, r.failed.symbol,
-				fenv_pam_name(c.pam.open_rc), fenv_pam_name(sc->oom_rc), c.log);
+				tn_pam_code(c.pam.open_rc), tn_pam_code(sc->oom_rc), c.log);
 			bad++;
 		}
 		bad += check_limits(what, &c, NULL, 0, &skipped);
@@ -428,7 +413,7 @@ static int run_scenario(unsigned idx, const struct scenario *sc, unsigned long *
 	bool any = false;
 	for (int rc = 0; rc < 32; rc++) {
 		if (dist[rc])
-			printf(" %s x%lu", fenv_pam_name(rc), dist[rc]);
+			printf(" %s x%lu", tn_pam_code(rc), dist[rc]);
 		any = any || dist[rc];
 	}
 	if (!any)

@@ -49,11 +49,11 @@ $(FAULTS_DIR)/lib%.so: $(FAULTS_SRC)/%.c $(FAULTS_SRC)/%.h | $(BUILD)/.deps
 	@mkdir -p $(@D)
 	$(CC) $(FAULTS_SHIM_CFLAGS) -shared -Wl,-soname,$(@F) -o $@ $< -ldl
 
-$(FAULTS_DIR)/fenv.o: $(FAULTS_SRC)/fenv.c $(FAULTS_SRC)/fenv.h | $(BUILD)/.deps
+$(FAULTS_DIR)/fenv.o: $(FAULTS_SRC)/fenv.c $(FAULTS_SRC)/fenv.h tests/common/testnames.h | $(BUILD)/.deps
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -c -o $@ $<
 
-$(FAULTS_DIR)/%.o: $(FAULTS_SRC)/%.c $(wildcard $(FAULTS_SRC)/*.h) $(wildcard policy/*.h) \
+$(FAULTS_DIR)/%.o: $(FAULTS_SRC)/%.c $(wildcard $(FAULTS_SRC)/*.h) tests/common/testnames.h $(wildcard policy/*.h) \
 		| $(BUILD)/.deps
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -c -o $@ $<

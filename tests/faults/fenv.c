@@ -373,29 +373,3 @@ void *fenv_shim_symbol(const char *name)
 {
 	return dlsym(RTLD_DEFAULT, name);
 }
-
-const char *fenv_pam_name(int rc)
-{
-	switch (rc) {
-	case PAM_SUCCESS:
-		return "PAM_SUCCESS";
-	case PAM_SERVICE_ERR:
-		return "PAM_SERVICE_ERR";
-	case PAM_SYSTEM_ERR:
-		return "PAM_SYSTEM_ERR";
-	case PAM_BUF_ERR:
-		return "PAM_BUF_ERR";
-	case PAM_USER_UNKNOWN:
-		return "PAM_USER_UNKNOWN";
-	case PAM_SESSION_ERR:
-		return "PAM_SESSION_ERR";
-	case PAM_IGNORE:
-		return "PAM_IGNORE";
-	case PAM_ABORT:
-		return "PAM_ABORT";
-	case -1:
-		return "(not run)";
-	default:
-		return "PAM_(other)";
-	}
-}

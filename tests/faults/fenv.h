@@ -35,6 +35,8 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include "../common/testnames.h"
+
 #define FENV_LOG_MAX 8192
 #define FENV_PAYLOAD_MAX 4096
 
@@ -98,9 +100,6 @@ void fenv_run_child(const char *service, const char *user, const struct fenv_hoo
 
 /* A symbol a preloaded shim exports, or NULL when the shim is not loaded. */
 void *fenv_shim_symbol(const char *name);
-
-/* A short name for a PAM return code ("PAM_BUF_ERR"). */
-const char *fenv_pam_name(int rc);
 
 /* Monotonic seconds. */
 double fenv_now(void);

@@ -224,7 +224,7 @@ static void assert_rc(const struct outcome *o, int want)
 {
 	if (o->c.pam.open_rc != want)
 		fail_msg("pam_open_session: %s (%d), expected %s\nlog:\n%s",
-			 fenv_pam_name(o->c.pam.open_rc), o->c.pam.open_rc, fenv_pam_name(want),
+			 tn_pam_code(o->c.pam.open_rc), o->c.pam.open_rc, tn_pam_code(want),
 			 o->c.log);
 }
 

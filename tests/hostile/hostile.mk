@@ -37,7 +37,8 @@ $(HOSTILE_BOMBS): tests/hostile/test_bombs.c $(POLICY_LIB) $(HOSTILE_HDRS) | $(B
 
 # The libpam cases share helper-1's integration harness (pam_wrapper,
 # nss_wrapper, one forked child per case); built here into our own folder.
-$(HOSTILE_OUT)/harness.o: tests/integration/harness.c tests/integration/harness.h | $(BUILD)/.deps
+$(HOSTILE_OUT)/harness.o: tests/integration/harness.c tests/integration/harness.h \
+		tests/common/testnames.h | $(BUILD)/.deps
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -Itests/integration -c -o $@ $<
 

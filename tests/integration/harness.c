@@ -3,6 +3,7 @@
  * under test may not, and the harness checks that it does not.
  */
 #include "harness.h"
+#include "../common/testnames.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -47,17 +48,6 @@
 #define RLT_SERVICE "rlt"
 /* The smallest as/data cap the cases use: probed before any case runs. */
 #define RLT_PROBE_MEM (1 * RLT_GiB)
-
-static const char *const res_names[RLT_NRES] = {
-    [RLIMIT_CPU] = "cpu",           [RLIMIT_FSIZE] = "fsize",
-    [RLIMIT_DATA] = "data",         [RLIMIT_STACK] = "stack",
-    [RLIMIT_CORE] = "core",         [RLIMIT_RSS] = "rss",
-    [RLIMIT_NPROC] = "nproc",       [RLIMIT_NOFILE] = "nofile",
-    [RLIMIT_MEMLOCK] = "memlock",   [RLIMIT_AS] = "as",
-    [RLIMIT_LOCKS] = "locks",       [RLIMIT_SIGPENDING] = "sigpending",
-    [RLIMIT_MSGQUEUE] = "msgqueue", [RLIMIT_NICE] = "nice",
-    [RLIMIT_RTPRIO] = "rtprio",     [RLIMIT_RTTIME] = "rttime",
-};
 
 /*
  * Every case child lowers its limits to these first, so expected values are
@@ -508,44 +498,12 @@ static __attribute__((noreturn)) void case_child(const struct rlt_case *c, const
 /* ------------------------------------------------------------------ */
 /* The parent's checks */
 
-/*
- * PAM code names.  Not pam_strerror: in this process pam_wrapper is
- * preloaded but not initialised, and its pam_strerror then finds itself
- * instead of libpam's and recurses until the stack overflows.
- */
-static const char *pam_code_name(int rc)
-{
-	switch (rc) {
-	case -1:
-		return "not run";
-	case PAM_SUCCESS:
-		return "PAM_SUCCESS";
-	case PAM_SERVICE_ERR:
-		return "PAM_SERVICE_ERR";
-	case PAM_SYSTEM_ERR:
-		return "PAM_SYSTEM_ERR";
-	case PAM_BUF_ERR:
-		return "PAM_BUF_ERR";
-	case PAM_PERM_DENIED:
-		return "PAM_PERM_DENIED";
-	case PAM_USER_UNKNOWN:
-		return "PAM_USER_UNKNOWN";
-	case PAM_SESSION_ERR:
-		return "PAM_SESSION_ERR";
-	case PAM_IGNORE:
-		return "PAM_IGNORE";
-	case PAM_ABORT:
-		return "PAM_ABORT";
-	}
-	return "another PAM code";
-}
-
 static int pam_code_ok(int got, int want, const char *what)
 {
 	if (got == want)
 		return 0;
-	print_error("%s returned %d (%s), expected %d (%s)\n", what, got, pam_code_name(got), want,
-		    pam_code_name(want));
+	print_error("%s returned %d (%s), expected %d (%s)\n", what, got, tn_pam_code(got), want,
+		    tn_pam_code(want));
 	return 1;
 }
 
@@ -565,7 +523,7 @@ static int check_limits(const struct rlt_case *c, const struct outcome *o)
 		}
 		if (o->post[r].rlim_cur == ws && o->post[r].rlim_max == wh)
 			continue;
-		print_error("%s: soft/hard %s/%s, %s %s/%s\n", res_names[r],
+		print_error("%s: soft/hard %s/%s, %s %s/%s\n", tn_resource(r),
 			    lim_str(o->post[r].rlim_cur, a, sizeof(a)),
 			    lim_str(o->post[r].rlim_max, b, sizeof(b)), why,
 			    lim_str(ws, x, sizeof(x)), lim_str(wh, y, sizeof(y)));
@@ -716,7 +674,7 @@ void rlt_run(struct rlt_case *c, const char *user, int expect_open)
 
 	for (int r = 0; r < RLT_NRES; r++)
 		if (c->expect[r].set && !g.avail[r])
-			rlt_skip("%s cannot be set to its baseline here (%s)", res_names[r],
+			rlt_skip("%s cannot be set to its baseline here (%s)", tn_resource(r),
 				 g.why[r]);
 	assert_true(c->args_set);
 	write_services(c);
@@ -749,7 +707,7 @@ void rlt_run(struct rlt_case *c, const char *user, int expect_open)
 		fail_msg("case child sent no outcome");
 	}
 	if (o.stage == 1)
-		fail_msg("setting the baseline of %s failed: %s", res_names[o.base_res],
+		fail_msg("setting the baseline of %s failed: %s", tn_resource(o.base_res),
 			 strerror(o.base_errno));
 	bad += pam_code_ok(o.open_rc, expect_open, "pam_open_session");
 	/*
@@ -995,7 +953,7 @@ static void probe(int res)
 			     ? reasons[code]
 			     : "the probe died under a 1 GiB cap (sanitizer shadow memory?)");
 		fprintf(stderr, "test_session: note: cases expecting %s will be skipped: %s\n",
-			res_names[res], g.why[res]);
+			tn_resource(res), g.why[res]);
 	}
 }
 

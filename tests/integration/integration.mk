@@ -23,7 +23,7 @@ IT_SRC := tests/integration/harness.c tests/integration/test_session.c
 IT_PAM_WRAPPER := $(or $(wildcard $(PAM_WRAPPER_SO)),$(strip $(shell $(PKG_CONFIG) --libs pam_wrapper 2>/dev/null)),/usr/lib/x86_64-linux-gnu/libpam_wrapper.so)
 IT_NSS_WRAPPER := $(or $(wildcard $(NSS_WRAPPER_SO)),$(strip $(shell $(PKG_CONFIG) --libs nss_wrapper 2>/dev/null)),/usr/lib/x86_64-linux-gnu/libnss_wrapper.so)
 
-$(IT_BIN): $(IT_SRC) tests/integration/harness.h | $(BUILD)/.deps
+$(IT_BIN): $(IT_SRC) tests/integration/harness.h tests/common/testnames.h | $(BUILD)/.deps
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -o $@ $(IT_SRC) $(ALL_LDFLAGS) $(PAMTEST_LIBS) $(CMOCKA_LIBS) \
 		$(PAM_LIBS)

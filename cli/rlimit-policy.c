@@ -250,7 +250,8 @@ static int check_options(const struct opts *o, bool quiet, bool json, bool group
 
 static struct rl_load_opts load_opts(const struct opts *o, struct rl_ident *filter)
 {
-	struct rl_load_opts lo = {o->conf, o->confdir, o->owner, filter};
+	struct rl_load_opts lo = {
+	    .conf = o->conf, .confdir = o->confdir, .trusted_uid = o->owner, .filter = filter};
 	return lo;
 }
 
@@ -269,6 +270,7 @@ static int cmd_check(const struct opts *o)
 	struct cli_sink cs = {0, false};
 	struct rl_sink sink = {cli_emit, &cs};
 	struct rl_load_opts lo = load_opts(o, NULL);
+	lo.read_untrusted = true; /* say what is wrong inside too, in one run */
 	struct rl_policy *p = NULL;
 	enum rl_status st = rl_policy_load(&lo, &p, &sink);
 	if (st != RL_OK) {

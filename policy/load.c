@@ -134,39 +134,58 @@ static bool stops_load(enum rl_status st)
 	return st == RL_ENOMEM || st == RL_ENSS;
 }
 
-/* Checks a descriptor's type, owner and mode.  RL_OK or RL_EUNTRUSTED. */
-static enum rl_status trust(const char *path, const struct stat *st, bool dir, uid_t trusted,
-			    const struct rl_sink *sink)
+/* What the loader needs besides the paths. */
+struct load_ctx {
+	uid_t trusted;       /* owner trusted besides root, or (uid_t)-1 */
+	bool read_untrusted; /* see rl_load_opts */
+	const struct rl_sink *sink;
+};
+
+static bool right_type(const struct stat *st, bool dir)
 {
-	if (dir ? !S_ISDIR(st->st_mode) : !S_ISREG(st->st_mode)) {
-		rl_report(sink, RL_SEV_ERROR, "%s: refused: not a %s", path,
-			  dir ? "directory" : "regular file");
-		return RL_EUNTRUSTED;
-	}
-	if (st->st_uid != 0 && (trusted == (uid_t)-1 || st->st_uid != trusted)) {
-		rl_report(sink, RL_SEV_ERROR, "%s: refused: owned by uid %u, not root", path,
-			  (unsigned)st->st_uid);
-		return RL_EUNTRUSTED;
-	}
-	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
-		rl_report(sink, RL_SEV_ERROR,
-			  "%s: refused: writable by %s (mode %04o); run chmod go-w on it", path,
-			  (st->st_mode & S_IWOTH) ? "others" : "its group",
-			  (unsigned)(st->st_mode & 07777));
-		return RL_EUNTRUSTED;
-	}
-	return RL_OK;
+	return dir ? S_ISDIR(st->st_mode) : S_ISREG(st->st_mode);
 }
 
 /*
- * Opens path (relative to dirfd) and checks it.  *fd is -1 unless RL_OK.
+ * Checks a descriptor's type, owner and mode, and reports each problem
+ * (a wrong owner and a loose mode are both said).  RL_OK or RL_EUNTRUSTED.
+ */
+static enum rl_status trust(const char *path, const struct stat *st, bool dir,
+			    const struct load_ctx *cx)
+{
+	enum rl_status res = RL_OK;
+	if (!right_type(st, dir)) {
+		rl_report(cx->sink, RL_SEV_ERROR, "%s: refused: not a %s", path,
+			  dir ? "directory" : "regular file");
+		return RL_EUNTRUSTED;
+	}
+	if (st->st_uid != 0 && (cx->trusted == (uid_t)-1 || st->st_uid != cx->trusted)) {
+		rl_report(cx->sink, RL_SEV_ERROR, "%s: refused: owned by uid %u, not root", path,
+			  (unsigned)st->st_uid);
+		res = RL_EUNTRUSTED;
+	}
+	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+		rl_report(cx->sink, RL_SEV_ERROR,
+			  "%s: refused: writable by %s (mode %04o); run chmod go-w on it", path,
+			  (st->st_mode & S_IWOTH) ? "others" : "its group",
+			  (unsigned)(st->st_mode & 07777));
+		res = RL_EUNTRUSTED;
+	}
+	return res;
+}
+
+/*
+ * Opens path (relative to dirfd) and checks it.  *fd is -1 unless RL_OK, or
+ * RL_EUNTRUSTED for a file of the right type when cx->read_untrusted (the
+ * caller reads it for its errors, and the status stays RL_EUNTRUSTED).
  * A missing path is RL_OK with *fd -1 when not required (the defaults),
  * and an error when required (named by conf= or confdir=).
  */
 static enum rl_status open_checked(int dirfd, const char *name, const char *shown, bool dir,
-				   bool required, uid_t trusted, int *fd, struct stat *st,
-				   const struct rl_sink *sink)
+				   bool required, int *fd, struct stat *st,
+				   const struct load_ctx *cx)
 {
+	const struct rl_sink *sink = cx->sink;
 	char eb[RL_ERRSTR_SIZE];
 	struct stat pre;
 	*fd = -1;
@@ -175,7 +194,7 @@ static enum rl_status open_checked(int dirfd, const char *name, const char *show
 	 * has side effects).  The fstat below is what decides.
 	 */
 	if (fstatat(dirfd, name, &pre, 0) == 0 && !S_ISREG(pre.st_mode) && !S_ISDIR(pre.st_mode))
-		return trust(shown, &pre, dir, trusted, sink);
+		return trust(shown, &pre, dir, cx);
 	int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | (dir ? O_DIRECTORY : 0);
 	int f = openat(dirfd, name, flags);
 	if (f < 0) {
@@ -200,13 +219,13 @@ static enum rl_status open_checked(int dirfd, const char *name, const char *show
 		close(f);
 		return RL_EIO;
 	}
-	enum rl_status ts = trust(shown, st, dir, trusted, sink);
-	if (ts != RL_OK) {
+	enum rl_status ts = trust(shown, st, dir, cx);
+	if (ts != RL_OK && !(cx->read_untrusted && right_type(st, dir))) {
 		close(f);
 		return ts;
 	}
 	*fd = f;
-	return RL_OK;
+	return ts;
 }
 
 /*
@@ -261,29 +280,28 @@ static enum rl_status read_all(int fd, const char *shown, size_t hint, char **bu
 
 /* Loads one file (name relative to dirfd) into p. */
 static enum rl_status load_file(struct rl_policy *p, int dirfd, const char *name, const char *shown,
-				bool required, uid_t trusted, const struct rl_sink *sink)
+				bool required, const struct load_ctx *cx)
 {
 	int fd;
 	struct stat st;
-	enum rl_status st_open =
-	    open_checked(dirfd, name, shown, false, required, trusted, &fd, &st, sink);
-	if (st_open != RL_OK || fd < 0)
+	enum rl_status st_open = open_checked(dirfd, name, shown, false, required, &fd, &st, cx);
+	if (fd < 0)
 		return st_open;
 	if (st.st_size > RL_MAX_FILE_SIZE) {
-		rl_report(sink, RL_SEV_ERROR, "%s: refused: larger than %d bytes", shown,
+		rl_report(cx->sink, RL_SEV_ERROR, "%s: refused: larger than %d bytes", shown,
 			  RL_MAX_FILE_SIZE);
 		close(fd);
 		return RL_EUNTRUSTED;
 	}
 	char *buf;
 	size_t len;
-	enum rl_status rs = read_all(fd, shown, (size_t)st.st_size, &buf, &len, sink);
+	enum rl_status rs = read_all(fd, shown, (size_t)st.st_size, &buf, &len, cx->sink);
 	close(fd);
-	if (rs != RL_OK)
-		return rs;
-	rs = rl_policy_add_buffer(p, shown, buf, len, sink);
-	free(buf);
-	return rs;
+	if (rs == RL_OK) {
+		rs = rl_policy_add_buffer(p, shown, buf, len, cx->sink);
+		free(buf);
+	}
+	return worse(st_open, rs);
 }
 
 static bool dropin_name(const char *n)
@@ -298,16 +316,17 @@ static int name_cmp(const void *a, const void *b)
 }
 
 /* Loads the drop-ins of dir in byte order of their names. */
-static enum rl_status load_dir(struct rl_policy *p, const char *dir, bool required, uid_t trusted,
-			       const struct rl_sink *sink)
+static enum rl_status load_dir(struct rl_policy *p, const char *dir, bool required,
+			       const struct load_ctx *cx)
 {
+	const struct rl_sink *sink = cx->sink;
 	char eb[RL_ERRSTR_SIZE];
 	int fd;
 	struct stat st;
-	enum rl_status res =
-	    open_checked(AT_FDCWD, dir, dir, true, required, trusted, &fd, &st, sink);
-	if (res != RL_OK || fd < 0)
-		return res;
+	enum rl_status opened = open_checked(AT_FDCWD, dir, dir, true, required, &fd, &st, cx);
+	if (fd < 0)
+		return opened;
+	enum rl_status res;
 	int lfd = dup(fd); /* fdopendir takes one; openat keeps using fd */
 	DIR *d = lfd >= 0 ? fdopendir(lfd) : NULL;
 	if (!d) {
@@ -317,7 +336,7 @@ static enum rl_status load_dir(struct rl_policy *p, const char *dir, bool requir
 		close(fd);
 		rl_report(sink, RL_SEV_ERROR, "%s: cannot list: %s", dir,
 			  rl_errstr(e, eb, sizeof(eb)));
-		return e == ENOMEM ? RL_ENOMEM : RL_EIO;
+		return worse(opened, e == ENOMEM ? RL_ENOMEM : RL_EIO);
 	}
 	char **names = NULL;
 	size_t n = 0, cap = 0;
@@ -371,7 +390,7 @@ static enum rl_status load_dir(struct rl_policy *p, const char *dir, bool requir
 			}
 			snprintf(shown, need, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/",
 				 names[i]);
-			res = worse(res, load_file(p, fd, names[i], shown, true, trusted, sink));
+			res = worse(res, load_file(p, fd, names[i], shown, true, cx));
 			free(shown);
 		}
 	}
@@ -379,7 +398,7 @@ static enum rl_status load_dir(struct rl_policy *p, const char *dir, bool requir
 		free(names[i]);
 	free(names);
 	close(fd);
-	return res;
+	return worse(opened, res);
 }
 
 enum rl_status rl_policy_load(const struct rl_load_opts *opts, struct rl_policy **out,
@@ -391,13 +410,13 @@ enum rl_status rl_policy_load(const struct rl_load_opts *opts, struct rl_policy 
 		return RL_EUSAGE;
 	const char *conf = opts->conf ? opts->conf : RL_DEFAULT_CONF;
 	const char *dir = opts->confdir ? opts->confdir : opts->conf ? NULL : RL_DEFAULT_CONFDIR;
+	const struct load_ctx cx = {opts->trusted_uid, opts->read_untrusted, sink};
 	if (rl_policy_new(opts->filter, &p) != RL_OK)
 		return RL_ENOMEM;
 
-	enum rl_status res =
-	    load_file(p, AT_FDCWD, conf, conf, opts->conf != NULL, opts->trusted_uid, sink);
+	enum rl_status res = load_file(p, AT_FDCWD, conf, conf, opts->conf != NULL, &cx);
 	if (dir && !stops_load(res))
-		res = worse(res, load_dir(p, dir, opts->confdir != NULL, opts->trusted_uid, sink));
+		res = worse(res, load_dir(p, dir, opts->confdir != NULL, &cx));
 	if (!stops_load(res))
 		res = worse(res, rl_policy_finish(p, sink));
 	if (res != RL_OK) {

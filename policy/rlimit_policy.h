@@ -212,12 +212,20 @@ struct rl_load_opts {
 	 * with the same identity gives the same result either way.
 	 */
 	struct rl_ident *filter;
+	/*
+	 * For "rlimit-policy check" only, never the module: a file or folder
+	 * refused for its owner or mode is still read, so that its content
+	 * errors are reported in the same run.  The result stays RL_EUNTRUSTED
+	 * and no policy is returned.  A wrong file type or size is never read.
+	 */
+	bool read_untrusted;
 };
 
 /*
  * Loads a whole policy (main file, then drop-ins in byte order of name).
  * Reports every error through sink and returns RL_EINVALID if there was
- * any; RL_EUNTRUSTED takes precedence over RL_EINVALID, RL_EIO over both.
+ * any.  The worst status wins: RL_ENOMEM, then RL_EUNTRUSTED, RL_ENSS,
+ * RL_EIO, RL_EINVALID.
  * On RL_OK *out is a policy the caller frees with rl_policy_free (an empty
  * one when no file exists); otherwise *out is NULL.
  */

@@ -29,6 +29,7 @@
 #define EXP_SIZE_PCT                                                                               \
 	"expected a size in bytes or with K, M, G, T or P (1024-based), a percentage of RAM "      \
 	"such as 50%, or unlimited"
+#define EXP_SIZE "expected a size in bytes or with K, M, G, T or P (1024-based), or unlimited"
 
 /* ------------------------------------------------- openat redirection */
 
@@ -885,7 +886,7 @@ static char *mkdir_in(const char *dir, const char *name, mode_t mode)
 
 static enum rl_status load_files(const char *conf, const char *confdir, struct rl_policy **p)
 {
-	struct rl_load_opts o = {conf, confdir, getuid(), NULL};
+	struct rl_load_opts o = {.conf = conf, .confdir = confdir, .trusted_uid = getuid()};
 	struct rl_sink sink = cap_sink(&cap);
 	return rl_policy_load(&o, p, &sink);
 }
@@ -1158,7 +1159,7 @@ static void test_trust(void **state)
 	free(d);
 
 	/* Owner: only root and the trusted uid. */
-	struct rl_load_opts o = {conf, NULL, (uid_t)-1, NULL};
+	struct rl_load_opts o = {.conf = conf, .trusted_uid = (uid_t)-1};
 	struct rl_sink sink = cap_sink(&cap);
 	if (getuid() == 0) {
 		assert_int_equal(chown(conf, 65534, 65534), 0);
@@ -1176,6 +1177,75 @@ static void test_trust(void **state)
 		CAP_EXPECT(&cap, want);
 	}
 	free(conf);
+}
+
+/*
+ * A file wrong in owner (when root can make it so) and in mode, with an
+ * error inside, in a drop-in folder writable by its group holding another
+ * error.  As the module loads: both trust problems of each, and not a byte
+ * of content read.  With read_untrusted (rlimit-policy check): the content
+ * errors too, still RL_EUNTRUSTED and no policy.  A FIFO is never opened.
+ */
+static void test_trust_reports_all(void **state)
+{
+	struct tmp *t = *state;
+	bool root = getuid() == 0;
+	char *conf = write_file(t->dir, "loose.yaml", "version: 1\ndefault: {as: 10x}\n", 30, 0666);
+	char *d = mkdir_in(t->dir, "loose.d", 0775);
+	free(put(d, "10-a.yaml", "version: 1\nusers:\n  bob: {fsize: -1}\n"));
+	if (root)
+		assert_int_equal(chown(conf, 65534, 65534), 0);
+	char owner[PATH_MAX + 64] = "", mode[PATH_MAX + 128], dmode[PATH_MAX + 128];
+	char content[PATH_MAX + 256], dcontent[PATH_MAX + 256];
+	if (root)
+		snprintf(owner, sizeof(owner), "%s: refused: owned by uid 65534, not root", conf);
+	snprintf(mode, sizeof(mode),
+		 "%s: refused: writable by others (mode 0666); run chmod go-w on it", conf);
+	snprintf(dmode, sizeof(dmode),
+		 "%s: refused: writable by its group (mode 0775); run chmod go-w on it", d);
+	snprintf(content, sizeof(content),
+		 "%s:2:15: invalid value \"10x\" for as: unknown unit \"x\"; %s", conf,
+		 EXP_SIZE_PCT);
+	snprintf(dcontent, sizeof(dcontent),
+		 "%s/10-a.yaml:3:16: invalid value \"-1\" for fsize: negative values are not "
+		 "allowed; %s",
+		 d, EXP_SIZE);
+
+	struct rl_load_opts o = {.conf = conf, .confdir = d, .trusted_uid = (uid_t)-1};
+	struct rl_sink sink = cap_sink(&cap);
+	struct rl_policy *p = (struct rl_policy *)&o; /* must be set to NULL */
+	if (!root)
+		o.trusted_uid = getuid();
+	assert_int_equal(rl_policy_load(&o, &p, &sink), RL_EUNTRUSTED);
+	assert_null(p);
+	if (root)
+		CAP_EXPECT(&cap, owner, mode, dmode);
+	else
+		CAP_EXPECT(&cap, mode, dmode);
+
+	o.read_untrusted = true;
+	sink = cap_sink(&cap);
+	p = (struct rl_policy *)&o;
+	assert_int_equal(rl_policy_load(&o, &p, &sink), RL_EUNTRUSTED);
+	assert_null(p);
+	if (root)
+		CAP_EXPECT(&cap, owner, mode, content, dmode, dcontent);
+	else
+		CAP_EXPECT(&cap, mode, content, dmode, dcontent);
+
+	/* The wrong type is never read, read_untrusted or not. */
+	char *fifo = path_join(t->dir, "fifo.yaml");
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	o.conf = fifo;
+	o.confdir = NULL;
+	sink = cap_sink(&cap);
+	char want[PATH_MAX + 64];
+	snprintf(want, sizeof(want), "%s: refused: not a regular file", fifo);
+	assert_int_equal(rl_policy_load(&o, &p, &sink), RL_EUNTRUSTED);
+	CAP_EXPECT(&cap, want);
+	free(fifo);
+	free(conf);
+	free(d);
 }
 
 /* ----------------------------------------------------------- fixtures */
@@ -1338,6 +1408,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_dropins_merge_and_overlap, tmp_setup,
 					    tmp_teardown),
 	    cmocka_unit_test_setup_teardown(test_trust, tmp_setup, tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_trust_reports_all, tmp_setup, tmp_teardown),
 	    cmocka_unit_test_setup_teardown(test_fixtures_valid, tmp_setup, tmp_teardown),
 	    cmocka_unit_test_setup_teardown(test_fixtures_invalid, tmp_setup, tmp_teardown),
 	};

@@ -79,7 +79,8 @@ struct opts {
 
 struct cli_sink {
 	unsigned errors;
-	bool verbose;
+	bool verbose; /* show RL_SEV_INFO */
+	bool quiet;   /* hide RL_SEV_WARNING (check --quiet) */
 };
 
 /* Policy errors go out exactly as the library words them: file:line:column: message. */
@@ -92,7 +93,8 @@ static void cli_emit(void *ctx, enum rl_severity sev, const char *msg)
 		fprintf(stderr, "%s\n", msg);
 		break;
 	case RL_SEV_WARNING:
-		fprintf(stderr, "rlimit-policy: warning: %s\n", msg);
+		if (!s->quiet)
+			fprintf(stderr, "rlimit-policy: warning: %s\n", msg);
 		break;
 	case RL_SEV_INFO:
 		if (s->verbose)
@@ -267,10 +269,11 @@ static int cmd_check(const struct opts *o)
 	if (o->npos > 0)
 		return usage_error("check takes no arguments (found \"%s\")", o->pos[0]);
 
-	struct cli_sink cs = {0, false};
+	struct cli_sink cs = {0, false, o->quiet};
 	struct rl_sink sink = {cli_emit, &cs};
 	struct rl_load_opts lo = load_opts(o, NULL);
 	lo.read_untrusted = true; /* say what is wrong inside too, in one run */
+	lo.note_ignored = true;   /* a drop-in named .yml is a mistake to point out */
 	struct rl_policy *p = NULL;
 	enum rl_status st = rl_policy_load(&lo, &p, &sink);
 	if (st != RL_OK) {
@@ -469,7 +472,7 @@ static int cmd_explain(const struct opts *o)
 	struct rl_host host;
 	struct rl_policy *p = NULL;
 	struct rl_result res;
-	struct cli_sink cs = {0, false};
+	struct cli_sink cs = {0, false, false};
 	struct rl_sink sink = {cli_emit, &cs};
 	bool exists = true;
 
@@ -532,7 +535,7 @@ static int cmd_run(const struct opts *o)
 	if (!command || ncommand < 1)
 		return usage_error("run: no command after \"--\"");
 
-	struct cli_sink cs = {0, o->verbose};
+	struct cli_sink cs = {0, o->verbose, false};
 	struct rl_sink sink = {cli_emit, &cs};
 	struct rl_session_opts so;
 	struct rl_result res;
@@ -578,7 +581,7 @@ static int cmd_import(const struct opts *o)
 	}
 	if (rc == 0) {
 		/* What goes out must load: the same library check as "check". */
-		struct cli_sink cs = {0, false};
+		struct cli_sink cs = {0, false, false};
 		struct rl_sink sink = {cli_emit, &cs};
 		struct rl_policy *p = NULL;
 		enum rl_status st = rl_policy_new(NULL, &p);

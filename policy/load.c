@@ -138,6 +138,7 @@ static bool stops_load(enum rl_status st)
 struct load_ctx {
 	uid_t trusted;       /* owner trusted besides root, or (uid_t)-1 */
 	bool read_untrusted; /* see rl_load_opts */
+	bool note_ignored;   /* see rl_load_opts */
 	const struct rl_sink *sink;
 };
 
@@ -315,6 +316,61 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/*
+ * A name that is not read but looks meant to be: 50-lab.yml, 50-lab.YAML,
+ * 50-lab.yaml~, 50-lab.yaml.dpkg-old.  Hidden names (editor swap files) and
+ * others (a README) are ignored in silence.
+ */
+static bool looks_like_dropin(const char *n)
+{
+	return n[0] != '.' && (strcasestr(n, ".yaml") || strcasestr(n, ".yml"));
+}
+
+/* A growing list of names, each malloc'd. */
+struct namelist {
+	char **v;
+	size_t n, cap;
+};
+
+static enum rl_status namelist_add(struct namelist *l, const char *name)
+{
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 16;
+		char **nv = realloc(l->v, ncap * sizeof(*nv));
+		if (!nv)
+			return RL_ENOMEM;
+		l->v = nv;
+		l->cap = ncap;
+	}
+	if (!(l->v[l->n] = rl_strndup(name, strlen(name))))
+		return RL_ENOMEM;
+	l->n++;
+	return RL_OK;
+}
+
+static void namelist_sort(struct namelist *l)
+{
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof(*l->v), name_cmp);
+}
+
+static void namelist_free(struct namelist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+}
+
+/* dir and name joined for messages, malloc'd. */
+static char *shown_path(const char *dir, const char *name)
+{
+	size_t need = strlen(dir) + strlen(name) + 2;
+	char *shown = malloc(need);
+	if (shown)
+		snprintf(shown, need, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", name);
+	return shown;
+}
+
 /* Loads the drop-ins of dir in byte order of their names. */
 static enum rl_status load_dir(struct rl_policy *p, const char *dir, bool required,
 			       const struct load_ctx *cx)
@@ -338,8 +394,7 @@ static enum rl_status load_dir(struct rl_policy *p, const char *dir, bool requir
 			  rl_errstr(e, eb, sizeof(eb)));
 		return worse(opened, e == ENOMEM ? RL_ENOMEM : RL_EIO);
 	}
-	char **names = NULL;
-	size_t n = 0, cap = 0;
+	struct namelist ins = {0}, outs = {0}; /* drop-ins, and names ignored */
 	struct dirent *de;
 	res = RL_OK;
 	for (;;) {
@@ -353,50 +408,42 @@ static enum rl_status load_dir(struct rl_policy *p, const char *dir, bool requir
 			}
 			break;
 		}
-		if (!dropin_name(de->d_name))
+		if (!dropin_name(de->d_name)) {
+			if (cx->note_ignored && looks_like_dropin(de->d_name) && outs.n < MAX_DROPINS &&
+			    (res = namelist_add(&outs, de->d_name)) != RL_OK)
+				break;
 			continue;
-		if (n == MAX_DROPINS) {
+		}
+		if (ins.n == MAX_DROPINS) {
 			rl_report(sink, RL_SEV_ERROR, "%s: more than %d drop-ins", dir,
 				  MAX_DROPINS);
 			res = RL_EINVALID;
 			break;
 		}
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			char **nn = realloc(names, ncap * sizeof(*nn));
-			if (!nn) {
-				res = RL_ENOMEM;
-				break;
-			}
-			names = nn;
-			cap = ncap;
-		}
-		if (!(names[n] = rl_strndup(de->d_name, strlen(de->d_name)))) {
-			res = RL_ENOMEM;
+		if ((res = namelist_add(&ins, de->d_name)) != RL_OK)
 			break;
-		}
-		n++;
 	}
 	closedir(d);
 	if (res == RL_OK) {
-		if (n > 1)
-			qsort(names, n, sizeof(*names), name_cmp);
-		for (size_t i = 0; i < n && !stops_load(res); i++) {
-			size_t need = strlen(dir) + strlen(names[i]) + 2;
-			char *shown = malloc(need);
+		namelist_sort(&ins);
+		for (size_t i = 0; i < ins.n && !stops_load(res); i++) {
+			char *shown = shown_path(dir, ins.v[i]);
 			if (!shown) {
 				res = RL_ENOMEM;
 				break;
 			}
-			snprintf(shown, need, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/",
-				 names[i]);
-			res = worse(res, load_file(p, fd, names[i], shown, true, cx));
+			res = worse(res, load_file(p, fd, ins.v[i], shown, true, cx));
 			free(shown);
 		}
+		namelist_sort(&outs);
+		for (size_t i = 0; i < outs.n; i++)
+			rl_report(sink, RL_SEV_WARNING,
+				  "%s%s%s: ignored: only names that end in .yaml and do not start "
+				  "with a dot are read",
+				  dir, dir[strlen(dir) - 1] == '/' ? "" : "/", outs.v[i]);
 	}
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	namelist_free(&ins);
+	namelist_free(&outs);
 	close(fd);
 	return worse(opened, res);
 }
@@ -410,7 +457,8 @@ enum rl_status rl_policy_load(const struct rl_load_opts *opts, struct rl_policy 
 		return RL_EUSAGE;
 	const char *conf = opts->conf ? opts->conf : RL_DEFAULT_CONF;
 	const char *dir = opts->confdir ? opts->confdir : opts->conf ? NULL : RL_DEFAULT_CONFDIR;
-	const struct load_ctx cx = {opts->trusted_uid, opts->read_untrusted, sink};
+	const struct load_ctx cx = {opts->trusted_uid, opts->read_untrusted, opts->note_ignored,
+				    sink};
 	if (rl_policy_new(opts->filter, &p) != RL_OK)
 		return RL_ENOMEM;
 

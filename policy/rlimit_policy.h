@@ -219,6 +219,13 @@ struct rl_load_opts {
 	 * and no policy is returned.  A wrong file type or size is never read.
 	 */
 	bool read_untrusted;
+	/*
+	 * For "rlimit-policy check" only: each name in the drop-in folder that
+	 * looks like a policy but is not read (50-lab.yml, 50-lab.YAML,
+	 * 50-lab.yaml~, 50-lab.yaml.dpkg-old; not hidden names, not a README)
+	 * is reported as a warning, in byte order.
+	 */
+	bool note_ignored;
 };
 
 /*

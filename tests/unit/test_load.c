@@ -1248,6 +1248,50 @@ static void test_trust_reports_all(void **state)
 	free(d);
 }
 
+/*
+ * Names in the drop-in folder that look meant to be read but are not: only
+ * check (note_ignored) says so, in byte order; hidden names and a README
+ * never.  The module's load says nothing and reads the same files.
+ */
+static void test_ignored_dropin_names(void **state)
+{
+	struct tmp *t = *state;
+	char *conf = put(t->dir, "rlimit.yaml", "version: 1\n");
+	char *d = mkdir_in(t->dir, "rlimit.d", 0755);
+	free(put(d, "10-a.yaml", "version: 1\ndefault: {core: 0}\n"));
+	free(put(d, "50-lab.yml", "version: 1\ndefault: {as: 1 G}\n"));
+	free(put(d, "10-a.yaml~", "version: 1\n"));
+	free(put(d, ".10-a.yaml.swp", "x"));
+	free(put(d, "README", "x"));
+	struct rl_load_opts o = {.conf = conf, .confdir = d, .trusted_uid = getuid()};
+	for (int note = 0; note <= 1; note++) {
+		struct rl_sink sink = cap_sink(&cap);
+		struct rl_policy *p = NULL;
+		o.note_ignored = note;
+		assert_int_equal(rl_policy_load(&o, &p, &sink), RL_OK);
+		assert_int_equal(rl_policy_file_count(p), 2);
+		rl_policy_free(p);
+		assert_int_equal(cap_count(&cap, RL_SEV_ERROR), 0);
+		assert_int_equal(cap.n, note ? 2 : 0);
+		if (note) {
+			char w0[PATH_MAX + 128], w1[PATH_MAX + 128];
+			snprintf(w0, sizeof(w0),
+				 "%s/10-a.yaml~: ignored: only names that end in .yaml and do not "
+				 "start with a dot are read",
+				 d);
+			snprintf(w1, sizeof(w1),
+				 "%s/50-lab.yml: ignored: only names that end in .yaml and do not "
+				 "start with a dot are read",
+				 d);
+			assert_int_equal(cap.sev[0], RL_SEV_WARNING);
+			assert_string_equal(cap.line[0], w0);
+			assert_string_equal(cap.line[1], w1);
+		}
+	}
+	free(conf);
+	free(d);
+}
+
 /* ----------------------------------------------------------- fixtures */
 
 static char *fixtures_dir(void)
@@ -1409,6 +1453,7 @@ int main(void)
 					    tmp_teardown),
 	    cmocka_unit_test_setup_teardown(test_trust, tmp_setup, tmp_teardown),
 	    cmocka_unit_test_setup_teardown(test_trust_reports_all, tmp_setup, tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_ignored_dropin_names, tmp_setup, tmp_teardown),
 	    cmocka_unit_test_setup_teardown(test_fixtures_valid, tmp_setup, tmp_teardown),
 	    cmocka_unit_test_setup_teardown(test_fixtures_invalid, tmp_setup, tmp_teardown),
 	};

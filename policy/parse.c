@@ -100,6 +100,22 @@ static struct pos pos_of_offset(const struct ld *ld, size_t off)
 	return p;
 }
 
+/*
+ * The byte offset of libyaml's mark index, which counts characters (a CRLF
+ * as two); ld->len when the index is at or past the end.
+ */
+static size_t byte_of_index(const struct ld *ld, size_t index)
+{
+	size_t chars = 0;
+	for (size_t i = 0; i < ld->len; i++) {
+		if ((ld->buf[i] & 0xC0) == 0x80)
+			continue;
+		if (chars++ == index)
+			return i;
+	}
+	return ld->len;
+}
+
 static void syntax_error(struct ld *ld)
 {
 	yaml_parser_t *ps = &ld->parser;
@@ -113,15 +129,27 @@ static void syntax_error(struct ld *ld)
 		ld->stop = true;
 		return;
 	}
-	size_t at = ps->problem_mark.index;
+	size_t at = byte_of_index(ld, ps->problem_mark.index);
 	const char *hint =
 	    at < ld->len && ld->buf[at] == '\t' ? "; a tab cannot indent YAML: use spaces" : "";
+	struct pos where = pos_of(ps->problem_mark);
+	if (at >= ld->len) {
+		/*
+		 * At the end of the stream libyaml counts a line past the last one
+		 * (3:1 in a two-line file).  Point just after the last thing
+		 * written instead, where an editor shows what is missing.
+		 */
+		size_t end = ld->len;
+		while (end > 0 && strchr(" \t\r\n", ld->buf[end - 1]))
+			end--;
+		where = pos_of_offset(ld, end);
+	}
 	if (ps->context) {
 		struct pos c = pos_of(ps->context_mark);
-		err(ld, pos_of(ps->problem_mark), "YAML syntax error: %s (%s at line %u)%s",
-		    problem, ps->context, c.line, hint);
+		err(ld, where, "YAML syntax error: %s (%s at line %u)%s", problem, ps->context,
+		    c.line, hint);
 	} else {
-		err(ld, pos_of(ps->problem_mark), "YAML syntax error: %s%s", problem, hint);
+		err(ld, where, "YAML syntax error: %s%s", problem, hint);
 	}
 	ld->stop = true;
 }

@@ -556,8 +556,20 @@ static void test_text_checks(void **state)
 static void test_yaml_syntax_errors(void **state)
 {
 	(void)state;
+	/* At the end of the stream: just after the last thing written. */
 	EXPECT_ERRORS("version: 1\ndefault: {as: 1G\n",
-		      "t.yaml:3:1: YAML syntax error: did not find expected ',' or '}' (while "
+		      "t.yaml:2:17: YAML syntax error: did not find expected ',' or '}' (while "
+		      "parsing a flow mapping at line 2)");
+	EXPECT_ERRORS("version: 1\ndefault: {as: 1G",
+		      "t.yaml:2:17: YAML syntax error: did not find expected ',' or '}' (while "
+		      "parsing a flow mapping at line 2)");
+	EXPECT_ERRORS("version: 1\r\ndefault: {as: 1G \r\n\r\n  \n",
+		      "t.yaml:2:17: YAML syntax error: did not find expected ',' or '}' (while "
+		      "parsing a flow mapping at line 2)");
+	/* Columns count characters, not bytes (libyaml's marks do too). */
+	EXPECT_ERRORS("version: 1\ndefault: {as: 1G, \xc3\xa9\xc3\xa9: 1",
+		      "t.yaml:2:19: default: unknown item \"\xc3\xa9\xc3\xa9\" " ITEMS,
+		      "t.yaml:2:24: YAML syntax error: did not find expected ',' or '}' (while "
 		      "parsing a flow mapping at line 2)");
 	EXPECT_ERRORS("version: 1\n\xff\n", "t.yaml:2:1: not valid YAML text: invalid leading "
 					    "UTF-8 octet");
@@ -572,11 +584,17 @@ static void test_yaml_syntax_errors(void **state)
 	    "t.yaml:3:1: YAML syntax error: found character that cannot start any token "
 	    "(while scanning for the next token at line 3); a tab cannot indent YAML: use "
 	    "spaces");
+	/* Also after text that is not ASCII (libyaml's marks count characters). */
+	EXPECT_ERRORS(
+	    "# caf\xc3\xa9 \xe2\x82\xac\nversion: 1\ndefault:\n\tas: 1G\n",
+	    "t.yaml:4:1: YAML syntax error: found character that cannot start any token "
+	    "(while scanning for the next token at line 4); a tab cannot indent YAML: use "
+	    "spaces");
 	/* Errors before the syntax error are kept; nothing after it is read. */
 	EXPECT_ERRORS("version: 1\nfoo: 1\ndefault: [\nbar: 1\n",
 		      "t.yaml:2:1: unknown key \"foo\" " TOPKEYS,
 		      "t.yaml:3:10: default: expected a mapping of limit items, found a list",
-		      "t.yaml:5:1: YAML syntax error: did not find expected ',' or ']' (while "
+		      "t.yaml:4:7: YAML syntax error: did not find expected ',' or ']' (while "
 		      "parsing a flow sequence at line 3)");
 }
 

@@ -22,11 +22,6 @@ static int gid_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Sorts and removes duplicates in place; returns the new count. */
 static size_t sort_unique_gids(gid_t *g, size_t n)
 {
@@ -44,7 +39,7 @@ static size_t sort_unique_names(char **v, size_t n)
 {
 	size_t k = 0;
 	if (n > 1)
-		qsort(v, n, sizeof(*v), name_cmp);
+		qsort(v, n, sizeof(*v), rl_name_cmp);
 	for (size_t i = 0; i < n; i++) {
 		if (k && strcmp(v[k - 1], v[i]) == 0)
 			free(v[i]);
@@ -116,6 +111,34 @@ static size_t nss_buf_size(int which)
 }
 
 /*
+ * After ERANGE from a get*_r call: doubles the buffer, up to NSS_BUF_MAX.
+ * RL_ENSS when it may not grow further, RL_ENOMEM when it cannot.
+ */
+static enum rl_status nss_grow(char **buf, size_t *size)
+{
+	if (*size >= NSS_BUF_MAX)
+		return RL_ENSS;
+	char *nb = realloc(*buf, *size * 2);
+	if (!nb)
+		return RL_ENOMEM;
+	*buf = nb;
+	*size *= 2;
+	return RL_OK;
+}
+
+/*
+ * What a get*_r call that found nothing meant by e: RL_OK for "no such
+ * entry" (glibc says it as 0, or as ENOENT, ESRCH, EBADF or EPERM), else
+ * the failure.
+ */
+static enum rl_status nss_miss(int e)
+{
+	if (e == 0 || e == ENOENT || e == ESRCH || e == EBADF || e == EPERM)
+		return RL_OK;
+	return e == ENOMEM ? RL_ENOMEM : RL_ENSS;
+}
+
+/*
  * The user's gids, sorted, into id.  Root gets only its primary group:
  * group rules never apply to root, and a broken directory must not stand
  * between root and a login.
@@ -179,32 +202,22 @@ enum rl_status rl_ident_lookup(const char *user, struct rl_ident *id)
 {
 	struct passwd pw, *res = NULL;
 	size_t size = nss_buf_size(_SC_GETPW_R_SIZE_MAX);
-	char *buf = NULL;
+	char *buf;
 	enum rl_status st = RL_OK;
+	int e;
 
 	memset(id, 0, sizeof(*id));
 	if (!user || !*user)
 		return RL_ENOUSER;
-	for (;;) {
-		char *nb = realloc(buf, size);
-		if (!nb) {
-			st = RL_ENOMEM;
-			goto out;
-		}
-		buf = nb;
+	if (!(buf = malloc(size)))
+		return RL_ENOMEM;
+	do {
 		id->nss_lookups++;
-		int e = getpwnam_r(user, &pw, buf, size, &res);
-		if (e == ERANGE && size < NSS_BUF_MAX) {
-			size *= 2;
-			continue;
-		}
-		if (res)
-			break;
-		/* glibc says "not found" as 0, or as ENOENT/ESRCH/EBADF/EPERM */
-		st = e == 0 || e == ENOENT || e == ESRCH || e == EBADF || e == EPERM ? RL_ENOUSER
-										     : RL_ENSS;
-		if (e == ENOMEM)
-			st = RL_ENOMEM;
+		e = getpwnam_r(user, &pw, buf, size, &res);
+	} while (e == ERANGE && (st = nss_grow(&buf, &size)) == RL_OK);
+	if (!res) {
+		if (st == RL_OK && (st = nss_miss(e)) == RL_OK)
+			st = RL_ENOUSER;
 		goto out;
 	}
 	id->uid = pw.pw_uid;
@@ -221,29 +234,23 @@ out:
 	return st;
 }
 
-/* The name of gid into *name (malloc'd), or NULL when it has none. */
+/*
+ * The name of gid into *name (malloc'd), or NULL when it has none (such a
+ * gid matches no named rule).
+ */
 static enum rl_status group_name(gid_t gid, char **name, char **buf, size_t *size,
 				 unsigned *lookups)
 {
 	struct group gr, *res = NULL;
+	enum rl_status st = RL_OK;
+	int e;
 	*name = NULL;
-	for (;;) {
+	do {
 		(*lookups)++;
-		int e = getgrgid_r(gid, &gr, *buf, *size, &res);
-		if (e == ERANGE && *size < NSS_BUF_MAX) {
-			char *nb = realloc(*buf, *size * 2);
-			if (!nb)
-				return RL_ENOMEM;
-			*buf = nb;
-			*size *= 2;
-			continue;
-		}
-		if (res)
-			break;
-		if (e == 0 || e == ENOENT || e == ESRCH || e == EBADF || e == EPERM)
-			return RL_OK; /* a gid without a name matches no named rule */
-		return e == ENOMEM ? RL_ENOMEM : RL_ENSS;
-	}
+		e = getgrgid_r(gid, &gr, *buf, *size, &res);
+	} while (e == ERANGE && (st = nss_grow(buf, size)) == RL_OK);
+	if (!res)
+		return st != RL_OK ? st : nss_miss(e);
 	*name = rl_strndup(gr.gr_name, strlen(gr.gr_name));
 	return *name ? RL_OK : RL_ENOMEM;
 }
@@ -283,9 +290,22 @@ out:
 	return st;
 }
 
+bool rl_ident_has_gid_in(const struct rl_ident *id, gid_t lo, gid_t hi)
+{
+	size_t a = 0, b = id->ngids;
+	while (a < b) { /* the first gid >= lo */
+		size_t m = a + (b - a) / 2;
+		if (id->gids[m] < lo)
+			a = m + 1;
+		else
+			b = m;
+	}
+	return a < id->ngids && id->gids[a] <= hi;
+}
+
 bool rl_ident_has_gid(const struct rl_ident *id, gid_t g)
 {
-	return id->ngids && bsearch(&g, id->gids, id->ngids, sizeof(gid_t), gid_cmp) != NULL;
+	return rl_ident_has_gid_in(id, g, g);
 }
 
 /* getgrnam_r: *found and *gid, or an error other than "no such group". */
@@ -293,32 +313,32 @@ static enum rl_status group_gid(const char *name, bool *found, gid_t *gid, unsig
 {
 	struct group gr, *res = NULL;
 	size_t size = nss_buf_size(_SC_GETGR_R_SIZE_MAX);
-	char *buf = NULL;
+	char *buf = malloc(size);
 	enum rl_status st = RL_OK;
+	int e;
 	*found = false;
-	for (;;) {
-		char *nb = realloc(buf, size);
-		if (!nb) {
-			st = RL_ENOMEM;
-			break;
-		}
-		buf = nb;
+	if (!buf)
+		return RL_ENOMEM;
+	do {
 		(*lookups)++;
-		int e = getgrnam_r(name, &gr, buf, size, &res);
-		if (e == ERANGE && size < NSS_BUF_MAX) {
-			size *= 2;
-			continue;
-		}
-		if (res) {
-			*found = true;
-			*gid = gr.gr_gid;
-		} else if (!(e == 0 || e == ENOENT || e == ESRCH || e == EBADF || e == EPERM)) {
-			st = e == ENOMEM ? RL_ENOMEM : RL_ENSS;
-		}
-		break;
+		e = getgrnam_r(name, &gr, buf, size, &res);
+	} while (e == ERANGE && (st = nss_grow(&buf, &size)) == RL_OK);
+	if (res) {
+		*found = true;
+		*gid = gr.gr_gid;
+	} else if (st == RL_OK) {
+		st = nss_miss(e);
 	}
 	free(buf);
 	return st;
+}
+
+enum rl_status rl_ident_assume_group(struct rl_ident *id, const char *gname)
+{
+	bool found;
+	gid_t gid = 0;
+	enum rl_status st = group_gid(gname, &found, &gid, &id->nss_lookups);
+	return st != RL_OK ? st : rl_ident_add_group(id, gname, found, gid);
 }
 
 enum rl_status rl_ident_in_group(struct rl_ident *id, const char *name, bool *match)
@@ -337,6 +357,6 @@ enum rl_status rl_ident_in_group(struct rl_ident *id, const char *name, bool *ma
 	if (st != RL_OK)
 		return st;
 	*match = id->ngnames &&
-		 bsearch(&name, id->gnames, id->ngnames, sizeof(char *), name_cmp) != NULL;
+		 bsearch(&name, id->gnames, id->ngnames, sizeof(char *), rl_name_cmp) != NULL;
 	return RL_OK;
 }

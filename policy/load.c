@@ -311,11 +311,6 @@ static bool dropin_name(const char *n)
 	return n[0] != '.' && len > 5 && strcmp(n + len - 5, ".yaml") == 0;
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /*
  * A name that is not read but looks meant to be: 50-lab.yml, 50-lab.YAML,
  * 50-lab.yaml~, 50-lab.yaml.dpkg-old.  Hidden names (editor swap files) and
@@ -351,7 +346,7 @@ static enum rl_status namelist_add(struct namelist *l, const char *name)
 static void namelist_sort(struct namelist *l)
 {
 	if (l->n > 1)
-		qsort(l->v, l->n, sizeof(*l->v), name_cmp);
+		qsort(l->v, l->n, sizeof(*l->v), rl_name_cmp);
 }
 
 static void namelist_free(struct namelist *l)
@@ -361,13 +356,19 @@ static void namelist_free(struct namelist *l)
 	free(l->v);
 }
 
+/* What goes between a (non-empty) folder name and a name in it. */
+static const char *sep_after(const char *dir)
+{
+	return dir[strlen(dir) - 1] == '/' ? "" : "/";
+}
+
 /* dir and name joined for messages, malloc'd. */
 static char *shown_path(const char *dir, const char *name)
 {
 	size_t need = strlen(dir) + strlen(name) + 2;
 	char *shown = malloc(need);
 	if (shown)
-		snprintf(shown, need, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", name);
+		snprintf(shown, need, "%s%s%s", dir, sep_after(dir), name);
 	return shown;
 }
 
@@ -409,7 +410,8 @@ static enum rl_status load_dir(struct rl_policy *p, const char *dir, bool requir
 			break;
 		}
 		if (!dropin_name(de->d_name)) {
-			if (cx->note_ignored && looks_like_dropin(de->d_name) && outs.n < MAX_DROPINS &&
+			if (cx->note_ignored && looks_like_dropin(de->d_name) &&
+			    outs.n < MAX_DROPINS &&
 			    (res = namelist_add(&outs, de->d_name)) != RL_OK)
 				break;
 			continue;
@@ -440,7 +442,7 @@ static enum rl_status load_dir(struct rl_policy *p, const char *dir, bool requir
 			rl_report(sink, RL_SEV_WARNING,
 				  "%s%s%s: ignored: only names that end in .yaml and do not start "
 				  "with a dot are read",
-				  dir, dir[strlen(dir) - 1] == '/' ? "" : "/", outs.v[i]);
+				  dir, sep_after(dir), outs.v[i]);
 	}
 	namelist_free(&ins);
 	namelist_free(&outs);

@@ -309,6 +309,31 @@ static bool read_key(struct ld *ld, const char *where, const char **k, size_t *k
 }
 
 /*
+ * After the key of a mapping whose keys come from a fixed set, key naming
+ * entry idx of it (idx < 0: an unknown key, which the caller reported):
+ * reports a repeated key, moves to the value, and skips the value of an
+ * unknown or repeated key.  True when the value is the caller's to read;
+ * seen[idx] and first[idx] (its line) are then set.
+ */
+static bool claim_key(struct ld *ld, int idx, bool seen[], uint32_t first[], const char *where,
+		      const char *noun, const char *key)
+{
+	struct pos at = here(ld);
+	if (idx >= 0 && seen[idx])
+		err(ld, at, "%s%sduplicate %s \"%s\" (first at line %u)", where ? where : "",
+		    where ? ": " : "", noun, key, first[idx]);
+	if (!next(ld))
+		return false;
+	if (idx < 0 || seen[idx]) {
+		skip_node(ld);
+		return false;
+	}
+	seen[idx] = true;
+	first[idx] = at.line;
+	return true;
+}
+
+/*
  * Strict decimal uid/gid: no sign, no leading zero, below (uid_t)-1.
  * Returns NULL, or why s[0..len) is not one.
  */
@@ -409,22 +434,6 @@ static bool parse_rule_key(struct ld *ld, const char *s, size_t len, bool users,
 	return true;
 }
 
-/* A written value as the policy would write it, for messages. */
-static void describe_value(int item, const struct rl_value *v, char *buf, size_t size)
-{
-	if (v->type == RL_V_PCT) {
-		char frac[8];
-		snprintf(frac, sizeof(frac), "%06llu", (unsigned long long)(v->n % RL_PCT_ONE));
-		for (int i = 5; i >= 0 && frac[i] == '0'; i--)
-			frac[i] = '\0';
-		snprintf(buf, size, "%llu%s%s%%", (unsigned long long)(v->n / RL_PCT_ONE),
-			 frac[0] ? "." : "", frac);
-	} else {
-		rl_value_format(item, v->type == RL_V_INF ? RLIM_INFINITY : (rlim_t)v->n, buf,
-				size);
-	}
-}
-
 /* Orders two values of one item; false when they cannot be compared now. */
 static bool value_above(const struct rl_value *a, const struct rl_value *b)
 {
@@ -461,38 +470,28 @@ static void set_value(struct ld *ld, int item, struct rl_setv *sv)
 /* { soft: X, hard: Y } for item; current event is its MAPPING_START. */
 static void parse_soft_hard(struct ld *ld, int item, struct rl_setv half[2])
 {
-	unsigned seen = 0;
-	uint32_t first[2] = {0, 0};
+	const char *name = rl_items[item].name;
+	bool seen[2] = {false, false};
+	uint32_t first[2];
 	while (next(ld) && !is_type(ld, YAML_MAPPING_END_EVENT)) {
 		const char *k;
 		size_t klen;
-		if (!read_key(ld, rl_items[item].name, &k, &klen))
+		if (!read_key(ld, name, &k, &klen))
 			continue;
-		struct pos at = here(ld);
 		int h = klen == 4 && memcmp(k, "soft", 4) == 0   ? RL_SOFT
 			: klen == 4 && memcmp(k, "hard", 4) == 0 ? RL_HARD
 								 : -1;
 		if (h < 0)
-			err(ld, at, "%s: unknown key \"%.40s\" (expected soft or hard)",
-			    rl_items[item].name, k);
-		else if (seen & (1u << h))
-			err(ld, at, "%s: duplicate key \"%s\" (first at line %u)",
-			    rl_items[item].name, k, first[h]);
-		else
-			first[h] = at.line;
-		if (!next(ld))
-			return;
-		if (h < 0 || (seen & (1u << h))) {
-			skip_node(ld);
+			err(ld, here(ld), "%s: unknown key \"%.40s\" (expected soft or hard)", name,
+			    k);
+		if (!claim_key(ld, h, seen, first, name, "key", k))
 			continue;
-		}
-		seen |= 1u << h;
 		if (ld->ev.type == YAML_SCALAR_EVENT)
 			set_value(ld, item, &half[h]);
 		else
-			wrong_shape(ld, rl_items[item].name, "a value");
+			wrong_shape(ld, name, "a value");
 	}
-	if (seen == 0 && is_type(ld, YAML_MAPPING_END_EVENT))
+	if (!seen[RL_SOFT] && !seen[RL_HARD] && is_type(ld, YAML_MAPPING_END_EVENT))
 		err(ld, here(ld), "%s: an empty mapping sets nothing (write soft:, hard: or both)",
 		    rl_items[item].name);
 }
@@ -528,19 +527,9 @@ static void parse_rule_body(struct ld *ld, const struct rule_key *k, const char 
 			char names[256];
 			err(ld, here(ld), "%s: unknown item \"%.40s\" (items are %s)", label, name,
 			    rl_item_names(false, names, sizeof(names)));
-		} else if (seen[item]) {
-			err(ld, here(ld), "%s: duplicate item \"%s\" (first at line %u)", label,
-			    name, first[item]);
-		} else {
-			first[item] = here(ld).line;
 		}
-		if (!next(ld))
-			return;
-		if (item < 0 || seen[item]) {
-			skip_node(ld);
+		if (!claim_key(ld, item, seen, first, label, "item", name))
 			continue;
-		}
-		seen[item] = true;
 		if (ld->ev.type == YAML_SCALAR_EVENT) {
 			set_value(ld, item, &items[item][RL_SOFT]);
 			items[item][RL_HARD] = items[item][RL_SOFT];
@@ -552,8 +541,8 @@ static void parse_rule_body(struct ld *ld, const struct rule_key *k, const char 
 				struct pos at = {s->line, s->col};
 				char sv[32], hv[32];
 				bool nice = rl_items[item].kind == RL_KIND_NICE;
-				describe_value(item, &s->v, sv, sizeof(sv));
-				describe_value(item, &h->v, hv, sizeof(hv));
+				rl_value_text(item, &s->v, sv, sizeof(sv));
+				rl_value_text(item, &h->v, hv, sizeof(hv));
 				err(ld, at, "%s: %s: the soft limit %s %s than the hard limit %s",
 				    label, rl_items[item].name, sv,
 				    nice ? "allows more" : "is higher", hv);
@@ -613,7 +602,7 @@ static enum rl_status keep_rule(struct ld *ld, const struct rule_key *k, const c
 
 	const struct rl_strmap_ent *found;
 	size_t idx = p->nrules;
-	if (rl_strmap_put(&p->rule_index, label, strlen(label), idx, 0, 0, &found) != RL_OK)
+	if (rl_strmap_put(&p->rule_index, label, strlen(label), idx, &found) != RL_OK)
 		return RL_ENOMEM;
 	struct rl_rule *r;
 	if (found) {
@@ -750,8 +739,8 @@ static void parse_combine(struct ld *ld)
 static void parse_top(struct ld *ld)
 {
 	struct pos start = here(ld);
-	struct pos seen_at[TK_N];
 	bool seen[TK_N] = {false};
+	uint32_t first[TK_N];
 	static const struct rule_key default_key = {.kind = RL_RULE_DEFAULT};
 
 	if (ld->ev.type != YAML_MAPPING_START_EVENT) {
@@ -765,28 +754,18 @@ static void parse_top(struct ld *ld)
 		size_t klen;
 		if (!read_key(ld, "policy", &k, &klen))
 			continue;
-		struct pos at = here(ld);
 		int t = -1;
 		for (int i = 0; i < TK_N; i++) {
 			if (strlen(top_keys[i]) == klen && memcmp(top_keys[i], k, klen) == 0)
 				t = i;
 		}
 		if (t < 0)
-			err(ld, at,
+			err(ld, here(ld),
 			    "unknown key \"%.40s\" (expected version, groups_combine, default, "
 			    "groups or users)",
 			    k);
-		else if (seen[t])
-			err(ld, at, "duplicate key \"%s\" (first at line %u)", top_keys[t],
-			    seen_at[t].line);
-		if (!next(ld))
-			return;
-		if (t < 0 || seen[t]) {
-			skip_node(ld);
+		if (!claim_key(ld, t, seen, first, NULL, "key", k))
 			continue;
-		}
-		seen[t] = true;
-		seen_at[t] = at;
 		switch ((enum top_key)t) {
 		case TK_VERSION:
 			parse_version(ld);

@@ -7,11 +7,10 @@
 
 #include "rlimit_policy.h"
 
-/* A hash map from strings it copies to a size_t and a position. */
+/* A hash map from strings it copies to a size_t. */
 struct rl_strmap_ent {
 	char *key; /* in the map's chunks; NULL marks an empty slot */
 	size_t val;
-	uint32_t line, col;
 };
 struct rl_strmap_chunk;
 struct rl_strmap {
@@ -26,8 +25,7 @@ struct rl_strmap {
  * the existing entry (nothing inserted) or NULL (inserted), or RL_ENOMEM.
  */
 enum rl_status rl_strmap_put(struct rl_strmap *m, const char *key, size_t len, size_t val,
-			     uint32_t line, uint32_t col, const struct rl_strmap_ent **found);
-const struct rl_strmap_ent *rl_strmap_get(const struct rl_strmap *m, const char *key, size_t len);
+			     const struct rl_strmap_ent **found);
 /* Frees every key and the table; NULL-safe, leaves *m empty. */
 void rl_strmap_free(struct rl_strmap *m);
 
@@ -101,8 +99,9 @@ struct rl_policy {
 	unsigned errors;
 };
 
-/* Is g one of id's gids (sorted)? */
+/* Is g one of id's gids (sorted)?  Is any of them within lo..hi? */
 bool rl_ident_has_gid(const struct rl_ident *id, gid_t g);
+bool rl_ident_has_gid_in(const struct rl_ident *id, gid_t lo, gid_t hi);
 
 /* Does rule r apply to id?  May fetch id's group names; RL_OK, RL_ENSS, RL_ENOMEM. */
 enum rl_status rl_rule_matches(const struct rl_rule *r, struct rl_ident *id, bool *match);
@@ -120,5 +119,8 @@ const char *rl_errstr(int e, char *buf, size_t size);
 
 /* malloc'd copy of s[0..len), NUL-terminated; NULL when out of memory. */
 char *rl_strndup(const char *s, size_t len);
+
+/* qsort/bsearch order of an array of C strings (char *), by strcmp. */
+int rl_name_cmp(const void *a, const void *b);
 
 #endif

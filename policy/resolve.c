@@ -17,20 +17,6 @@
 
 #define KERNEL_DEFAULT_NR_OPEN 1048576
 
-/* Is any of the sorted gids within lo..hi? */
-static bool any_gid_in(const struct rl_ident *id, uint32_t lo, uint32_t hi)
-{
-	size_t a = 0, b = id->ngids;
-	while (a < b) { /* first gid >= lo */
-		size_t m = a + (b - a) / 2;
-		if (id->gids[m] < lo)
-			a = m + 1;
-		else
-			b = m;
-	}
-	return a < id->ngids && id->gids[a] <= hi;
-}
-
 enum rl_status rl_rule_matches(const struct rl_rule *r, struct rl_ident *id, bool *match)
 {
 	bool root = id->uid == 0;
@@ -56,7 +42,7 @@ enum rl_status rl_rule_matches(const struct rl_rule *r, struct rl_ident *id, boo
 		*match = !root && rl_ident_has_gid(id, r->lo);
 		break;
 	case RL_RULE_GID_RANGE:
-		*match = !root && any_gid_in(id, r->lo, r->hi);
+		*match = !root && rl_ident_has_gid_in(id, r->lo, r->hi);
 		break;
 	}
 	return RL_OK;

@@ -137,6 +137,13 @@ char *rl_verr_describe(enum rl_verr err, int item_idx, const char *s, size_t len
  */
 char *rl_value_format(int item_idx, rlim_t v, char *buf, size_t size);
 
+/*
+ * Writes a parsed value as a policy would write it: rl_value_format's text
+ * for bytes, counts and unlimited, "12.5%" for a percentage (no trailing
+ * zeros).  Returns buf.
+ */
+char *rl_value_text(int item_idx, const struct rl_value *v, char *buf, size_t size);
+
 /* ---------------------------------------------------------------------
  * The user being resolved.
  */
@@ -170,9 +177,12 @@ enum rl_status rl_ident_make(const char *name, uid_t uid, gid_t gid, const gid_t
 			     size_t ngids, struct rl_ident *id);
 
 /*
- * Adds a group the user is taken to be in: its name, and its gid when
- * gid_known (a hypothetical group of "explain --group").
+ * Adds a group the user is taken to be in (a hypothetical group of
+ * "explain --group"): its name, and its gid.  rl_ident_assume_group asks
+ * NSS for the gid (none when there is no such group; RL_ENSS when the
+ * lookup fails); rl_ident_add_group takes it from the caller, known or not.
  */
+enum rl_status rl_ident_assume_group(struct rl_ident *id, const char *gname);
 enum rl_status rl_ident_add_group(struct rl_ident *id, const char *gname, bool gid_known,
 				  gid_t gid);
 
@@ -316,12 +326,21 @@ bool rl_result_any(const struct rl_result *r);
 enum rl_status rl_apply(const struct rl_result *r, bool debug, const struct rl_sink *sink);
 
 /* ---------------------------------------------------------------------
- * The whole session path: what the module and "rlimit-policy run" do.
+ * The whole session path: what the module, "rlimit-policy run" and
+ * "rlimit-policy explain" do.
  */
 struct rl_session_opts {
-	struct rl_load_opts load; /* filter is set by rl_session_resolve */
+	struct rl_load_opts load; /* filter is set by the functions below */
 	bool debug;
 };
+
+/*
+ * For an identity already made: reads this machine's memory size, loads the
+ * policy filtered for id, resolves.  What rl_session_resolve does after the
+ * user's lookup; "explain" calls it for a user that may not exist yet.
+ */
+enum rl_status rl_session_resolve_ident(const struct rl_session_opts *opts, struct rl_ident *id,
+					struct rl_result *out, const struct rl_sink *sink);
 
 /*
  * Looks user up, loads the policy filtered for that user, resolves.

@@ -19,6 +19,11 @@ char *rl_strndup(const char *s, size_t len)
 	return d;
 }
 
+int rl_name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 const char *rl_errstr(int e, char *buf, size_t size)
 {
 	/* _GNU_SOURCE: the GNU strerror_r, which may return a static string. */
@@ -65,18 +70,21 @@ static char *chunk_copy(struct rl_strmap *m, const char *key, size_t len)
 	return d;
 }
 
-static uint64_t hash64(const char *s, size_t len);
-
 /* FNV-1a: short keys, no adversary who can pick them but root. */
-static size_t hash(const char *s, size_t len)
+static uint64_t hash64(const char *s, size_t len)
 {
-	return (size_t)hash64(s, len);
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ULL;
+	}
+	return h ? h : 1; /* 0 marks an empty slot of a keyset */
 }
 
 static struct rl_strmap_ent *slot(struct rl_strmap_ent *ents, size_t cap, const char *key,
 				  size_t len)
 {
-	size_t i = hash(key, len) & (cap - 1);
+	size_t i = (size_t)hash64(key, len) & (cap - 1);
 	for (;;) {
 		struct rl_strmap_ent *e = &ents[i];
 		if (!e->key || (strlen(e->key) == len && memcmp(e->key, key, len) == 0))
@@ -102,7 +110,7 @@ static enum rl_status grow(struct rl_strmap *m)
 }
 
 enum rl_status rl_strmap_put(struct rl_strmap *m, const char *key, size_t len, size_t val,
-			     uint32_t line, uint32_t col, const struct rl_strmap_ent **found)
+			     const struct rl_strmap_ent **found)
 {
 	*found = NULL;
 	if ((m->n + 1) * 4 > m->cap * 3 && grow(m) != RL_OK)
@@ -117,18 +125,8 @@ enum rl_status rl_strmap_put(struct rl_strmap *m, const char *key, size_t len, s
 		return RL_ENOMEM;
 	e->key = copy;
 	e->val = val;
-	e->line = line;
-	e->col = col;
 	m->n++;
 	return RL_OK;
-}
-
-const struct rl_strmap_ent *rl_strmap_get(const struct rl_strmap *m, const char *key, size_t len)
-{
-	if (m->cap == 0)
-		return NULL;
-	const struct rl_strmap_ent *e = slot(m->ents, m->cap, key, len);
-	return e->key ? e : NULL;
 }
 
 void rl_strmap_free(struct rl_strmap *m)
@@ -143,16 +141,6 @@ void rl_strmap_free(struct rl_strmap *m)
 	free(m->ents);
 	m->ents = NULL;
 	m->cap = m->n = m->chunk_left = 0;
-}
-
-static uint64_t hash64(const char *s, size_t len)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
-	}
-	return h ? h : 1; /* 0 marks an empty slot */
 }
 
 static enum rl_status keyset_grow(struct rl_keyset *s)

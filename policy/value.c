@@ -381,6 +381,20 @@ char *rl_verr_describe(enum rl_verr err, int item_idx, const char *s, size_t len
 	return buf;
 }
 
+char *rl_value_text(int item_idx, const struct rl_value *v, char *buf, size_t size)
+{
+	if (v->type != RL_V_PCT)
+		return rl_value_format(item_idx, v->type == RL_V_NUM ? (rlim_t)v->n : RLIM_INFINITY,
+				       buf, size);
+	char frac[24];
+	snprintf(frac, sizeof(frac), "%06" PRIu64, (uint64_t)(v->n % RL_PCT_ONE));
+	for (int i = RL_PCT_DECIMALS - 1; i >= 0 && frac[i] == '0'; i--)
+		frac[i] = '\0';
+	snprintf(buf, size, "%" PRIu64 "%s%s%%", (uint64_t)(v->n / RL_PCT_ONE), frac[0] ? "." : "",
+		 frac);
+	return buf;
+}
+
 char *rl_value_format(int item_idx, rlim_t v, char *buf, size_t size)
 {
 	if (size == 0)

@@ -425,8 +425,8 @@ static void test_size_unit_overflow(void **state)
 static void test_si_units_refused(void **state)
 {
 	(void)state;
-	static const char *const si[] = {"KB", "kB", "MB", "GB", "TB", "PB",
-					 "kb", "Kb", "mb", "mB", "gb", "tb", "pb"};
+	static const char *const si[] = {"KB", "kB", "MB", "GB", "TB", "PB", "kb",
+					 "Kb", "mb", "mB", "gb", "tb", "pb"};
 	const char *it;
 	char s[32];
 	FOR(it, size_items)
@@ -871,6 +871,33 @@ static void test_format_exact(void **state)
 	FORMAT("rtprio", RLIM_INFINITY, "unlimited");
 }
 
+/* rl_value_text writes what was parsed: each text parses and prints back as itself. */
+static void test_value_text(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *item, *text;
+	} cases[] = {
+	    {"as", "50%"},           {"as", "12.5%"},   {"data", "0.000001%"}, {"memlock", "100%"},
+	    {"stack", "33.333333%"}, {"as", "64G"},     {"as", "unlimited"},   {"nice", "-5"},
+	    {"cpu", "90min"},        {"rttime", "3ms"}, {"nofile", "1024"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct rl_value v = {SENTINEL_TYPE, SENTINEL_N};
+		char buf[64];
+		int item = idx(cases[i].item);
+		assert_int_equal(rl_value_parse(item, cases[i].text, strlen(cases[i].text), &v),
+				 RL_VERR_OK);
+		assert_ptr_equal(rl_value_text(item, &v, buf, sizeof(buf)), buf);
+		if (strcmp(buf, cases[i].text) != 0)
+			fail_msg("%s: \"%s\" printed as \"%s\"", cases[i].item, cases[i].text, buf);
+	}
+	/* 1.5% with a buffer too small for it: cut, still terminated. */
+	struct rl_value v = {RL_V_PCT, 1500000};
+	char small[4];
+	assert_string_equal(rl_value_text(idx("as"), &v, small, sizeof(small)), "1.5");
+}
+
 /* Parses back what format wrote and checks it is v again. */
 static void roundtrip(int item, rlim_t v, unsigned *count)
 {
@@ -980,6 +1007,7 @@ int main(void)
 	    cmocka_unit_test(test_describe_buffer),
 	    cmocka_unit_test(test_format_exact),
 	    cmocka_unit_test(test_format_roundtrip),
+	    cmocka_unit_test(test_value_text),
 	};
 	return cmocka_run_group_tests_name("value", tests, NULL, NULL);
 }

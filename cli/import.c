@@ -23,11 +23,13 @@
  * where pam_limits does something rlimit.yaml cannot say.
  */
 #include "import.h"
+#include "rlimit_policy.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <glob.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -38,7 +40,6 @@
 #include <unistd.h>
 
 #define LINE_LENGTH 1024 /* pam_limits' fgets buffer */
-#define NITEMS 16
 #define SOFT 0
 #define HARD 1
 #define T_SOFT 1u
@@ -46,26 +47,18 @@
 #define UNLIMITED UINT64_MAX
 #define ID_TOP 4294967294u /* (uid_t)-1 is nobody's id */
 
-enum ikind {
-	K_KB,     /* pam_limits KiB, policy bytes */
-	K_MIN,    /* pam_limits minutes, policy seconds */
-	K_COUNT,  /* the same number on both sides */
-	K_BYTES,  /* bytes on both sides (msgqueue) */
-	K_NICE,   /* niceness on both sides, rlimit 20 - nice */
-	K_RTPRIO, /* a count, 0..99 in the policy */
-	K_USEC,   /* microseconds on both sides (rttime) */
-};
-
-/* The policy's items, in the order of the library's table. */
-static const struct {
-	const char *name;
-	enum ikind kind;
-} items[NITEMS] = {
-    {"as", K_KB},          {"data", K_KB},    {"rss", K_KB},        {"stack", K_KB},
-    {"core", K_KB},        {"cpu", K_MIN},    {"fsize", K_KB},      {"nofile", K_COUNT},
-    {"nproc", K_COUNT},    {"memlock", K_KB}, {"locks", K_COUNT},   {"sigpending", K_COUNT},
-    {"msgqueue", K_BYTES}, {"nice", K_NICE},  {"rtprio", K_RTPRIO}, {"rttime", K_USEC},
-};
+/* pam_limits' unit for item i, in the policy's: KiB for sizes (but msgqueue), minutes for cpu. */
+static uint64_t pam_scale(int i)
+{
+	switch (rl_items[i].kind) {
+	case RL_KIND_SIZE:
+		return rl_items[i].resource == RLIMIT_MSGQUEUE ? 1 : 1024;
+	case RL_KIND_CPU:
+		return 60;
+	default:
+		return 1;
+	}
+}
 
 /* pam_limits items that are not resource limits. */
 static const struct {
@@ -119,9 +112,8 @@ struct rule {
 	char *key;       /* the YAML key: "research", "gid:100", "alice", "uid:0-99" */
 	uint64_t lo, hi; /* uid ranges */
 	size_t first_seq;
-	size_t idx;
-	struct half h[NITEMS][2];
-	struct sbuf notes[NITEMS];
+	struct half h[RL_NITEMS][2];
+	struct sbuf notes[RL_NITEMS];
 	struct sbuf rnote;
 };
 
@@ -224,56 +216,24 @@ static bool utf8_valid(const char *s)
  * Reading numbers the way pam_limits' C library calls do.
  */
 
-/* strtoull(s, &end, 10) for a token without leading space. */
+/* strtoull(s, &end, 10); *overflow on ERANGE (the result is then UINT64_MAX). */
 static uint64_t c_strtoull(const char *s, const char **end, bool *overflow)
 {
-	const char *p = s;
-	bool neg = false;
-	*overflow = false;
-	if (*p == '+' || *p == '-')
-		neg = *p++ == '-';
-	if (!isdigit((unsigned char)*p)) {
-		*end = s;
-		return 0;
-	}
-	uint64_t v = 0;
-	for (; isdigit((unsigned char)*p); p++) {
-		unsigned d = (unsigned)(*p - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			*overflow = true;
-		else
-			v = v * 10 + d;
-	}
-	*end = p;
-	if (*overflow)
-		return UINT64_MAX;
-	return neg ? (uint64_t)0 - v : v;
+	char *e;
+	errno = 0;
+	unsigned long long v = strtoull(s, &e, 10);
+	*overflow = errno == ERANGE;
+	*end = e;
+	return v;
 }
 
 /* strtol(s, &end, 10) clamped into int, as pam_limits does for nice. */
 static long long c_strtol_int(const char *s, const char **end)
 {
-	const char *p = s;
-	bool neg = false;
-	if (*p == '+' || *p == '-')
-		neg = *p++ == '-';
-	if (!isdigit((unsigned char)*p)) {
-		*end = s;
-		return 0;
-	}
-	long long v = 0;
-	for (; isdigit((unsigned char)*p); p++) {
-		if (v < 1000000000000LL)
-			v = v * 10 + (*p - '0');
-	}
-	*end = p;
-	if (neg)
-		v = -v;
-	if (v > 2147483647LL)
-		v = 2147483647LL;
-	if (v < -2147483648LL)
-		v = -2147483648LL;
-	return v;
+	char *e;
+	long v = strtol(s, &e, 10);
+	*end = e;
+	return v > INT_MAX ? INT_MAX : v < INT_MIN ? INT_MIN : v;
 }
 
 enum rng { RNG_ERR = -1, RNG_NONE, RNG_ONE, RNG_MIN, RNG_MM };
@@ -323,56 +283,6 @@ static bool clean_number(const char *s)
 	return true;
 }
 
-/* Writes v of item in the policy's units, e.g. "64G", "90min", "-5". */
-static void fmt_value(int item, uint64_t v, char *buf, size_t size)
-{
-	static const char sfx[] = "KMGTP";
-	if (v == UNLIMITED) {
-		snprintf(buf, size, "unlimited");
-		return;
-	}
-	switch (items[item].kind) {
-	case K_KB:
-	case K_BYTES: {
-		int u = -1;
-		while (v != 0 && u < 4 && v % 1024 == 0) {
-			v /= 1024;
-			u++;
-		}
-		if (u < 0)
-			snprintf(buf, size, "%" PRIu64, v);
-		else
-			snprintf(buf, size, "%" PRIu64 "%c", v, sfx[u]);
-		return;
-	}
-	case K_MIN:
-		if (v != 0 && v % 86400 == 0)
-			snprintf(buf, size, "%" PRIu64 "d", v / 86400);
-		else if (v != 0 && v % 3600 == 0)
-			snprintf(buf, size, "%" PRIu64 "h", v / 3600);
-		else if (v != 0 && v % 60 == 0)
-			snprintf(buf, size, "%" PRIu64 "min", v / 60);
-		else
-			snprintf(buf, size, "%" PRIu64 "%s", v, v ? "s" : "");
-		return;
-	case K_USEC:
-		if (v != 0 && v % 1000000 == 0)
-			snprintf(buf, size, "%" PRIu64 "s", v / 1000000);
-		else if (v != 0 && v % 1000 == 0)
-			snprintf(buf, size, "%" PRIu64 "ms", v / 1000);
-		else
-			snprintf(buf, size, "%" PRIu64 "%s", v, v ? "us" : "");
-		return;
-	case K_NICE:
-		snprintf(buf, size, "%d", 20 - (int)v);
-		return;
-	case K_COUNT:
-	case K_RTPRIO:
-		snprintf(buf, size, "%" PRIu64, v);
-		return;
-	}
-}
-
 /*
  * Reads a value of item as pam_limits does.  Returns false when pam_limits
  * skips the line.  *note gets a remark when the text does not say plainly
@@ -380,18 +290,18 @@ static void fmt_value(int item, uint64_t v, char *buf, size_t size)
  */
 static bool read_value(int item, const char *val, uint64_t *out, char *note, size_t nsize)
 {
-	enum ikind k = items[item].kind;
+	enum rl_kind k = rl_items[item].kind;
 	const char *end;
 	bool ovf = false;
 	char shown[64];
 	note[0] = '\0';
 
-	if (k != K_NICE && (strcmp(val, "-1") == 0 || strcmp(val, "-") == 0 ||
-			    strcmp(val, "unlimited") == 0 || strcmp(val, "infinity") == 0)) {
+	if (k != RL_KIND_NICE && (strcmp(val, "-1") == 0 || strcmp(val, "-") == 0 ||
+				  strcmp(val, "unlimited") == 0 || strcmp(val, "infinity") == 0)) {
 		*out = UNLIMITED;
 		return true;
 	}
-	if (k == K_NICE) {
+	if (k == RL_KIND_NICE) {
 		long long n = c_strtol_int(val, &end);
 		if (end == val)
 			return false;
@@ -399,7 +309,7 @@ static bool read_value(int item, const char *val, uint64_t *out, char *note, siz
 		*out = (uint64_t)(20 - c);
 		if (c != n || *end != '\0' ||
 		    !(clean_number(val) || (val[0] == '-' && clean_number(val + 1)))) {
-			fmt_value(item, *out, shown, sizeof shown);
+			rl_value_format(item, (rlim_t)*out, shown, sizeof shown);
 			snprintf(note, nsize, "pam_limits reads nice \"%.40s\" as %s", val, shown);
 		}
 		return true;
@@ -407,14 +317,11 @@ static bool read_value(int item, const char *val, uint64_t *out, char *note, siz
 	uint64_t v = c_strtoull(val, &end, &ovf);
 	if (v == 0 && end == val)
 		return false;
-	if (v != UNLIMITED) {
-		if (k == K_MIN)
-			v = v >= UNLIMITED / 60 ? UNLIMITED : v * 60;
-		else if (k == K_KB)
-			v = v >= UNLIMITED / 1024 ? UNLIMITED : v * 1024;
-	}
+	uint64_t m = pam_scale(item);
+	if (v != UNLIMITED)
+		v = v >= UNLIMITED / m ? UNLIMITED : v * m;
 	*out = v;
-	if (k == K_RTPRIO && v != UNLIMITED && v > 99) {
+	if (k == RL_KIND_RTPRIO && v != UNLIMITED && v > 99) {
 		*out = 99;
 		snprintf(note, nsize,
 			 "rtprio %.40s: pam_limits sets %" PRIu64 "; every value from"
@@ -423,7 +330,7 @@ static bool read_value(int item, const char *val, uint64_t *out, char *note, siz
 		return true;
 	}
 	if (!clean_number(val)) {
-		fmt_value(item, v, shown, sizeof shown);
+		rl_value_format(item, (rlim_t)v, shown, sizeof shown);
 		snprintf(note, nsize, "pam_limits reads \"%.40s\" as %s", val, shown);
 	}
 	return true;
@@ -481,15 +388,6 @@ static int find_other(const char *item)
 	return -1;
 }
 
-static int find_item(const char *item)
-{
-	for (int i = 0; i < NITEMS; i++) {
-		if (strcmp(items[i].name, item) == 0)
-			return i;
-	}
-	return -1;
-}
-
 /* Splits like sscanf("%s%s%s%s"); returns the count and whether more followed. */
 static int split4(char *line, char *tok[4], bool *more)
 {
@@ -539,7 +437,7 @@ static void parse_limit(struct ctx *c, struct loc at, const char *text, char *to
 
 	lower(item);
 	lower(value);
-	int it = find_item(item);
+	int it = rl_item_lookup(item, strlen(item));
 	int other = find_other(item);
 	if (it < 0 && other < 0) {
 		skip(c, at, text, true, "pam_limits ignores the unknown item \"%.40s\"", item);
@@ -576,7 +474,7 @@ static void parse_limit(struct ctx *c, struct loc at, const char *text, char *to
 		snprintf(note + n, sizeof note - n, "%spam_limits ignores the text after the value",
 			 n ? "; " : "");
 	}
-	if (items[it].kind == K_USEC) {
+	if (rl_items[it].kind == RL_KIND_RTTIME) {
 		size_t n = strlen(note);
 		snprintf(note + n, sizeof note - n,
 			 "%sDebian 12's pam_limits ignores rttime lines;"
@@ -665,8 +563,7 @@ static void parse_line(struct ctx *c, struct loc at, char *buf)
 	if (n == 4) {
 		parse_limit(c, at, text, tok, more, rt, lo, hi);
 	} else if (n == 2 && tok[1][0] == '-') {
-		if (tok[0][0] == '%' ||
-		    (rt == RNG_NONE && tok[0][0] != '@' && strcmp(tok[0], "*") == 0))
+		if (tok[0][0] == '%' || strcmp(tok[0], "*") == 0)
 			skip(c, at, text, true, "pam_limits ignores this line");
 		else
 			skip(c, at, text, true,
@@ -726,7 +623,6 @@ static bool rules_push(struct ctx *c, struct rules *set, struct rule *r)
 		set->v = v;
 		set->cap = cap;
 	}
-	r->idx = set->n;
 	set->v[set->n++] = r;
 	return true;
 }
@@ -779,7 +675,7 @@ static void rule_apply(struct ctx *c, struct rule *r, const struct lline *l)
 
 static bool rule_empty(const struct rule *r)
 {
-	for (int i = 0; i < NITEMS; i++) {
+	for (int i = 0; i < RL_NITEMS; i++) {
 		if (r->h[i][SOFT].set || r->h[i][HARD].set)
 			return false;
 	}
@@ -821,7 +717,7 @@ static int cmp_u64(const void *a, const void *b)
 
 static bool same_halves(const struct rule *a, const struct rule *b)
 {
-	for (int i = 0; i < NITEMS; i++) {
+	for (int i = 0; i < RL_NITEMS; i++) {
 		for (int k = SOFT; k <= HARD; k++) {
 			const struct half *x = &a->h[i][k], *y = &b->h[i][k];
 			if (x->set != y->set || (x->set && (x->v != y->v || x->seq != y->seq)))
@@ -836,7 +732,7 @@ static void rule_free(struct rule *r)
 	if (!r)
 		return;
 	free(r->key);
-	for (int i = 0; i < NITEMS; i++)
+	for (int i = 0; i < RL_NITEMS; i++)
 		free(r->notes[i].s);
 	free(r->rnote.s);
 	free(r);
@@ -856,7 +752,7 @@ static void build_uids(struct ctx *c)
 		const struct lline *l = &c->lines[i];
 		if (l->d == D_UID_ONE)
 			pts[npts++] = l->lo;
-		if (is_uid_level(l) && uid_line_covers(l, 0))
+		if (uid_line_covers(l, 0))
 			zero = true;
 		if (l->d == D_UID_RANGE) {
 			bounds[nb++] = l->lo;
@@ -875,7 +771,7 @@ static void build_uids(struct ctx *c)
 		struct rule *r = NULL;
 		for (size_t j = 0; j < c->nlines; j++) {
 			const struct lline *l = &c->lines[j];
-			if (!is_uid_level(l) || !uid_line_covers(l, pts[i]))
+			if (!uid_line_covers(l, pts[i]))
 				continue;
 			if (!r && !(r = rule_get(c, &c->uids, key, l->seq)))
 				goto out;
@@ -939,7 +835,6 @@ static void build_uids(struct ctx *c)
 			rule_free(r);
 			continue;
 		}
-		r->idx = kept;
 		c->ranges.v[kept++] = r;
 	}
 	c->ranges.n = kept;
@@ -974,7 +869,7 @@ static void merge_names(struct ctx *c)
 			continue;
 		}
 		uint32_t u = (uint32_t)pw->pw_uid;
-		for (int i = 0; i < NITEMS; i++) {
+		for (int i = 0; i < RL_NITEMS; i++) {
 			const struct lline *won[2] = {NULL, NULL};
 			for (int k = SOFT; k <= HARD; k++) {
 				struct half *h = &r->h[i][k];
@@ -982,8 +877,7 @@ static void merge_names(struct ctx *c)
 					const struct lline *l = &c->lines[j];
 					if (l->item == i &&
 					    (l->types & (k == SOFT ? T_SOFT : T_HARD)) &&
-					    is_uid_level(l) && uid_line_covers(l, u) &&
-					    l->seq > h->seq)
+					    uid_line_covers(l, u) && l->seq > h->seq)
 						won[k] = l;
 				}
 				if (won[k])
@@ -1069,19 +963,19 @@ static bool others_set_hard(const struct ctx *c, const struct rule *self, int it
 /* rlimit.yaml refuses soft above hard in one rule; pam_limits lowers soft at login. */
 static void clamp(struct ctx *c, struct rule *r, int lvl)
 {
-	for (int i = 0; i < NITEMS; i++) {
+	for (int i = 0; i < RL_NITEMS; i++) {
 		struct half *s = &r->h[i][SOFT], *h = &r->h[i][HARD];
 		if (!s->set || !h->set || s->v <= h->v)
 			continue;
 		char sv[64], hv[64];
-		fmt_value(i, s->v, sv, sizeof sv);
-		fmt_value(i, h->v, hv, sizeof hv);
+		rl_value_format(i, (rlim_t)s->v, sv, sizeof sv);
+		rl_value_format(i, (rlim_t)h->v, hv, sizeof hv);
 		sb_printf(
 		    c, &r->notes[i],
 		    "%s:%u: soft %s %s hard %s: pam_limits lowers it to the "
 		    "hard limit at login, and this rule says so%s\n",
 		    fname(c, s->at), s->at.line, sv,
-		    items[i].kind == K_NICE ? "allows more than" : "is above", hv,
+		    rl_items[i].kind == RL_KIND_NICE ? "allows more than" : "is above", hv,
 		    others_set_hard(c, r, i, lvl)
 			? "; where another rule sets this user's hard limit, pam_limits keeps "
 			  "soft as written"
@@ -1204,19 +1098,19 @@ static bool order_groups(struct ctx *c, size_t *order)
 	size_t *heap = NULL;
 	bool *placed = NULL, matters = false;
 	struct seqidx *chain = xrealloc(c, NULL, ng + 1, sizeof *chain);
-	size_t *from = xrealloc(c, NULL, NITEMS * 2 * ng + 1, sizeof *from);
-	size_t *to = xrealloc(c, NULL, NITEMS * 2 * ng + 1, sizeof *to);
+	size_t *from = xrealloc(c, NULL, RL_NITEMS * 2 * ng + 1, sizeof *from);
+	size_t *to = xrealloc(c, NULL, RL_NITEMS * 2 * ng + 1, sizeof *to);
 	pos = xrealloc(c, NULL, ng + 1, sizeof *pos);
 	indeg = calloc(ng + 1, sizeof *indeg);
 	start = calloc(ng + 2, sizeof *start);
-	adj = xrealloc(c, NULL, NITEMS * 2 * ng + 1, sizeof *adj);
+	adj = xrealloc(c, NULL, RL_NITEMS * 2 * ng + 1, sizeof *adj);
 	heap = xrealloc(c, NULL, 2 * ng + 1, sizeof *heap);
 	placed = calloc(ng + 1, sizeof *placed);
 	if (!chain || !from || !to || !pos || !indeg || !start || !adj || !heap || !placed) {
 		c->oom = true;
 		goto out;
 	}
-	for (int i = 0; i < NITEMS; i++) {
+	for (int i = 0; i < RL_NITEMS; i++) {
 		for (int k = SOFT; k <= HARD; k++) {
 			size_t n = 0;
 			for (size_t j = 0; j < ng; j++) {
@@ -1278,7 +1172,7 @@ static bool order_groups(struct ctx *c, size_t *order)
 		if (pos[from[e]] < pos[to[e]])
 			continue;
 		struct rule *early = g->v[from[e]], *late = g->v[to[e]];
-		for (int i = 0; i < NITEMS; i++) {
+		for (int i = 0; i < RL_NITEMS; i++) {
 			for (int k = SOFT; k <= HARD; k++) {
 				const struct half *a = &early->h[i][k], *b = &late->h[i][k];
 				if (!a->set || !b->set || a->seq > b->seq)
@@ -1325,7 +1219,14 @@ static void emit_key(FILE *o, const char *key)
 	}
 	fputc('"', o);
 	for (const unsigned char *p = (const unsigned char *)key; *p; p++) {
-		if (*p == '"' || *p == '\\')
+		/* YAML breaks lines at NEL, LS and PS too: escape them. */
+		if (p[0] == 0xc2 && p[1] == 0x85) {
+			fputs("\\N", o);
+			p += 1;
+		} else if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) {
+			fputs(p[2] == 0xa8 ? "\\L" : "\\P", o);
+			p += 2;
+		} else if (*p == '"' || *p == '\\')
 			fprintf(o, "\\%c", *p);
 		else if (*p < 0x20 || *p == 0x7f)
 			fprintf(o, "\\x%02x", *p);
@@ -1360,15 +1261,15 @@ static void emit_where(FILE *o, const struct ctx *c, struct loc at)
 
 static void emit_items(FILE *o, const struct ctx *c, const struct rule *r, int ind)
 {
-	for (int i = 0; i < NITEMS; i++) {
+	for (int i = 0; i < RL_NITEMS; i++) {
 		const struct half *s = &r->h[i][SOFT], *h = &r->h[i][HARD];
 		if (!s->set && !h->set)
 			continue;
 		char sv[64], hv[64];
 		emit_notes(o, &r->notes[i], ind);
-		fmt_value(i, s->v, sv, sizeof sv);
-		fmt_value(i, h->v, hv, sizeof hv);
-		fprintf(o, "%*s%s: ", ind, "", items[i].name);
+		rl_value_format(i, (rlim_t)s->v, sv, sizeof sv);
+		rl_value_format(i, (rlim_t)h->v, hv, sizeof hv);
+		fprintf(o, "%*s%s: ", ind, "", rl_items[i].name);
 		if (s->set && h->set && s->v == h->v)
 			fprintf(o, "%s", sv);
 		else if (s->set && h->set)
@@ -1471,7 +1372,7 @@ static void ctx_free(struct ctx *c)
 	free(c->lines);
 	free(c->skipped.s);
 	free(c->hnotes.s);
-	for (int i = 0; i < NITEMS; i++)
+	for (int i = 0; i < RL_NITEMS; i++)
 		free(c->deflt.notes[i].s);
 	free(c->deflt.rnote.s);
 	struct rules *sets[] = {&c->groups, &c->names, &c->uids, &c->ranges};

@@ -3,8 +3,9 @@
  * carried over to a version-1 rlimit.yaml policy.
  *
  * An ordinary text transform: it reads limits.conf syntax the way Debian's
- * pam_limits (Linux-PAM 1.5) reads it and writes YAML.  It does not use the
- * policy library; the tests load its output with that library instead.
+ * pam_limits (Linux-PAM 1.5) reads it and writes YAML.  The items, their
+ * names and the way values are written come from the policy library's
+ * table; the tool and the tests load its output with that library.
  */
 #ifndef RLIMIT_IMPORT_H
 #define RLIMIT_IMPORT_H

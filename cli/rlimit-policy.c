@@ -8,7 +8,6 @@
  * usage ("run" exits with its command's code once the command started).
  */
 #include <errno.h>
-#include <grp.h>
 #include <inttypes.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -250,10 +249,9 @@ static int check_options(const struct opts *o, bool quiet, bool json, bool group
 	return -1;
 }
 
-static struct rl_load_opts load_opts(const struct opts *o, struct rl_ident *filter)
+static struct rl_load_opts load_opts(const struct opts *o)
 {
-	struct rl_load_opts lo = {
-	    .conf = o->conf, .confdir = o->confdir, .trusted_uid = o->owner, .filter = filter};
+	struct rl_load_opts lo = {.conf = o->conf, .confdir = o->confdir, .trusted_uid = o->owner};
 	return lo;
 }
 
@@ -271,14 +269,12 @@ static int cmd_check(const struct opts *o)
 
 	struct cli_sink cs = {0, false, o->quiet};
 	struct rl_sink sink = {cli_emit, &cs};
-	struct rl_load_opts lo = load_opts(o, NULL);
+	struct rl_load_opts lo = load_opts(o);
 	lo.read_untrusted = true; /* say what is wrong inside too, in one run */
 	lo.note_ignored = true;   /* a drop-in named .yml is a mistake to point out */
 	struct rl_policy *p = NULL;
 	enum rl_status st = rl_policy_load(&lo, &p, &sink);
 	if (st != RL_OK) {
-		if (cs.errors == 0)
-			fprintf(stderr, "rlimit-policy: %s\n", rl_status_str(st));
 		fprintf(stderr,
 			"rlimit-policy: %s: %u error%s; pam_rlimit would apply none of it\n",
 			rl_status_str(st), cs.errors, cs.errors == 1 ? "" : "s");
@@ -314,22 +310,16 @@ static void half_text(int item, const struct rl_half *h, char *buf, size_t size)
 	}
 	rl_value_format(item, h->rlim, v, sizeof(v));
 	if (h->value.type == RL_V_PCT) {
-		uint64_t whole = h->value.n / RL_PCT_ONE, frac = h->value.n % RL_PCT_ONE;
 		char pct[40];
-		int n = snprintf(pct, sizeof(pct), "%" PRIu64, whole);
-		if (frac) {
-			n += snprintf(pct + n, sizeof(pct) - (size_t)n, ".%06" PRIu64, frac);
-			while (pct[n - 1] == '0')
-				pct[--n] = '\0';
-		}
+		rl_value_text(item, &h->value, pct, sizeof(pct));
 		static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB"};
 		int unit = 0;
 		while (unit < 5 && h->rlim >= (1ULL << (10 * (unit + 1))))
 			unit++;
 		if (h->rlim == RLIM_INFINITY)
-			snprintf(buf, size, "%s%% = unlimited", pct);
+			snprintf(buf, size, "%s = unlimited", pct);
 		else
-			snprintf(buf, size, "%s%% = %.1f %s (%" PRIu64 " bytes)", pct,
+			snprintf(buf, size, "%s = %.1f %s (%" PRIu64 " bytes)", pct,
 				 (double)h->rlim / (double)(1ULL << (10 * unit)), units[unit],
 				 (uint64_t)h->rlim);
 	} else if (h->value.type == RL_V_INF && h->rlim != RLIM_INFINITY) {
@@ -469,8 +459,6 @@ static int cmd_explain(const struct opts *o)
 	const char *user = o->pos[0];
 
 	struct rl_ident id;
-	struct rl_host host;
-	struct rl_policy *p = NULL;
 	struct rl_result res;
 	struct cli_sink cs = {0, false, false};
 	struct rl_sink sink = {cli_emit, &cs};
@@ -487,19 +475,13 @@ static int cmd_explain(const struct opts *o)
 			st == RL_ENOUSER ? " (--group NAME explains a user yet to be made)" : "");
 		return EXIT_INVALID;
 	}
-	/* Group names are fetched as the module fetches them, rule by rule. */
-	for (size_t i = 0; i < o->ngroups && st == RL_OK; i++) {
-		const struct group *gr = getgrnam(o->groups[i]);
-		st = rl_ident_add_group(&id, o->groups[i], gr != NULL, gr ? gr->gr_gid : 0);
-	}
-	if (st == RL_OK)
-		st = rl_host_probe(&host);
+	for (size_t i = 0; i < o->ngroups && st == RL_OK; i++)
+		st = rl_ident_assume_group(&id, o->groups[i]);
+	/* Resolved as the module resolves: group names fetched rule by rule. */
 	if (st == RL_OK) {
-		struct rl_load_opts lo = load_opts(o, &id);
-		st = rl_policy_load(&lo, &p, &sink);
+		struct rl_session_opts so = {.load = load_opts(o)};
+		st = rl_session_resolve_ident(&so, &id, &res, &sink);
 	}
-	if (st == RL_OK)
-		st = rl_resolve(p, &id, &host, &res);
 	/* The names shown, fetched after resolving so that resolving asked NSS
 	 * exactly what the module asks. */
 	if (st == RL_OK && exists)
@@ -514,7 +496,6 @@ static int cmd_explain(const struct opts *o)
 		fprintf(stderr, "rlimit-policy: %s\n", rl_status_str(st));
 		rc = EXIT_INVALID;
 	}
-	rl_policy_free(p);
 	rl_ident_free(&id);
 	return rc;
 }
@@ -541,7 +522,7 @@ static int cmd_run(const struct opts *o)
 	struct rl_result res;
 	uid_t uid;
 	memset(&so, 0, sizeof(so));
-	so.load = load_opts(o, NULL);
+	so.load = load_opts(o);
 	so.debug = o->verbose;
 	enum rl_status st = rl_session_resolve(&so, o->pos[0], &uid, &res, &sink);
 	if (st == RL_OK)

@@ -19,7 +19,7 @@ BENCH_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) -fstack-protector-strong \
 # The installed module trusts only root-owned policies; as anyone else the
 # test variant (which also trusts the caller's own files) is measured.
 BENCH_MODULE ?= $(if $(filter 0,$(shell id -u)),$(MODULE),$(TEST_MODULE))
-BENCH_ENV = NSS_WRAPPER_SO=$(or $(NSS_WRAPPER_SO),/usr/lib/x86_64-linux-gnu/libnss_wrapper.so) \
+BENCH_ENV = NSS_WRAPPER_SO=$(NSS_WRAPPER_SO) \
 	PAM_MODULE_DIR=$(PAMDIR)
 
 $(BENCH_DIR)/bench_gen: bench/bench_gen.c

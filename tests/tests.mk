@@ -6,11 +6,13 @@ TEST_CFLAGS = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -Wno-missing-prototypes $(HA
 	-Ipolicy $(YAML_CFLAGS) $(PAM_CFLAGS) $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null) $(CFLAGS)
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 PAMTEST_LIBS = $(shell $(PKG_CONFIG) --libs libpamtest 2>/dev/null || echo -lpamtest)
-# Where the wrappers live (Debian multiarch).
-LIBDIR_MULTIARCH := $(shell $(PKG_CONFIG) --variable=libdir pam 2>/dev/null || echo /usr/lib)
-# Their .pc files name the library itself in Libs (and have no libdir).
-PAM_WRAPPER_SO := $(firstword $(shell $(PKG_CONFIG) --libs pam_wrapper 2>/dev/null) /usr/lib/x86_64-linux-gnu/libpam_wrapper.so)
-NSS_WRAPPER_SO := $(firstword $(shell $(PKG_CONFIG) --libs nss_wrapper 2>/dev/null) /usr/lib/x86_64-linux-gnu/libnss_wrapper.so)
+# The wrappers' full paths, for every suite that preloads them: as the
+# compiler finds them, or (before the dependency step has installed them)
+# where Debian puts them in the multiarch folder.
+wrapper_so = $(abspath $(or $(wildcard $(shell $(CC) -print-file-name=lib$(1).so)),\
+	/usr/lib/$(shell $(CC) -print-multiarch)/lib$(1).so))
+PAM_WRAPPER_SO := $(call wrapper_so,pam_wrapper)
+NSS_WRAPPER_SO := $(call wrapper_so,nss_wrapper)
 
 -include tests/unit/unit.mk
 -include tests/module/module.mk

@@ -17,20 +17,15 @@ CLI_HELPER := $(BUILD)/tests/cli/limits_helper
 CLI_PAM_LIMITS ?= $(firstword $(wildcard $(PAMDIR)/pam_limits.so \
 	/lib/x86_64-linux-gnu/security/pam_limits.so /usr/lib/security/pam_limits.so \
 	/lib/security/pam_limits.so))
-# pam_wrapper.pc and nss_wrapper.pc name the library in Libs, with no libdir.
-CLI_PAM_WRAPPER := $(or $(wildcard $(PAM_WRAPPER_SO)),$(strip $(shell $(PKG_CONFIG) \
-	--libs pam_wrapper 2>/dev/null)),/usr/lib/x86_64-linux-gnu/libpam_wrapper.so)
-CLI_NSS_WRAPPER := $(or $(wildcard $(NSS_WRAPPER_SO)),$(strip $(shell $(PKG_CONFIG) \
-	--libs nss_wrapper 2>/dev/null)),/usr/lib/x86_64-linux-gnu/libnss_wrapper.so)
 
 CLI_ENV = CLI_TOOL=$(abspath $(TOOL)) CLI_HELPER=$(abspath $(CLI_HELPER)) \
 	CLI_MODULE=$(abspath $(TEST_MODULE)) CLI_PAM_LIMITS=$(CLI_PAM_LIMITS) \
-	CLI_PAM_WRAPPER=$(CLI_PAM_WRAPPER) CLI_NSS_WRAPPER=$(CLI_NSS_WRAPPER) \
+	CLI_PAM_WRAPPER=$(PAM_WRAPPER_SO) CLI_NSS_WRAPPER=$(NSS_WRAPPER_SO) \
 	CLI_NSS_DIR=$(abspath tests/cli/nss)
 
-$(CLI_HELPER): tests/cli/limits_helper.c $(POLICY_LIB) $(wildcard policy/*.h) | $(BUILD)/.deps
+$(CLI_HELPER): tests/cli/limits_helper.c $(wildcard tests/common/*.h) | $(BUILD)/.deps
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) -o $@ $< $(POLICY_LIB) $(ALL_LDFLAGS) $(YAML_LIBS) $(PAM_LIBS)
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(ALL_LDFLAGS) $(PAM_LIBS)
 
 CLI_RANDOM_SEED ?= 1
 CLI_RANDOM_COUNT ?= 60

@@ -2,8 +2,10 @@
  * limits_helper - what the cli tests need to see limits through libpam.
  *
  *   limits_helper print
- *       prints every limit of the item table: "NAME SOFT HARD" ("inf" for
- *       unlimited), one a line.
+ *       prints every limit: "NAME SOFT HARD" ("inf" for unlimited), one a
+ *       line.  Names and resources come from tests/common/testnames.h, not
+ *       from the library's table, so a wrong item-to-resource mapping in
+ *       the library shows as a difference.
  *   limits_helper session SERVICE USER [BASELINE]
  *       sets the limits listed in BASELINE (the format print writes), then
  *       pam_start(SERVICE, USER) and pam_open_session through whatever
@@ -24,7 +26,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "rlimit_policy.h"
+#include "../common/testnames.h"
 
 static int no_conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
 {
@@ -45,14 +47,14 @@ static void put(rlim_t v)
 
 static int print_limits(void)
 {
-	for (int i = 0; i < RL_NITEMS; i++) {
+	for (int r = 0; r < RLIM_NLIMITS; r++) {
 		struct rlimit l;
-		if (getrlimit(rl_items[i].resource, &l) != 0) {
-			fprintf(stderr, "limits_helper: getrlimit %s: %s\n", rl_items[i].name,
+		if (getrlimit(r, &l) != 0) {
+			fprintf(stderr, "limits_helper: getrlimit %s: %s\n", tn_resource(r),
 				strerror(errno));
 			return 1;
 		}
-		printf("%s", rl_items[i].name);
+		printf("%s", tn_resource(r));
 		put(l.rlim_cur);
 		put(l.rlim_max);
 		printf("\n");
@@ -85,14 +87,18 @@ static int set_baseline(const char *path)
 		return 1;
 	}
 	while (fscanf(f, "%63s %31s %31s", name, soft, hard) == 3) {
-		int it = rl_item_lookup(name, strlen(name));
+		int res = -1;
+		for (int r = 0; r < RLIM_NLIMITS; r++) {
+			if (strcmp(tn_resource(r), name) == 0)
+				res = r;
+		}
 		struct rlimit l;
-		if (it < 0 || read_limit(soft, &l.rlim_cur) || read_limit(hard, &l.rlim_max)) {
+		if (res < 0 || read_limit(soft, &l.rlim_cur) || read_limit(hard, &l.rlim_max)) {
 			fprintf(stderr, "limits_helper: %s: bad line for %s\n", path, name);
 			rc = 1;
 			break;
 		}
-		if (setrlimit(rl_items[it].resource, &l) != 0) {
+		if (setrlimit(res, &l) != 0) {
 			fprintf(stderr, "limits_helper: cannot set baseline %s %s %s: %s\n", name,
 				soft, hard, strerror(errno));
 			rc = 1;

@@ -5,13 +5,11 @@
 #
 #   make check-e2e
 
-E2E_PAM_WRAPPER := $(or $(wildcard $(PAM_WRAPPER_SO)),$(strip $(shell $(PKG_CONFIG) --libs pam_wrapper 2>/dev/null)),/usr/lib/x86_64-linux-gnu/libpam_wrapper.so)
-E2E_NSS_WRAPPER := $(or $(wildcard $(NSS_WRAPPER_SO)),$(strip $(shell $(PKG_CONFIG) --libs nss_wrapper 2>/dev/null)),/usr/lib/x86_64-linux-gnu/libnss_wrapper.so)
 
 .PHONY: check-e2e
 ifeq ($(SAN),)
 check-e2e: $(MODULE)
-	sh tests/e2e/su_e2e.sh $(abspath $(MODULE)) $(E2E_PAM_WRAPPER) $(E2E_NSS_WRAPPER)
+	sh tests/e2e/su_e2e.sh $(abspath $(MODULE)) $(PAM_WRAPPER_SO) $(NSS_WRAPPER_SO)
 else
 check-e2e:
 	@echo "SKIP: check-e2e: a module built with SAN=$(SAN) cannot load into su"

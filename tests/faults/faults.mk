@@ -16,8 +16,6 @@
 FAULTS_DIR := $(BUILD)/tests/faults
 FAULTS_SRC := tests/faults
 
-# nss_wrapper's full path (the compiler knows the multiarch folder).
-FAULTS_NSS_WRAPPER := $(abspath $(shell $(CC) -print-file-name=libnss_wrapper.so))
 
 # The shims are never instrumented: they sit below the sanitizers' view.
 FAULTS_SHIM_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -fPIC -fvisibility=hidden \
@@ -33,7 +31,7 @@ FAULTS_ALLOC := $(FAULTS_DIR)/alloc_faults
 FAULTS_NSS := $(FAULTS_DIR)/nss_faults
 FAULTS_THREADS := $(FAULTS_DIR)/threads
 
-FAULTS_ENV = FAULTS_MODULE=$(abspath $(TEST_MODULE)) FAULTS_NSS_WRAPPER=$(FAULTS_NSS_WRAPPER) \
+FAULTS_ENV = FAULTS_MODULE=$(abspath $(TEST_MODULE)) FAULTS_NSS_WRAPPER=$(NSS_WRAPPER_SO) \
 	FAULTS_WORKDIR=$(abspath $(FAULTS_DIR))
 
 # somalloc=nouserintercepts: memcheck must not replace libfailmalloc's own
@@ -49,11 +47,11 @@ $(FAULTS_DIR)/lib%.so: $(FAULTS_SRC)/%.c $(FAULTS_SRC)/%.h | $(BUILD)/.deps
 	@mkdir -p $(@D)
 	$(CC) $(FAULTS_SHIM_CFLAGS) -shared -Wl,-soname,$(@F) -o $@ $< -ldl
 
-$(FAULTS_DIR)/fenv.o: $(FAULTS_SRC)/fenv.c $(FAULTS_SRC)/fenv.h tests/common/testnames.h | $(BUILD)/.deps
+$(FAULTS_DIR)/fenv.o: $(FAULTS_SRC)/fenv.c $(FAULTS_SRC)/fenv.h $(wildcard tests/common/*.h) | $(BUILD)/.deps
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -c -o $@ $<
 
-$(FAULTS_DIR)/%.o: $(FAULTS_SRC)/%.c $(wildcard $(FAULTS_SRC)/*.h) tests/common/testnames.h $(wildcard policy/*.h) \
+$(FAULTS_DIR)/%.o: $(FAULTS_SRC)/%.c $(wildcard $(FAULTS_SRC)/*.h) $(wildcard tests/common/*.h) $(wildcard policy/*.h) \
 		| $(BUILD)/.deps
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -c -o $@ $<

@@ -34,6 +34,23 @@ static int env_int(const char *name)
 	return s && *s ? atoi(s) : 0;
 }
 
+/*
+ * Counts a call made from the watched object in *n; returns the error to
+ * inject into it (err_var's value, on call number at_var when that is set),
+ * or 0 to let the call through.
+ */
+static int fault(const void *caller, atomic_ulong *n, const char *err_var, const char *at_var)
+{
+	if (!from_watched(caller))
+		return 0;
+	unsigned long k = atomic_fetch_add(n, 1) + 1;
+	int e = env_int(err_var), at = env_int(at_var);
+	if (!e || (at > 0 && (unsigned long)at != k))
+		return 0;
+	atomic_fetch_add(&n_injected, 1);
+	return e;
+}
+
 /* The next definition of sym (nss_wrapper's, or libc's without it). */
 static void *next(const char *sym)
 {
@@ -48,14 +65,10 @@ EXPORT int getpwnam_r(const char *name, struct passwd *pwd, char *buf, size_t si
 {
 	int (*real)(const char *, struct passwd *, char *, size_t, struct passwd **) =
 	    next("getpwnam_r");
-	if (from_watched(__builtin_return_address(0))) {
-		atomic_fetch_add(&n_pwnam, 1);
-		int e = env_int("NSSFAULT_PWNAM");
-		if (e) {
-			atomic_fetch_add(&n_injected, 1);
-			*result = NULL;
-			return e;
-		}
+	int e = fault(__builtin_return_address(0), &n_pwnam, "NSSFAULT_PWNAM", "NSSFAULT_PWNAM_AT");
+	if (e) {
+		*result = NULL;
+		return e;
 	}
 	return real(name, pwd, buf, size, result);
 }
@@ -102,15 +115,10 @@ EXPORT int getgrouplist(const char *user, gid_t group, gid_t *groups, int *ngrou
 EXPORT int getgrgid_r(gid_t gid, struct group *grp, char *buf, size_t size, struct group **result)
 {
 	int (*real)(gid_t, struct group *, char *, size_t, struct group **) = next("getgrgid_r");
-	if (from_watched(__builtin_return_address(0))) {
-		unsigned long n = atomic_fetch_add(&n_grgid, 1) + 1;
-		int e = env_int("NSSFAULT_GRGID");
-		int at = env_int("NSSFAULT_GRGID_AT");
-		if (e && (at <= 0 || (unsigned long)at == n)) {
-			atomic_fetch_add(&n_injected, 1);
-			*result = NULL;
-			return e;
-		}
+	int e = fault(__builtin_return_address(0), &n_grgid, "NSSFAULT_GRGID", "NSSFAULT_GRGID_AT");
+	if (e) {
+		*result = NULL;
+		return e;
 	}
 	return real(gid, grp, buf, size, result);
 }
@@ -120,15 +128,10 @@ EXPORT int getgrnam_r(const char *name, struct group *grp, char *buf, size_t siz
 {
 	int (*real)(const char *, struct group *, char *, size_t, struct group **) =
 	    next("getgrnam_r");
-	if (from_watched(__builtin_return_address(0))) {
-		unsigned long n = atomic_fetch_add(&n_grnam, 1) + 1;
-		int e = env_int("NSSFAULT_GRNAM");
-		int at = env_int("NSSFAULT_GRNAM_AT");
-		if (e && (at <= 0 || (unsigned long)at == n)) {
-			atomic_fetch_add(&n_injected, 1);
-			*result = NULL;
-			return e;
-		}
+	int e = fault(__builtin_return_address(0), &n_grnam, "NSSFAULT_GRNAM", "NSSFAULT_GRNAM_AT");
+	if (e) {
+		*result = NULL;
+		return e;
 	}
 	return real(name, grp, buf, size, result);
 }

@@ -9,6 +9,7 @@
  * Faults are chosen by environment variables, read at each call:
  *
  *   NSSFAULT_PWNAM=E       getpwnam_r returns errno E (a number), no entry
+ *   NSSFAULT_PWNAM_AT=K    ... only on the K-th counted call (default: all)
  *   NSSFAULT_GROUPLIST=fail  getgrouplist returns -1 without asking for a
  *                          bigger array (glibc's way of hiding an NSS error)
  *   NSSFAULT_GROUPLIST=grow  getgrouplist returns -1 and asks for twice the

@@ -12,10 +12,6 @@ HOSTILE_CORPUS := $(HOSTILE_OUT)/test_corpus
 HOSTILE_FSTRICKS := $(HOSTILE_OUT)/test_fstricks
 HOSTILE_BOMBS := $(HOSTILE_OUT)/test_bombs
 HOSTILE_HDRS := $(wildcard policy/*.h)
-# tests.mk's PAM_WRAPPER_SO/NSS_WRAPPER_SO come out as "/libpam_wrapper.so"
-# when the .pc files have no libdir (Debian 12): fall back to their Libs.
-HOSTILE_PAM_WRAPPER := $(or $(wildcard $(PAM_WRAPPER_SO)),$(strip $(shell $(PKG_CONFIG) --libs pam_wrapper 2>/dev/null)))
-HOSTILE_NSS_WRAPPER := $(or $(wildcard $(NSS_WRAPPER_SO)),$(strip $(shell $(PKG_CONFIG) --libs nss_wrapper 2>/dev/null)))
 # Wall-clock bound per file-system case, and the alarm that catches a hang.
 # Under sanitizers the bounds are only there to catch hangs: ASan's shadow
 # and quarantine make time and resident memory meaningless as measurements.
@@ -38,7 +34,7 @@ $(HOSTILE_BOMBS): tests/hostile/test_bombs.c $(POLICY_LIB) $(HOSTILE_HDRS) | $(B
 # The libpam cases share helper-1's integration harness (pam_wrapper,
 # nss_wrapper, one forked child per case); built here into our own folder.
 $(HOSTILE_OUT)/harness.o: tests/integration/harness.c tests/integration/harness.h \
-		tests/common/testnames.h | $(BUILD)/.deps
+		$(wildcard tests/common/*.h) | $(BUILD)/.deps
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -Itests/integration -c -o $@ $<
 
@@ -53,8 +49,8 @@ check-hostile-corpus: $(HOSTILE_CORPUS)
 	$(HOSTILE_CORPUS) tests/hostile/corpus
 
 check-hostile-fstricks: $(HOSTILE_FSTRICKS) $(TEST_MODULE)
-	RLT_MODULE=$(abspath $(TEST_MODULE)) RLT_PAM_WRAPPER=$(HOSTILE_PAM_WRAPPER) \
-		RLT_NSS_WRAPPER=$(HOSTILE_NSS_WRAPPER) RLT_TIMEOUT=$(HOSTILE_TIMEOUT) \
+	RLT_MODULE=$(abspath $(TEST_MODULE)) RLT_PAM_WRAPPER=$(PAM_WRAPPER_SO) \
+		RLT_NSS_WRAPPER=$(NSS_WRAPPER_SO) RLT_TIMEOUT=$(HOSTILE_TIMEOUT) \
 		HOSTILE_LIMIT_MS=$(HOSTILE_LIMIT_MS) $(HOSTILE_FSTRICKS)
 
 check-hostile-bombs: $(HOSTILE_BOMBS)

@@ -68,39 +68,12 @@ struct run {
 static long limit_ms = 1000;
 
 /* ------------------------------------------------------------------ */
-/* Writing what rlt_file cannot: NUL bytes, megabytes, FIFOs. */
-
-static void path_of(const struct rlt_case *c, const char *rel, char *out, size_t size)
-{
-	int n = snprintf(out, size, "%s/%s", c->dir, rel);
-	if (n < 0 || (size_t)n >= size)
-		fail_msg("path %s/%s too long", c->dir, rel);
-}
-
-static void write_bytes(struct rlt_case *c, const char *rel, mode_t mode, const void *buf,
-			size_t len)
-{
-	char path[PATH_MAX];
-	const char *p = buf;
-	path_of(c, rel, path, sizeof(path));
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		fail_msg("create %s: %s", path, strerror(errno));
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n <= 0)
-			fail_msg("write %s: %s", path, strerror(errno));
-		p += n;
-		len -= (size_t)n;
-	}
-	if (fchmod(fd, mode) != 0 || close(fd) != 0)
-		fail_msg("finish %s: %s", path, strerror(errno));
-}
+/* Writing what rlt_file cannot: FIFOs, padded files. */
 
 static void make_fifo(struct rlt_case *c, const char *rel)
 {
 	char path[PATH_MAX];
-	path_of(c, rel, path, sizeof(path));
+	rlt_path(c, rel, path, sizeof(path));
 	if (mkfifo(path, 0644) != 0 || chmod(path, 0644) != 0)
 		fail_msg("mkfifo %s: %s", path, strerror(errno));
 }
@@ -116,7 +89,7 @@ static void write_padded(struct rlt_case *c, const char *rel, size_t size)
 	for (size_t i = head; i < size; i++)
 		buf[i] = (i - head) % 64 == 0 ? '#' : (i - head) % 64 == 63 ? '\n' : 'x';
 	buf[size - 1] = '\n';
-	write_bytes(c, rel, 0644, buf, size);
+	rlt_file_bytes(c, rel, 0644, buf, size);
 	free(buf);
 }
 
@@ -165,7 +138,7 @@ static void b_garbage(struct rlt_case *c)
 		x ^= x << 5;
 		buf[i] = (unsigned char)x;
 	}
-	write_bytes(c, "rlimit.yaml", 0644, buf, sizeof(buf));
+	rlt_file_bytes(c, "rlimit.yaml", 0644, buf, sizeof(buf));
 }
 
 static void b_nul_byte(struct rlt_case *c)
@@ -173,7 +146,7 @@ static void b_nul_byte(struct rlt_case *c)
 	/* "1", NUL, "00": split so that the \0 escape does not swallow the zeros. */
 	static const char text[] = "version: 1\ndefault:\n  nofile: 1\0"
 				   "00\n";
-	write_bytes(c, "rlimit.yaml", 0644, text, sizeof(text) - 1);
+	rlt_file_bytes(c, "rlimit.yaml", 0644, text, sizeof(text) - 1);
 }
 
 static void b_bad_utf8(struct rlt_case *c)

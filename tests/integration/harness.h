@@ -58,6 +58,10 @@ int rlt_teardown(void **state);
  * exact mode given, whatever the umask.  %D in content is not expanded.
  */
 void rlt_file(struct rlt_case *c, const char *rel, mode_t mode, const char *content);
+/* The same for len bytes of any kind (NUL bytes, megabytes). */
+void rlt_file_bytes(struct rlt_case *c, const char *rel, mode_t mode, const void *buf, size_t len);
+/* The path of rel in the case folder, into out. */
+void rlt_path(const struct rlt_case *c, const char *rel, char *out, size_t size);
 /* Creates the folder rel with exactly mode. */
 void rlt_dir(struct rlt_case *c, const char *rel, mode_t mode);
 /* Makes rel a symbolic link to target (%D expanded). */

@@ -18,20 +18,16 @@ INTEGRATION_RUNNER ?=
 INTEGRATION_TIMEOUT ?= $(if $(INTEGRATION_RUNNER),300,60)
 IT_BIN := $(BUILD)/tests/integration/test_session
 IT_SRC := tests/integration/harness.c tests/integration/test_session.c
-# pam_wrapper.pc and nss_wrapper.pc name the library in Libs and have no
-# libdir, so fall back to that when the path from tests.mk does not exist.
-IT_PAM_WRAPPER := $(or $(wildcard $(PAM_WRAPPER_SO)),$(strip $(shell $(PKG_CONFIG) --libs pam_wrapper 2>/dev/null)),/usr/lib/x86_64-linux-gnu/libpam_wrapper.so)
-IT_NSS_WRAPPER := $(or $(wildcard $(NSS_WRAPPER_SO)),$(strip $(shell $(PKG_CONFIG) --libs nss_wrapper 2>/dev/null)),/usr/lib/x86_64-linux-gnu/libnss_wrapper.so)
 
-$(IT_BIN): $(IT_SRC) tests/integration/harness.h tests/common/testnames.h | $(BUILD)/.deps
+$(IT_BIN): $(IT_SRC) tests/integration/harness.h $(wildcard tests/common/*.h) | $(BUILD)/.deps
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -o $@ $(IT_SRC) $(ALL_LDFLAGS) $(PAMTEST_LIBS) $(CMOCKA_LIBS) \
 		$(PAM_LIBS)
 
 .PHONY: check-integration
 check-integration: $(IT_BIN) $(TEST_MODULE)
-	RLT_MODULE=$(abspath $(TEST_MODULE)) RLT_PAM_WRAPPER=$(IT_PAM_WRAPPER) \
-	RLT_NSS_WRAPPER=$(IT_NSS_WRAPPER) RLT_RUNNER="$(INTEGRATION_RUNNER)" \
+	RLT_MODULE=$(abspath $(TEST_MODULE)) RLT_PAM_WRAPPER=$(PAM_WRAPPER_SO) \
+	RLT_NSS_WRAPPER=$(NSS_WRAPPER_SO) RLT_RUNNER="$(INTEGRATION_RUNNER)" \
 	RLT_TIMEOUT=$(INTEGRATION_TIMEOUT) $(IT_BIN)
 
 CHECK_TARGETS += check-integration

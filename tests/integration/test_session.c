@@ -9,7 +9,7 @@
  *   bob   uid 1002  groups bob, students
  *   carol uid 2500  groups carol, research
  *   dave  uid 1004  primary group lab (3500), nothing else
- *   erin  uid 1005  group erin only
+ *   erin  uid 1005  groups erin, wheel
  *
  * Values stay below the harness baseline (only lowering is possible here),
  * except where a case is about a refused raise.
@@ -278,11 +278,10 @@ static void combine_policy(struct rlt_case *c, const char *combine_line)
 	rlt_args(c, CONF);
 }
 
-static void test_combine_max_is_default(void **state)
+/* max, written or by default: the most generous of the matching groups. */
+static void combine_max(struct rlt_case *c, const char *combine_line)
 {
-	struct rlt_case *c = *state;
-
-	combine_policy(c, "");
+	combine_policy(c, combine_line);
 	rlt_expect(c, RLIMIT_FSIZE, 3 * GiB, 3 * GiB);
 	rlt_expect(c, RLIMIT_LOCKS, 300, 300);
 	rlt_expect(c, RLIMIT_SIGPENDING, 30, 200);
@@ -296,18 +295,14 @@ static void test_combine_max_is_default(void **state)
 	rlt_run(c, "alice", PAM_SUCCESS);
 }
 
+static void test_combine_max_is_default(void **state)
+{
+	combine_max(*state, "");
+}
+
 static void test_combine_max_explicit(void **state)
 {
-	struct rlt_case *c = *state;
-
-	combine_policy(c, "groups_combine: max\n");
-	rlt_expect(c, RLIMIT_FSIZE, 3 * GiB, 3 * GiB);
-	rlt_expect(c, RLIMIT_LOCKS, 300, 300);
-	rlt_expect(c, RLIMIT_SIGPENDING, 30, 200);
-	rlt_expect(c, RLIMIT_MSGQUEUE, rlt_base_hard(RLIMIT_MSGQUEUE),
-		   rlt_base_hard(RLIMIT_MSGQUEUE));
-	rlt_expect_log(c, LOG_WARNING, "msgqueue");
-	rlt_run(c, "alice", PAM_SUCCESS);
+	combine_max(*state, "groups_combine: max\n");
 }
 
 static void test_combine_min(void **state)
@@ -622,7 +617,7 @@ static const char root_policy[] = "version: 1\n"
 				  "  \"gid:0\":\n"
 				  "    sigpending: 10\n"
 				  "users:\n"
-				  "  \"uid:0-999\":\n"
+				  "  \"uid:0-1999\":\n"
 				  "    stack: 4M\n"
 				  "  root:\n"
 				  "    locks: 1000\n";
@@ -653,7 +648,11 @@ static void test_root_by_uid0(void **state)
 	rlt_run(c, "root", PAM_SUCCESS);
 }
 
-/* The same policy for an ordinary user in the range: everything but root's. */
+/*
+ * The same policy for an ordinary user in the same range and in wheel:
+ * default, the group and the range apply, only root's own rule does not
+ * (and gid:0, a group erin is not in).
+ */
 static void test_root_policy_for_others(void **state)
 {
 	struct rlt_case *c = *state;
@@ -661,6 +660,8 @@ static void test_root_policy_for_others(void **state)
 	rlt_file(c, "rlimit.yaml", 0644, root_policy);
 	rlt_args(c, CONF);
 	rlt_expect(c, RLIMIT_FSIZE, 4 * GiB, 4 * GiB);
+	rlt_expect(c, RLIMIT_CORE, 0, 0);
+	rlt_expect(c, RLIMIT_STACK, 4 * MiB, 4 * MiB);
 	rlt_run(c, "erin", PAM_SUCCESS);
 }
 
@@ -675,6 +676,8 @@ static void test_root_not_locked_out_by_invalid_policy(void **state)
 		 "    locks: 10x\n");
 	rlt_args(c, CONF " onerr=fail");
 	rlt_expect_log(c, LOG_ALERT, "%D/rlimit.yaml:4:");
+	rlt_expect_log(c, LOG_ALERT,
+		       "the policy is invalid; root's session goes on without limits");
 	rlt_run(c, "root", PAM_SUCCESS);
 }
 
@@ -689,6 +692,9 @@ static void test_root_not_locked_out_by_untrusted_policy(void **state)
 		 "    locks: 10\n");
 	rlt_args(c, CONF);
 	rlt_expect_log(c, LOG_ALERT, "%D/rlimit.yaml");
+	rlt_expect_log(c, LOG_ALERT,
+		       "the policy is not trusted (owner, mode or file type); root's session goes "
+		       "on without limits");
 	rlt_run(c, "root", PAM_SUCCESS);
 }
 
@@ -698,6 +704,8 @@ static void test_root_not_locked_out_by_missing_conf(void **state)
 
 	rlt_args(c, "conf=%D/missing.yaml");
 	rlt_expect_log(c, LOG_ALERT, "%D/missing.yaml");
+	rlt_expect_log(c, LOG_ALERT,
+		       "the policy could not be read; root's session goes on without limits");
 	rlt_run(c, "root", PAM_SUCCESS);
 }
 
@@ -746,6 +754,7 @@ static void test_missing_explicit_conf(void **state)
 
 	rlt_args(c, "conf=%D/missing.yaml");
 	rlt_expect_log(c, LOG_ALERT, "%D/missing.yaml");
+	rlt_expect_log(c, LOG_ALERT, "the policy could not be read; session for erin refused");
 	rlt_run(c, "erin", PAM_SERVICE_ERR);
 }
 
@@ -755,6 +764,9 @@ static void test_missing_explicit_conf_onerr_succeed(void **state)
 
 	rlt_args(c, "conf=%D/missing.yaml onerr=succeed");
 	rlt_expect_log(c, LOG_ALERT, "%D/missing.yaml");
+	rlt_expect_log(c, LOG_ALERT,
+		       "the policy could not be read; session for erin goes on without limits "
+		       "(onerr=succeed)");
 	rlt_run(c, "erin", PAM_SUCCESS);
 }
 
@@ -769,6 +781,7 @@ static void test_missing_explicit_confdir(void **state)
 		 "  fsize: 4G\n");
 	rlt_args(c, CONF " confdir=%D/missing.d");
 	rlt_expect_log(c, LOG_ALERT, "%D/missing.d");
+	rlt_expect_log(c, LOG_ALERT, "the policy could not be read; session for erin refused");
 	rlt_run(c, "erin", PAM_SERVICE_ERR);
 }
 
@@ -787,6 +800,7 @@ static void test_invalid_policy_onerr_fail(void **state)
 	rlt_file(c, "rlimit.yaml", 0644, invalid_policy);
 	rlt_args(c, CONF " onerr=fail");
 	rlt_expect_log(c, LOG_ALERT, "%D/rlimit.yaml:6:");
+	rlt_expect_log(c, LOG_ALERT, "the policy is invalid; session for erin refused");
 	rlt_run(c, "erin", PAM_SERVICE_ERR);
 }
 
@@ -797,6 +811,7 @@ static void test_invalid_policy_default_onerr(void **state)
 	rlt_file(c, "rlimit.yaml", 0644, invalid_policy);
 	rlt_args(c, CONF);
 	rlt_expect_log(c, LOG_ALERT, "%D/rlimit.yaml:6:");
+	rlt_expect_log(c, LOG_ALERT, "the policy is invalid; session for erin refused");
 	rlt_run(c, "erin", PAM_SERVICE_ERR);
 }
 
@@ -807,6 +822,9 @@ static void test_invalid_policy_onerr_succeed(void **state)
 	rlt_file(c, "rlimit.yaml", 0644, invalid_policy);
 	rlt_args(c, CONF " onerr=succeed");
 	rlt_expect_log(c, LOG_ALERT, "%D/rlimit.yaml:6:");
+	rlt_expect_log(
+	    c, LOG_ALERT,
+	    "the policy is invalid; session for erin goes on without limits (onerr=succeed)");
 	rlt_run(c, "erin", PAM_SUCCESS);
 }
 
@@ -825,6 +843,7 @@ static void test_invalid_dropin(void **state)
 		 "  nosuchitem: 5\n");
 	rlt_args(c, CONF " confdir=%D/rlimit.d");
 	rlt_expect_log(c, LOG_ALERT, "%D/rlimit.d/20-bad.yaml:3:");
+	rlt_expect_log(c, LOG_ALERT, "the policy is invalid; session for erin refused");
 	rlt_run(c, "erin", PAM_SERVICE_ERR);
 }
 
@@ -838,6 +857,7 @@ static void test_unknown_module_argument(void **state)
 		 "  fsize: 2G\n");
 	rlt_args(c, CONF " onerr=sometimes");
 	rlt_expect_log(c, LOG_ALERT, "onerr=sometimes");
+	rlt_expect_log(c, LOG_ALERT, "invalid arguments; session for erin refused");
 	rlt_run(c, "erin", PAM_SERVICE_ERR);
 }
 
@@ -855,6 +875,9 @@ static void test_untrusted_group_writable(void **state)
 	rlt_file(c, "rlimit.yaml", 0664, valid_policy);
 	rlt_args(c, CONF " onerr=succeed");
 	rlt_expect_log(c, LOG_ALERT, "%D/rlimit.yaml");
+	rlt_expect_log(
+	    c, LOG_ALERT,
+	    "the policy is not trusted (owner, mode or file type); session for erin refused");
 	rlt_run(c, "erin", PAM_SERVICE_ERR);
 }
 
@@ -865,6 +888,9 @@ static void test_untrusted_world_writable(void **state)
 	rlt_file(c, "rlimit.yaml", 0646, valid_policy);
 	rlt_args(c, CONF " onerr=fail");
 	rlt_expect_log(c, LOG_ALERT, "%D/rlimit.yaml");
+	rlt_expect_log(
+	    c, LOG_ALERT,
+	    "the policy is not trusted (owner, mode or file type); session for erin refused");
 	rlt_run(c, "erin", PAM_SERVICE_ERR);
 }
 
@@ -878,6 +904,9 @@ static void test_untrusted_owner(void **state)
 	rlt_chown(c, "rlimit.yaml", 65534, 65534);
 	rlt_args(c, CONF " onerr=succeed");
 	rlt_expect_log(c, LOG_ALERT, "%D/rlimit.yaml");
+	rlt_expect_log(
+	    c, LOG_ALERT,
+	    "the policy is not trusted (owner, mode or file type); session for erin refused");
 	rlt_run(c, "erin", PAM_SERVICE_ERR);
 }
 
@@ -890,6 +919,9 @@ static void test_untrusted_dropin_dir(void **state)
 	rlt_file(c, "rlimit.d/10-a.yaml", 0644, valid_policy);
 	rlt_args(c, CONF " confdir=%D/rlimit.d onerr=succeed");
 	rlt_expect_log(c, LOG_ALERT, "%D/rlimit.d");
+	rlt_expect_log(
+	    c, LOG_ALERT,
+	    "the policy is not trusted (owner, mode or file type); session for erin refused");
 	rlt_run(c, "erin", PAM_SERVICE_ERR);
 }
 
@@ -901,6 +933,9 @@ static void test_untrusted_dropin_file(void **state)
 	rlt_file(c, "rlimit.d/10-a.yaml", 0620, valid_policy);
 	rlt_args(c, CONF " confdir=%D/rlimit.d onerr=succeed");
 	rlt_expect_log(c, LOG_ALERT, "%D/rlimit.d/10-a.yaml");
+	rlt_expect_log(
+	    c, LOG_ALERT,
+	    "the policy is not trusted (owner, mode or file type); session for erin refused");
 	rlt_run(c, "erin", PAM_SERVICE_ERR);
 }
 
@@ -924,6 +959,9 @@ static void test_symlink_to_untrusted_file(void **state)
 	rlt_symlink(c, "rlimit.yaml", "real.yaml");
 	rlt_args(c, CONF " onerr=succeed");
 	rlt_expect_log(c, LOG_ALERT, "rlimit.yaml");
+	rlt_expect_log(
+	    c, LOG_ALERT,
+	    "the policy is not trusted (owner, mode or file type); session for erin refused");
 	rlt_run(c, "erin", PAM_SERVICE_ERR);
 }
 
@@ -1050,9 +1088,15 @@ static void test_debug_names_rules(void **state)
 	rlt_expect(c, RLIMIT_CORE, 0, 0);
 	rlt_expect(c, RLIMIT_FSIZE, 3 * GiB, 3 * GiB);
 	rlt_expect(c, RLIMIT_LOCKS, 9, 9);
-	rlt_expect_log(c, -1, "groups.research");
-	rlt_expect_log(c, -1, "users.alice");
-	rlt_expect_log(c, -1, "default");
+	rlt_expect_log(c, LOG_DEBUG,
+		       "core: soft 0 hard 0 (soft from default, hard from default; "
+		       "%D/rlimit.yaml:3)");
+	rlt_expect_log(c, LOG_DEBUG,
+		       "fsize: soft 3G hard 3G (soft from groups.research, hard from "
+		       "groups.research; %D/rlimit.yaml:6)");
+	rlt_expect_log(c, LOG_DEBUG,
+		       "locks: soft 9 hard 9 (soft from users.alice, hard from users.alice; "
+		       "%D/rlimit.yaml:9)");
 	rlt_run(c, "alice", PAM_SUCCESS);
 }
 

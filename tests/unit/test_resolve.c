@@ -23,14 +23,6 @@
 
 static const struct rl_host host16 = {16 * GiB, 524288};
 
-static int I(const char *item)
-{
-	int i = rl_item_lookup(item, strlen(item));
-	if (i < 0)
-		fail_msg("no item %s", item);
-	return i;
-}
-
 /* An identity: name, uid, primary gid, supplementary gids. */
 static void mkid(struct rl_ident *id, const char *name, uid_t uid, gid_t gid, const gid_t *gids,
 		 size_t n)
@@ -74,7 +66,7 @@ static void resolve1(const char *doc, struct rl_ident *id, const struct rl_host 
 static void expect_half(const struct rl_result *r, const char *item, int hard, rlim_t rlim,
 			const char *rule, const char *file, int line)
 {
-	const struct rl_item_result *ir = &r->item[I(item)];
+	const struct rl_item_result *ir = &r->item[item_index(item)];
 	const struct rl_half *h = hard ? &ir->hard : &ir->soft;
 	const char *which = hard ? "hard" : "soft";
 	if (!h->set)
@@ -95,7 +87,7 @@ static void expect_half(const struct rl_result *r, const char *item, int hard, r
 static void expect_unset(const struct rl_result *r, const char *item, int hard, const char *file,
 			 int line)
 {
-	const struct rl_item_result *ir = &r->item[I(item)];
+	const struct rl_item_result *ir = &r->item[item_index(item)];
 	const struct rl_half *h = hard ? &ir->hard : &ir->soft;
 	static const struct rl_half zero;
 	if (h->set)
@@ -449,8 +441,8 @@ static void test_combine_last_dropins(void **state)
 	in_groups(&id, "abc");
 	resolve_docs(docs, 2, &id, &host16, &r);
 	BOTH(&r, "as", 3 * GiB, "groups.a");
-	assert_string_equal(r.item[I("as")].soft.origin.file, "b.yaml");
-	assert_int_equal(r.item[I("as")].soft.origin.line, 3);
+	assert_string_equal(r.item[item_index("as")].soft.origin.file, "b.yaml");
+	assert_int_equal(r.item[item_index("as")].soft.origin.line, 3);
 	BOTH(&r, "nofile", 150, "groups.c"); /* untouched items keep their order */
 	rl_ident_free(&id);
 
@@ -471,7 +463,7 @@ static void test_combine_last_dropins(void **state)
 	resolve_docs(docs, 3, &id, &host16, &r);
 	BOTH(&r, "as", 1 * GiB, "groups.d");
 	BOTH(&r, "nofile", 5, "groups.e");
-	assert_string_equal(r.item[I("nofile")].hard.origin.file, "c.yaml");
+	assert_string_equal(r.item[item_index("nofile")].hard.origin.file, "c.yaml");
 	rl_ident_free(&id);
 
 	/* groups_combine in a later file replaces the earlier one. */
@@ -609,9 +601,9 @@ static void test_percentages(void **state)
 	BOTH(&r, "rss", 10000ULL, "default");
 	BOTH(&r, "memlock", 1000000000000ULL, "default");
 	/* The written value stays a percentage. */
-	assert_int_equal(r.item[I("as")].soft.value.type, RL_V_PCT);
-	assert_int_equal(r.item[I("as")].soft.value.n, 50 * RL_PCT_ONE);
-	assert_int_equal(r.item[I("rss")].hard.value.n, 1);
+	assert_int_equal(r.item[item_index("as")].soft.value.type, RL_V_PCT);
+	assert_int_equal(r.item[item_index("as")].soft.value.n, 50 * RL_PCT_ONE);
+	assert_int_equal(r.item[item_index("rss")].hard.value.n, 1);
 
 	/* Rounded down, never up. */
 	h.ram_bytes = 8 * GiB + 1;
@@ -652,8 +644,8 @@ static void test_unlimited(void **state)
 		 "  rtprio: unlimited\n",
 		 &id, &host16, &r);
 	BOTH(&r, "nofile", 524288, "default"); /* the kernel's nr_open, not infinity */
-	assert_int_equal(r.item[I("nofile")].hard.value.type, RL_V_INF);
-	assert_false(r.item[I("nofile")].soft_clamped);
+	assert_int_equal(r.item[item_index("nofile")].hard.value.type, RL_V_INF);
+	assert_false(r.item[item_index("nofile")].soft_clamped);
 	BOTH(&r, "as", RLIM_INFINITY, "default");
 	BOTH(&r, "cpu", RLIM_INFINITY, "default");
 	BOTH(&r, "rtprio", RLIM_INFINITY, "default");
@@ -670,7 +662,7 @@ static void test_unlimited(void **state)
 		 &id, &h, &r);
 	SOFT(&r, "nofile", 4096, "default");
 	HARD(&r, "nofile", 4096, "users.alice");
-	assert_true(r.item[I("nofile")].soft_clamped);
+	assert_true(r.item[item_index("nofile")].soft_clamped);
 	rl_ident_free(&id);
 }
 
@@ -694,7 +686,7 @@ static void test_clamp(void **state)
 		 "    core: {soft: 1M}\n"
 		 "    fsize: {soft: 1023M}\n",
 		 &id, &host16, &r);
-	const struct rl_item_result *as = &r.item[I("as")];
+	const struct rl_item_result *as = &r.item[item_index("as")];
 	/* soft 8G from alice, hard 4G from staff: soft lowered to 4G */
 	SOFT(&r, "as", 4 * GiB, "users.alice");
 	HARD(&r, "as", 4 * GiB, "groups.staff");
@@ -704,14 +696,14 @@ static void test_clamp(void **state)
 	/* a percentage soft (8G of 16G) over a byte hard */
 	SOFT(&r, "stack", 1 * GiB, "default");
 	HARD(&r, "stack", 1 * GiB, "users.alice");
-	assert_true(r.item[I("stack")].soft_clamped);
-	assert_int_equal(r.item[I("stack")].soft.value.type, RL_V_PCT);
+	assert_true(r.item[item_index("stack")].soft_clamped);
+	assert_int_equal(r.item[item_index("stack")].soft.value.type, RL_V_PCT);
 	/* equal and below: no clamping */
 	SOFT(&r, "data", 2 * GiB, "users.alice");
-	assert_false(r.item[I("data")].soft_clamped);
-	assert_false(r.item[I("core")].soft_clamped);
+	assert_false(r.item[item_index("data")].soft_clamped);
+	assert_false(r.item[item_index("core")].soft_clamped);
 	SOFT(&r, "fsize", 1023 * MiB, "users.alice");
-	assert_false(r.item[I("fsize")].soft_clamped);
+	assert_false(r.item[item_index("fsize")].soft_clamped);
 	/* only one half set: nothing to clamp against */
 	for (int i = 0; i < RL_NITEMS; i++) {
 		if (!r.item[i].soft.set || !r.item[i].hard.set)
@@ -761,17 +753,17 @@ static void test_origins(void **state)
 	group(&id, "research");
 	resolve_docs(docs, 2, &id, &host16, &r);
 	const struct rl_result *x = &r;
-	expect_origin(&x->item[I("as")].soft, "a.yaml", 3, 7, "default");
-	expect_origin(&x->item[I("as")].hard, "a.yaml", 3, 7, "default");
-	expect_origin(&x->item[I("nofile")].soft, "a.yaml", 4, 18, "default");
-	expect_origin(&x->item[I("nofile")].hard, "a.yaml", 4, 30, "default");
-	expect_origin(&x->item[I("data")].soft, "a.yaml", 7, 11, "groups.gid:3000-3999");
-	expect_origin(&x->item[I("stack")].hard, "a.yaml", 9, 19, "groups.research");
-	expect_origin(&x->item[I("cpu")].soft, "a.yaml", 11, 26, "users.uid:2000-2999");
-	expect_origin(&x->item[I("core")].hard, "a.yaml", 12, 22, "users.uid:2500");
-	expect_origin(&x->item[I("fsize")].soft, "a.yaml", 14, 12, "users.alice");
-	expect_origin(&x->item[I("nproc")].soft, "b.yaml", 3, 25, "users.alice");
-	expect_origin(&x->item[I("nproc")].hard, "b.yaml", 3, 35, "users.alice");
+	expect_origin(&x->item[item_index("as")].soft, "a.yaml", 3, 7, "default");
+	expect_origin(&x->item[item_index("as")].hard, "a.yaml", 3, 7, "default");
+	expect_origin(&x->item[item_index("nofile")].soft, "a.yaml", 4, 18, "default");
+	expect_origin(&x->item[item_index("nofile")].hard, "a.yaml", 4, 30, "default");
+	expect_origin(&x->item[item_index("data")].soft, "a.yaml", 7, 11, "groups.gid:3000-3999");
+	expect_origin(&x->item[item_index("stack")].hard, "a.yaml", 9, 19, "groups.research");
+	expect_origin(&x->item[item_index("cpu")].soft, "a.yaml", 11, 26, "users.uid:2000-2999");
+	expect_origin(&x->item[item_index("core")].hard, "a.yaml", 12, 22, "users.uid:2500");
+	expect_origin(&x->item[item_index("fsize")].soft, "a.yaml", 14, 12, "users.alice");
+	expect_origin(&x->item[item_index("nproc")].soft, "b.yaml", 3, 25, "users.alice");
+	expect_origin(&x->item[item_index("nproc")].hard, "b.yaml", 3, 35, "users.alice");
 	rl_ident_free(&id);
 }
 
@@ -796,15 +788,15 @@ static void test_dropin_merge(void **state)
 	mkid(&id, "alice", 1000, 100, NULL, 0);
 	resolve_docs(docs, 3, &id, &host16, &r);
 	SOFT(&r, "as", 512 * MiB, "default");
-	assert_string_equal(r.item[I("as")].soft.origin.file, "b.yaml");
+	assert_string_equal(r.item[item_index("as")].soft.origin.file, "b.yaml");
 	expect_unset(&r, "as", 1, __FILE__, __LINE__);
 	BOTH(&r, "data", 1 * GiB, "default");
-	assert_string_equal(r.item[I("data")].hard.origin.file, "a.yaml");
+	assert_string_equal(r.item[item_index("data")].hard.origin.file, "a.yaml");
 	expect_unset(&r, "nofile", 0, __FILE__, __LINE__);
 	HARD(&r, "nofile", 50, "users.alice");
 	BOTH(&r, "cpu", 60, "users.alice");
 	BOTH(&r, "core", 0, "users.alice");
-	assert_string_equal(r.item[I("core")].soft.origin.file, "c.yaml");
+	assert_string_equal(r.item[item_index("core")].soft.origin.file, "c.yaml");
 	rl_ident_free(&id);
 
 	struct rl_policy *p;
@@ -868,10 +860,7 @@ struct gen {
 
 static uint64_t rnd(struct gen *g)
 {
-	uint64_t z = (g->s += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return splitmix64(&g->s);
 }
 
 static unsigned pick(struct gen *g, unsigned n)

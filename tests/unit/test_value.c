@@ -26,14 +26,6 @@ static const char *en(enum rl_verr e)
 	return (unsigned)e < sizeof(verr_name) / sizeof(verr_name[0]) ? verr_name[e] : "?";
 }
 
-static int idx(const char *item)
-{
-	int i = rl_item_lookup(item, strlen(item));
-	if (i < 0)
-		fail_msg("no item %s", item);
-	return i;
-}
-
 #define SENTINEL_TYPE ((enum rl_vtype)77)
 #define SENTINEL_N 0x5eed5eed5eed5eedULL
 
@@ -41,7 +33,7 @@ static void check(const char *item, const char *s, size_t len, enum rl_verr want
 		  enum rl_vtype want_t, uint64_t want_n, const char *file, int line)
 {
 	struct rl_value v = {SENTINEL_TYPE, SENTINEL_N};
-	enum rl_verr e = rl_value_parse(idx(item), s, len, &v);
+	enum rl_verr e = rl_value_parse(item_index(item), s, len, &v);
 	if (e != want_e)
 		fail_msg("%s:%d: %s \"%.*s\": got %s, want %s", file, line, item, (int)len, s,
 			 en(e), en(want_e));
@@ -673,10 +665,10 @@ static void expect_describe(const char *item, const char *s, size_t len, const c
 {
 	struct rl_value v;
 	char buf[1024];
-	enum rl_verr e = rl_value_parse(idx(item), s, len, &v);
+	enum rl_verr e = rl_value_parse(item_index(item), s, len, &v);
 	if (e == RL_VERR_OK)
 		fail_msg("%s:%d: %s \"%s\" parsed", file, line, item, s);
-	char *r = rl_verr_describe(e, idx(item), s, len, buf, sizeof(buf));
+	char *r = rl_verr_describe(e, item_index(item), s, len, buf, sizeof(buf));
 	assert_ptr_equal(r, buf);
 	if (strcmp(buf, want) != 0)
 		fail_msg("%s:%d: describe\n  got:  %s\n  want: %s", file, line, buf, want);
@@ -775,7 +767,7 @@ static void test_describe_si_hints_parse(void **state)
 					 "GB", "gb", "TB", "tb", "PB", "pb"};
 	char bad[512] = "", buf[512], text[16], u1[8], u2[8], v[16];
 	size_t nbad = 0;
-	int as = idx("as");
+	int as = item_index("as");
 	for (size_t i = 0; i < N(si); i++) {
 		struct rl_value out;
 		snprintf(text, sizeof(text), "10%s", si[i]);
@@ -826,7 +818,7 @@ static void test_describe_buffer(void **state)
 static void expect_format(const char *item, rlim_t v, const char *want, const char *file, int line)
 {
 	char buf[64];
-	char *r = rl_value_format(idx(item), v, buf, sizeof(buf));
+	char *r = rl_value_format(item_index(item), v, buf, sizeof(buf));
 	assert_ptr_equal(r, buf);
 	if (strcmp(buf, want) != 0)
 		fail_msg("%s:%d: format(%s, %" PRIu64 ") = \"%s\", want \"%s\"", file, line, item,
@@ -885,7 +877,7 @@ static void test_value_text(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct rl_value v = {SENTINEL_TYPE, SENTINEL_N};
 		char buf[64];
-		int item = idx(cases[i].item);
+		int item = item_index(cases[i].item);
 		assert_int_equal(rl_value_parse(item, cases[i].text, strlen(cases[i].text), &v),
 				 RL_VERR_OK);
 		assert_ptr_equal(rl_value_text(item, &v, buf, sizeof(buf)), buf);
@@ -895,7 +887,7 @@ static void test_value_text(void **state)
 	/* 1.5% with a buffer too small for it: cut, still terminated. */
 	struct rl_value v = {RL_V_PCT, 1500000};
 	char small[4];
-	assert_string_equal(rl_value_text(idx("as"), &v, small, sizeof(small)), "1.5");
+	assert_string_equal(rl_value_text(item_index("as"), &v, small, sizeof(small)), "1.5");
 }
 
 /* Parses back what format wrote and checks it is v again. */
@@ -912,15 +904,6 @@ static void roundtrip(int item, rlim_t v, unsigned *count)
 		fail_msg("%s %" PRIu64 " -> \"%s\" -> type %d n %" PRIu64, rl_items[item].name,
 			 (uint64_t)v, buf, (int)out.type, out.n);
 	(*count)++;
-}
-
-static uint64_t rng_next(uint64_t *s)
-{
-	/* splitmix64: a fixed seed gives the same sweep on every run */
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
 }
 
 static void test_format_roundtrip(void **state)
@@ -962,10 +945,10 @@ static void test_format_roundtrip(void **state)
 			roundtrip(it, (UINT64_MAX / mults[m]) * mults[m], &count);
 		}
 		for (int r = 0; r < 2000; r++) {
-			uint64_t v = rng_next(&seed);
-			v >>= rng_next(&seed) % 64; /* every magnitude */
+			uint64_t v = splitmix64(&seed);
+			v >>= splitmix64(&seed) % 64; /* every magnitude */
 			if (r % 3 == 0)
-				v &= ~((1ULL << (rng_next(&seed) % 50)) - 1); /* unit-sized */
+				v &= ~((1ULL << (splitmix64(&seed) % 50)) - 1); /* unit-sized */
 			if (v == RLIM_INFINITY)
 				v--;
 			roundtrip(it, v, &count);

@@ -62,6 +62,22 @@ void cap_expect(const struct cap *c, const char *const *want, size_t n)
 	}
 }
 
+int item_index(const char *item)
+{
+	int i = rl_item_lookup(item, strlen(item));
+	if (i < 0)
+		fail_msg("no item %s", item);
+	return i;
+}
+
+uint64_t splitmix64(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
 /* The worse of two statuses, as the loader ranks them. */
 static enum rl_status worse(enum rl_status a, enum rl_status b)
 {

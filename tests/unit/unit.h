@@ -59,6 +59,11 @@ enum rl_status load_doc(const char *doc, struct rl_policy **out, struct cap *c);
 /* One document that must load; fails the test with its messages otherwise. */
 struct rl_policy *must_load(const char *doc);
 
+/* The index of item in rl_items; fails the test when there is none. */
+int item_index(const char *item);
+/* splitmix64: a fixed seed gives the same sequence on every run. */
+uint64_t splitmix64(uint64_t *state);
+
 /* A fresh folder under $TMPDIR (or /tmp), made with mkdtemp; caller frees. */
 char *tmp_dir(void);
 /* Removes path and everything below it (no symlinks followed). */
@@ -72,6 +77,5 @@ char *write_file(const char *dir, const char *name, const char *text, size_t len
 char *read_text(const char *path, size_t *len);
 /* malloc'd "a/b". */
 char *path_join(const char *a, const char *b);
-
 
 #endif

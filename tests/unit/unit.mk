@@ -9,7 +9,7 @@
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 UNIT_OBJ := $(BUILD)/tests/unit/unit.o
-UNIT_DEPS := tests/unit/unit.h $(wildcard policy/*.h)
+UNIT_DEPS := tests/unit/unit.h $(wildcard tests/common/*.h) $(wildcard policy/*.h)
 
 # test_load redirects the loader's default paths to scratch files, so the
 # "missing default file" rules are checked without touching /etc.

@@ -30,16 +30,19 @@ static int cmd_check(const struct opts *o);
 static int cmd_explain(const struct opts *o);
 static int cmd_run(const struct opts *o);
 static int cmd_import(const struct opts *o);
+/* The options that belong to one command only. */
+enum { OPT_QUIET = 1, OPT_JSON = 2, OPT_GROUP = 4, OPT_VERBOSE = 8, OPT_DASHDASH = 16 };
 static const struct command {
 	const char *name, *args, *what;
 	int (*run)(const struct opts *o);
+	unsigned allowed; /* OPT_* */
 } commands[] = {
-    {"check", "[--quiet]", "validate the policy as pam_rlimit loads it", cmd_check},
+    {"check", "[--quiet]", "validate the policy as pam_rlimit loads it", cmd_check, OPT_QUIET},
     {"explain", "USER [--group NAME]... [--json]", "show the limits USER gets at login, and why",
-     cmd_explain},
+     cmd_explain, OPT_JSON | OPT_GROUP},
     {"run", "USER [--verbose] -- COMMAND [ARG]...",
-     "apply USER's limits to this process, then run COMMAND", cmd_run},
-    {"import-limits-conf", "[FILE]...", "write pam_limits files out as a policy", cmd_import},
+     "apply USER's limits to this process, then run COMMAND", cmd_run, OPT_VERBOSE | OPT_DASHDASH},
+    {"import-limits-conf", "[FILE]...", "write pam_limits files out as a policy", cmd_import, 0},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -233,18 +236,17 @@ static int parse_args(int argc, char **argv, struct opts *o)
 }
 
 /* Options that belong to one command only are refused elsewhere. */
-static int check_options(const struct opts *o, bool quiet, bool json, bool groups, bool verbose,
-			 bool dashdash)
+static int check_options(const struct opts *o, unsigned allowed)
 {
-	if (o->quiet && !quiet)
+	if (o->quiet && !(allowed & OPT_QUIET))
 		return usage_error("%s: --quiet is for check only", o->cmd);
-	if (o->json && !json)
+	if (o->json && !(allowed & OPT_JSON))
 		return usage_error("%s: --json is for explain only", o->cmd);
-	if (o->ngroups && !groups)
+	if (o->ngroups && !(allowed & OPT_GROUP))
 		return usage_error("%s: --group is for explain only", o->cmd);
-	if (o->verbose && !verbose)
+	if (o->verbose && !(allowed & OPT_VERBOSE))
 		return usage_error("%s: --verbose is for run only", o->cmd);
-	if (o->command && !dashdash)
+	if (o->command && !(allowed & OPT_DASHDASH))
 		return usage_error("%s: unexpected \"--\"", o->cmd);
 	return -1;
 }
@@ -261,9 +263,6 @@ static struct rl_load_opts load_opts(const struct opts *o)
 
 static int cmd_check(const struct opts *o)
 {
-	int rc = check_options(o, true, false, false, false, false);
-	if (rc >= 0)
-		return rc;
 	if (o->npos > 0)
 		return usage_error("check takes no arguments (found \"%s\")", o->pos[0]);
 
@@ -449,9 +448,7 @@ static void explain_text(const struct rl_ident *id, bool exists, const struct rl
 
 static int cmd_explain(const struct opts *o)
 {
-	int rc = check_options(o, false, true, true, false, false);
-	if (rc >= 0)
-		return rc;
+	int rc;
 	if (o->npos < 1)
 		return usage_error("explain: missing USER");
 	if (o->npos > 1)
@@ -506,9 +503,6 @@ static int cmd_explain(const struct opts *o)
 
 static int cmd_run(const struct opts *o)
 {
-	int rc = check_options(o, false, false, false, true, true);
-	if (rc >= 0)
-		return rc;
 	if (o->npos < 1)
 		return usage_error("run: missing USER");
 	char **command = o->command;
@@ -545,9 +539,7 @@ static int cmd_run(const struct opts *o)
 
 static int cmd_import(const struct opts *o)
 {
-	int rc = check_options(o, false, false, false, false, false);
-	if (rc >= 0)
-		return rc;
+	int rc;
 	char *text = NULL;
 	size_t len = 0;
 	FILE *mem = open_memstream(&text, &len);
@@ -596,7 +588,10 @@ int main(int argc, char **argv)
 	if (rc < 0) {
 		rc = -1;
 		for (size_t i = 0; i < NCOMMANDS; i++) {
-			if (strcmp(o.cmd, commands[i].name) == 0)
+			if (strcmp(o.cmd, commands[i].name) != 0)
+				continue;
+			rc = check_options(&o, commands[i].allowed);
+			if (rc < 0)
 				rc = commands[i].run(&o);
 		}
 		if (rc < 0) {

@@ -1383,15 +1383,15 @@ static void ctx_free(struct ctx *c)
 	}
 }
 
-int import_limits_conf(int nfiles, char *const files[], FILE *out, FILE *err)
+int import_limits_conf(int nfiles, char *const files[], char **text, size_t *len, FILE *err)
 {
 	struct ctx c = {.err = err};
 	size_t *gorder = NULL;
-	char *text = NULL;
-	size_t textlen = 0;
 	FILE *o = NULL;
 	int rc = 1;
 
+	*text = NULL;
+	*len = 0;
 	if (nfiles > 0) {
 		for (int i = 0; i < nfiles; i++) {
 			if (!add_file(&c, files[i]))
@@ -1430,26 +1430,19 @@ int import_limits_conf(int nfiles, char *const files[], FILE *out, FILE *err)
 	if (c.oom || !gorder)
 		goto nomem;
 	bool combine = order_groups(&c, gorder);
-	if (c.oom || !(o = open_memstream(&text, &textlen)))
+	if (c.oom || !(o = open_memstream(text, len)))
 		goto nomem;
 	emit(&c, o, gorder, combine);
-	if (fclose(o) != 0 || c.oom) {
-		o = NULL;
+	if (fclose(o) != 0 || c.oom)
 		goto nomem;
-	}
-	o = NULL;
-	if (fwrite(text, 1, textlen, out) != textlen || fflush(out) != 0) {
-		fprintf(err, "rlimit-policy: writing the policy: %s\n", strerror(errno));
-		goto out;
-	}
 	rc = 0;
 	goto out;
 nomem:
 	fprintf(err, "rlimit-policy: out of memory\n");
+	free(*text);
+	*text = NULL;
+	*len = 0;
 out:
-	if (o)
-		fclose(o);
-	free(text);
 	free(gorder);
 	ctx_free(&c);
 	return rc;

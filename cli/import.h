@@ -19,10 +19,10 @@
  * Converts files[0..nfiles), read in that order as pam_limits reads its
  * main file and then its drop-ins ("-" is standard input).  With nfiles 0,
  * reads IMPORT_DEFAULT_CONF and then IMPORT_DEFAULT_GLOB in byte order of
- * name, as pam_limits does.  Writes the policy to out only once everything
- * was read; diagnostics go to err.  Returns 0 on success, 1 when a file
- * could not be read or memory ran out (nothing is written to out then).
+ * name, as pam_limits does.  On success returns 0 with the policy in *text
+ * (*len bytes, malloc'd, the caller frees); returns 1 when a file could not
+ * be read or memory ran out, with *text NULL.  Diagnostics go to err.
  */
-int import_limits_conf(int nfiles, char *const files[], FILE *out, FILE *err);
+int import_limits_conf(int nfiles, char *const files[], char **text, size_t *len, FILE *err);
 
 #endif

@@ -539,19 +539,9 @@ static int cmd_run(const struct opts *o)
 
 static int cmd_import(const struct opts *o)
 {
-	int rc;
-	char *text = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&text, &len);
-	if (!mem) {
-		fputs("rlimit-policy: out of memory\n", stderr);
-		return EXIT_INVALID;
-	}
-	rc = import_limits_conf(o->npos, o->pos, mem, stderr);
-	if (fclose(mem) != 0 && rc == 0) {
-		fputs("rlimit-policy: out of memory\n", stderr);
-		rc = EXIT_INVALID;
-	}
+	char *text;
+	size_t len;
+	int rc = import_limits_conf(o->npos, o->pos, &text, &len, stderr);
 	if (rc == 0) {
 		/* What goes out must load: the same library check as "check". */
 		struct cli_sink cs = {0, false, false};

@@ -154,10 +154,11 @@ def pam_limits_baseline(tmp):
 
 def compare(label, user, got_a, got_b, names, skip_items):
     for item in sorted(got_a, key=names.index):
+        # Counted per half: soft and hard.
         if item in skip_items:
-            counts["skipped"] += 1
+            counts["skipped"] += 2
             continue
-        counts["compared"] += 1
+        counts["compared"] += 2
         if got_a[item] != got_b[item]:
             failures.append("%s: %s: %s is soft %s hard %s under %s, soft %s hard %s under %s"
                             % (label, user, item, got_a[item][0], got_a[item][1], "A",
@@ -351,13 +352,15 @@ def main():
             write_limits(base_path, base)
             for policy in sys.argv[2:]:
                 agree_case(policy, tmp, base_path, base)
+    if counts["compared"] == 0:
+        failures.append("no limit was compared")
     for f in failures:
         print("FAIL " + f)
     ncases = int(sys.argv[3]) if sys.argv[1] == "random" else len(sys.argv) - 2
     print("%s: %d cases (%d skipped), %d sessions through libpam, %d limits compared (soft "
           "and hard), %d skipped, %d failures" % (sys.argv[1], ncases,
                                                   counts.get("skipped_cases", 0),
-                                                  counts["sessions"], counts["compared"] * 2,
+                                                  counts["sessions"], counts["compared"],
                                                   counts["skipped"], len(failures)))
     sys.exit(1 if failures else 0)
 

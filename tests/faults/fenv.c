@@ -12,6 +12,7 @@
 #include <security/pam_ext.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -367,6 +368,40 @@ void fenv_run_child(const char *service, const char *user, const struct fenv_hoo
 	out->code = out->exited ? WEXITSTATUS(status) : -1;
 	out->sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 	out->seconds = fenv_now() - t0;
+}
+
+unsigned fenv_limits_mismatch(const char *what, const struct fenv_child *c,
+			      const struct fenv_limit *want, size_t n, unsigned *skipped, char *why,
+			      size_t size)
+{
+	unsigned bad = 0;
+	size_t o = strnlen(why, size);
+	for (int res = 0; res < RLIM_NLIMITS; res++) {
+		const struct fenv_limit *w = NULL;
+		for (size_t i = 0; i < n; i++) {
+			if (want[i].res == res)
+				w = &want[i];
+		}
+		const struct rlimit *b = &c->before[res], *a = &c->after[res];
+		if (w && w->hard > b->rlim_max) {
+			printf("  SKIP check of %s: policy hard %ju above this process's hard "
+			       "limit %ju\n",
+			       tn_resource(res), (uintmax_t)w->hard, (uintmax_t)b->rlim_max);
+			if (skipped)
+				(*skipped)++;
+			continue;
+		}
+		rlim_t soft = w ? w->soft : b->rlim_cur, hard = w ? w->hard : b->rlim_max;
+		if (a->rlim_cur == soft && a->rlim_max == hard)
+			continue;
+		bad++;
+		int k = snprintf(why + o, size - o, "%s: %s is %ju/%ju, expected %ju/%ju%s\n", what,
+				 tn_resource(res), (uintmax_t)a->rlim_cur, (uintmax_t)a->rlim_max,
+				 (uintmax_t)soft, (uintmax_t)hard, w ? "" : " (as before)");
+		if (k > 0 && (size_t)k < size - o)
+			o += (size_t)k;
+	}
+	return bad;
 }
 
 void *fenv_shim_symbol(const char *name)

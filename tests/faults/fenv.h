@@ -98,6 +98,24 @@ struct fenv_hooks {
 void fenv_run_child(const char *service, const char *user, const struct fenv_hooks *hooks,
 		    struct fenv_child *out);
 
+/* A limit a session is expected to leave. */
+struct fenv_limit {
+	int res;
+	rlim_t soft, hard;
+};
+
+/*
+ * Checks the limits the child left: every one as before the session, but
+ * for want[0..n), each exactly as given.  A wanted hard above the child's
+ * own hard cannot be reached without CAP_SYS_RESOURCE: that check is
+ * skipped, said on stdout and counted in *skipped (when not NULL).  Each
+ * mismatch is a line appended to why (what: prefixes it); returns their
+ * number.
+ */
+unsigned fenv_limits_mismatch(const char *what, const struct fenv_child *c,
+			      const struct fenv_limit *want, size_t n, unsigned *skipped, char *why,
+			      size_t size);
+
 /* A symbol a preloaded shim exports, or NULL when the shim is not loaded. */
 void *fenv_shim_symbol(const char *name);
 

@@ -166,11 +166,6 @@ static void hook_after_open(void *arg, unsigned char *payload)
 	memcpy(payload, &c, sizeof(c));
 }
 
-struct want {
-	int res;
-	rlim_t soft, hard;
-};
-
 struct outcome {
 	struct fenv_child c;
 	struct nssfault_counts n;
@@ -191,28 +186,11 @@ static struct outcome *run(const char *service, const char *user, const struct f
 }
 
 /* Every limit as before, but for w[0..n), which must be exactly that. */
-static void assert_limits(const struct fenv_child *c, const struct want *w, size_t n)
+static void assert_limits(const struct fenv_child *c, const struct fenv_limit *w, size_t n)
 {
-	for (int res = 0; res < RLIM_NLIMITS; res++) {
-		const struct want *x = NULL;
-		for (size_t i = 0; i < n; i++) {
-			if (w[i].res == res)
-				x = &w[i];
-		}
-		if (x && x->hard > c->before[res].rlim_max) {
-			print_message(
-			    "SKIP check of resource %d: hard %ju below the policy's here\n", res,
-			    (uintmax_t)c->before[res].rlim_max);
-			continue;
-		}
-		rlim_t soft = x ? x->soft : c->before[res].rlim_cur;
-		rlim_t hard = x ? x->hard : c->before[res].rlim_max;
-		if (c->after[res].rlim_cur != soft || c->after[res].rlim_max != hard)
-			fail_msg("resource %d: %ju/%ju, expected %ju/%ju\nlog:\n%s", res,
-				 (uintmax_t)c->after[res].rlim_cur,
-				 (uintmax_t)c->after[res].rlim_max, (uintmax_t)soft,
-				 (uintmax_t)hard, c->log);
-	}
+	char why[4096] = "";
+	if (fenv_limits_mismatch("limits", c, w, n, NULL, why, sizeof(why)))
+		fail_msg("%slog:\n%s", why, c->log);
 }
 
 static void assert_unchanged(const struct fenv_child *c)
@@ -235,7 +213,7 @@ static void assert_log(const struct outcome *o, int prio, const char *text)
 			 o->c.log);
 }
 
-static const struct want alice_limits[] = {
+static const struct fenv_limit alice_limits[] = {
     {RLIMIT_CORE, 0, 0},
     {RLIMIT_NOFILE, 200, 400},
     {RLIMIT_LOCKS, 50, 50},
@@ -434,13 +412,13 @@ static void test_grgid_not_found(void **state)
 	(void)state;
 	struct outcome *o = run("fail", "orphan", NULL);
 	assert_rc(o, PAM_SUCCESS);
-	const struct want w[] = {{RLIMIT_CORE, 0, 0}};
+	const struct fenv_limit w[] = {{RLIMIT_CORE, 0, 0}};
 	assert_limits(&o->c, w, 1);
 	/* "No such group" from either lookup is an answer, not a failure. */
 	struct fault f = {.grnam = enoent};
 	o = run("fail", "alice", &f);
 	assert_rc(o, PAM_SUCCESS);
-	const struct want w2[] = {{RLIMIT_CORE, 0, 0}, {RLIMIT_LOCKS, 50, 50}};
+	const struct fenv_limit w2[] = {{RLIMIT_CORE, 0, 0}, {RLIMIT_LOCKS, 50, 50}};
 	assert_limits(&o->c, w2, 2); /* gid:2002 still matches; dev is not known by name */
 	struct fault g = {.grgid = enoent};
 	o = run("bulk", "alice", &g);
@@ -452,7 +430,7 @@ static void test_grgid_not_found(void **state)
 static void test_root_nss_errors(void **state)
 {
 	(void)state;
-	const struct want w[] = {{RLIMIT_LOCKS, 60, 60}};
+	const struct fenv_limit w[] = {{RLIMIT_LOCKS, 60, 60}};
 	struct fault fl = {.grouplist = "fail"};
 	struct outcome *o = run("fail", "root", &fl);
 	assert_rc(o, PAM_SUCCESS);
@@ -484,7 +462,7 @@ static void test_5000_groups(void **state)
 	struct outcome *o = run("big", "big", NULL);
 	double dt = fenv_now() - t0;
 	assert_rc(o, PAM_SUCCESS);
-	const struct want w[] = {{RLIMIT_NOFILE, 333, 444}, {RLIMIT_LOCKS, 77, 77}};
+	const struct fenv_limit w[] = {{RLIMIT_NOFILE, 333, 444}, {RLIMIT_LOCKS, 77, 77}};
 	assert_limits(&o->c, w, 2);
 	print_message("user in %d groups: %lu getpwnam_r, %lu getgrouplist, %lu getgrgid_r, "
 		      "%.2f s\n",
@@ -498,7 +476,7 @@ static void test_5000_groups(void **state)
 	/* With gid rules only, no names are fetched at all. */
 	o = run("gids", "big", NULL);
 	assert_rc(o, PAM_SUCCESS);
-	const struct want w2[] = {{RLIMIT_NOFILE, 333, 444}};
+	const struct fenv_limit w2[] = {{RLIMIT_NOFILE, 333, 444}};
 	assert_limits(&o->c, w2, 1);
 	assert_int_equal(o->n.getpwnam_r, 1);
 	assert_int_equal(o->n.getgrouplist, 1);

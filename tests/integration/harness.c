@@ -739,6 +739,9 @@ void rlt_run(struct rlt_case *c, const char *user, int expect_open)
 	if (o.stage == 1)
 		fail_msg("setting the baseline of %s failed: %s", tn_resource(o.base_res),
 			 strerror(o.base_errno));
+	if (o.open_rc == -1)
+		print_error("libpamtest did not run the session (pamtest error %d)\n",
+			    o.pamtest_err);
 	bad += pam_code_ok(o.open_rc, expect_open, "pam_open_session");
 	/*
 	 * libpam replays the frozen open_session chain on close, so after a

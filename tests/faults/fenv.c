@@ -58,19 +58,32 @@ double fenv_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-void fenv_write(const char *rel, mode_t mode, const char *fmt, ...)
+FILE *fenv_open(const char *rel)
 {
 	char path[PATH_MAX];
 	fpath(path, "%s/%s", work, rel);
 	FILE *f = fopen(path, "w");
 	if (!f)
 		die(path);
+	return f;
+}
+
+void fenv_close(FILE *f, const char *rel, mode_t mode)
+{
+	char path[PATH_MAX];
+	fpath(path, "%s/%s", work, rel);
+	if (ferror(f) | (fclose(f) != 0) || chmod(path, mode) != 0)
+		die(path);
+}
+
+void fenv_write(const char *rel, mode_t mode, const char *fmt, ...)
+{
+	FILE *f = fenv_open(rel);
 	va_list ap;
 	va_start(ap, fmt);
 	vfprintf(f, fmt, ap);
 	va_end(ap);
-	if (fclose(f) != 0 || chmod(path, mode) != 0)
-		die(path);
+	fenv_close(f, rel, mode);
 }
 
 void fenv_mkdir(const char *rel)

@@ -50,21 +50,12 @@ static void setup(const char *dir)
 		   "orphan:x:1600:9999:no group entry:/home/orphan:/bin/sh\n"
 		   "big:x:1700:1700:in 5000 groups:/home/big:/bin/sh\n");
 	/* big's primary group and 5,000 supplementary ones. */
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/group", dir);
-	FILE *g = fopen(path, "w");
-	if (!g) {
-		perror(path);
-		exit(2);
-	}
+	FILE *g = fenv_open("group");
 	fprintf(g, "root:x:0:\ndev:x:2001:\nops:x:2002:alice\nbig:x:1700:\n"
 		   "outsider:x:3000:root\n");
 	for (int i = 1; i <= BIG_GROUPS; i++)
 		fprintf(g, "g%05d:x:%d:big\n", i, BIG_GID0 + i - 1);
-	if (fclose(g) != 0) {
-		perror(path);
-		exit(2);
-	}
+	fenv_close(g, "group", 0644);
 
 	fenv_mkdir("policy");
 	fenv_write("policy/rlimit.yaml", 0644,
@@ -258,11 +249,15 @@ static void test_grnam_fails(void **state)
 	o = run("succeed", "alice", &f);
 	assert_rc(o, PAM_SUCCESS);
 	assert_unchanged(&o->c);
+	assert_log(o, LOG_ALERT,
+		   "the user or group database failed; session for alice goes on "
+		   "without limits (onerr=succeed)");
 
 	struct fault second = {.grnam = eio, .grnam_at = "2"};
 	o = run("fail", "alice", &second);
 	assert_rc(o, PAM_SERVICE_ERR);
 	assert_unchanged(&o->c);
+	assert_log(o, LOG_ALERT, "the user or group database failed; session for alice refused");
 	assert_int_equal(o->n.getgrnam_r, 2);
 	assert_int_equal(o->n.injected, 1);
 
@@ -270,6 +265,7 @@ static void test_grnam_fails(void **state)
 	o = run("fail", "alice", &nomem);
 	assert_rc(o, PAM_BUF_ERR);
 	assert_unchanged(&o->c);
+	assert_log(o, LOG_ALERT, "out of memory; session for alice refused");
 }
 
 static void test_grnam_erange_forever(void **state)
@@ -280,6 +276,7 @@ static void test_grnam_erange_forever(void **state)
 	struct outcome *o = run("fail", "alice", &f);
 	assert_rc(o, PAM_SERVICE_ERR);
 	assert_unchanged(&o->c);
+	assert_log(o, LOG_ALERT, "the user or group database failed; session for alice refused");
 	assert_in_range(o->n.getgrnam_r, 2, 16); /* the buffer doubles up to its cap */
 	assert_true(fenv_now() - t0 < 5.0);
 }
@@ -296,6 +293,7 @@ static void test_unknown_user(void **state)
 	assert_int_equal(o->n.getgrgid_r, 0);
 	o = run("succeed", "nosuchuser", NULL);
 	assert_rc(o, PAM_USER_UNKNOWN); /* onerr is about failures, not unknown users */
+	assert_log(o, LOG_ERR, "unknown user nosuchuser");
 }
 
 static void test_pwnam_eio(void **state)

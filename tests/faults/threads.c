@@ -130,21 +130,15 @@ static void current(int i, bool soft, bool hard, char *buf, size_t size)
 
 static void setup(const char *dir)
 {
-	char path[4096], v[96], v2[96];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/passwd", dir);
-	if (!(f = fopen(path, "w")))
-		exit(2);
+	char v[96], v2[96];
+	FILE *f = fenv_open("passwd");
 	fprintf(f, "root:x:0:0:root:/root:/bin/sh\n");
 	for (int u = 0; u < NUSERS; u++)
 		fprintf(f, "t%02d:x:%d:%d::/home/t%02d:/bin/sh\n", u, UID0 + u,
 			TEAM_GID0 + u % NTEAMS, u);
-	fclose(f);
+	fenv_close(f, "passwd", 0644);
 
-	snprintf(path, sizeof(path), "%s/group", dir);
-	if (!(f = fopen(path, "w")))
-		exit(2);
+	f = fenv_open("group");
 	fprintf(f, "root:x:0:\n");
 	for (int k = 0; k < NTEAMS; k++)
 		fprintf(f, "team%d:x:%d:\n", k, TEAM_GID0 + k);
@@ -152,12 +146,10 @@ static void setup(const char *dir)
 	for (int u = 1; u < NUSERS; u += 2)
 		fprintf(f, "%st%02d", u > 1 ? "," : "", u);
 	fprintf(f, "\nbystanders:x:4300:t00,t01\n");
-	fclose(f);
+	fenv_close(f, "group", 0644);
 
 	fenv_mkdir("policy");
-	snprintf(path, sizeof(path), "%s/policy/rlimit.yaml", dir);
-	if (!(f = fopen(path, "w")))
-		exit(2);
+	f = fenv_open("policy/rlimit.yaml");
 	fprintf(f, "version: 1\n");
 	current(I_RTTIME, true, true, v, sizeof(v));
 	fprintf(f, "default:\n  rttime: %s\n", v);
@@ -188,7 +180,7 @@ static void setup(const char *dir)
 			fprintf(f, "  \"uid:%d\":\n    core: %s\n", UID0 + u, v);
 		}
 	}
-	fclose(f);
+	fenv_close(f, "policy/rlimit.yaml", 0644);
 	fenv_service("threads", "conf=%s/policy/rlimit.yaml debug", dir);
 }
 

@@ -286,6 +286,8 @@ static void test_hard_only(void **state)
 	assert_int_equal(o.nlines, 0);
 	LIMIT(&o, "nofile", 512, 800); /* soft kept */
 	LIMIT(&o, "fsize", MiB, MiB);  /* soft follows the hard down */
+	const char *const touched[] = {"nofile", "fsize"};
+	expect_untouched(&o, touched, 2);
 }
 
 static void test_raise_refused(void **state)
@@ -315,6 +317,8 @@ static void test_raise_refused(void **state)
 	/* the other items of the same apply still went down */
 	LIMIT(&o, "core", 0, 0);
 	LIMIT(&o, "fsize", MiB, 2 * MiB);
+	const char *const touched[] = {"nofile", "core", "fsize"};
+	expect_untouched(&o, touched, 3);
 
 	/* A soft that fits under the current hard is kept as asked. */
 	resolve_for("version: 1\n"
@@ -328,6 +332,7 @@ static void test_raise_refused(void **state)
 	      "nofile: cannot raise to soft 150 hard 1000 (users.alice: Operation not "
 	      "permitted); kept the stricter soft 150 hard 200");
 	LIMIT(&o, "nofile", 150, 200);
+	expect_untouched(&o, touched, 1);
 }
 
 static void test_debug_lines(void **state)
@@ -366,12 +371,18 @@ static void test_debug_lines(void **state)
 	LIMIT(&o, "cpu", 5400, 5400);
 	LIMIT(&o, "fsize", MiB, 2 * GiB);
 	LIMIT(&o, "nofile", 100, 200);
+	const char *const touched[] = {"core", "cpu", "fsize", "nofile"};
+	expect_untouched(&o, touched, 4);
 
-	/* The same without debug says nothing. */
+	/* The same without debug says nothing and does the same. */
 	run_child(base, 4, &r, false, &o);
 	assert_int_equal(o.status, RL_OK);
 	assert_int_equal(o.nlines, 0);
+	LIMIT(&o, "core", 0, 0);
+	LIMIT(&o, "cpu", 5400, 5400);
+	LIMIT(&o, "fsize", MiB, 2 * GiB);
 	LIMIT(&o, "nofile", 100, 200);
+	expect_untouched(&o, touched, 4);
 }
 
 static void test_nothing_to_apply(void **state)

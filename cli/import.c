@@ -192,22 +192,44 @@ static void comment_safe(const char *s, char *out, size_t size)
 	out[j] = '\0';
 }
 
+/*
+ * The code point of the UTF-8 sequence at p in *cp; returns its length, or
+ * 0 when it is not one libyaml accepts (a stray or missing continuation
+ * byte, an overlong form, a surrogate, or past U+10FFFF).
+ */
+static int utf8_next(const unsigned char *p, uint32_t *cp)
+{
+	int n;
+	if (p[0] < 0x80)
+		n = 1;
+	else if ((p[0] & 0xe0) == 0xc0)
+		n = 2;
+	else if ((p[0] & 0xf0) == 0xe0)
+		n = 3;
+	else if ((p[0] & 0xf8) == 0xf0)
+		n = 4;
+	else
+		return 0;
+	uint32_t v = n == 1 ? p[0] : p[0] & (0x7fu >> n);
+	for (int i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		v = v << 6 | (p[i] & 0x3fu);
+	}
+	static const uint32_t least[5] = {0, 0, 0x80, 0x800, 0x10000};
+	if (v < least[n] || (v >= 0xd800 && v <= 0xdfff) || v > 0x10ffff)
+		return 0;
+	*cp = v;
+	return n;
+}
+
 static bool utf8_valid(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	while (*p) {
-		int n = *p < 0x80             ? 0
-			: (*p & 0xe0) == 0xc0 ? 1
-			: (*p & 0xf0) == 0xe0 ? 2
-			: (*p & 0xf8) == 0xf0 ? 3
-					      : -1;
-		if (n < 0 || (n == 1 && *p < 0xc2))
+	uint32_t cp;
+	for (int n; *p; p += n) {
+		if ((n = utf8_next(p, &cp)) == 0)
 			return false;
-		p++;
-		for (int i = 0; i < n; i++, p++) {
-			if ((*p & 0xc0) != 0x80)
-				return false;
-		}
 	}
 	return true;
 }
@@ -417,6 +439,9 @@ static void lower(char *s)
 }
 
 /* Whether rlimit.yaml can name a user or group so (its loader's rules). */
+/* What policy_name_ok refuses, for the note on a line it refuses. */
+#define NAME_RULES "(empty, over 256 bytes, not UTF-8, or with an ASCII control character or /)"
+
 static bool policy_name_ok(const char *name)
 {
 	size_t n = strlen(name);
@@ -493,7 +518,8 @@ static void parse_limit(struct ctx *c, struct loc at, const char *text, char *to
 	if (domain[0] == '@') {
 		if (rt == RNG_NONE) {
 			if (!policy_name_ok(domain + 1)) {
-				skip(c, at, text, true, "rlimit.yaml cannot name a group so");
+				skip(c, at, text, true,
+				     "rlimit.yaml cannot hold this group name %s", NAME_RULES);
 				return;
 			}
 			l.d = D_GROUP;
@@ -513,7 +539,8 @@ static void parse_limit(struct ctx *c, struct loc at, const char *text, char *to
 			l.d = D_DEFAULT;
 		} else {
 			if (!policy_name_ok(domain)) {
-				skip(c, at, text, true, "rlimit.yaml cannot name a user so");
+				skip(c, at, text, true, "rlimit.yaml cannot hold this user name %s",
+				     NAME_RULES);
 				return;
 			}
 			l.d = D_NAME;
@@ -1218,20 +1245,27 @@ static void emit_key(FILE *o, const char *key)
 		return;
 	}
 	fputc('"', o);
-	for (const unsigned char *p = (const unsigned char *)key; *p; p++) {
-		/* YAML breaks lines at NEL, LS and PS too: escape them. */
-		if (p[0] == 0xc2 && p[1] == 0x85) {
+	const unsigned char *p = (const unsigned char *)key;
+	for (int n; *p; p += n) {
+		uint32_t cp = *p;
+		if ((n = utf8_next(p, &cp)) == 0) /* policy_name_ok let none through */
+			n = 1;
+		/*
+		 * YAML breaks lines at NEL, LS and PS, and refuses the C0 and C1
+		 * controls, DEL, U+FFFE and U+FFFF even in quotes: escape those.
+		 */
+		if (cp == 0x85)
 			fputs("\\N", o);
-			p += 1;
-		} else if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) {
-			fputs(p[2] == 0xa8 ? "\\L" : "\\P", o);
-			p += 2;
-		} else if (*p == '"' || *p == '\\')
-			fprintf(o, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(o, "\\x%02x", *p);
+		else if (cp == 0x2028 || cp == 0x2029)
+			fputs(cp == 0x2028 ? "\\L" : "\\P", o);
+		else if (cp == '"' || cp == '\\')
+			fprintf(o, "\\%c", (int)cp);
+		else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+			fprintf(o, "\\x%02x", (unsigned)cp);
+		else if (cp == 0xfffe || cp == 0xffff)
+			fprintf(o, "\\u%04x", (unsigned)cp);
 		else
-			fputc(*p, o);
+			fwrite(p, 1, (size_t)n, o);
 	}
 	fputc('"', o);
 }

@@ -3,7 +3,9 @@
 # same flags, so the library is instrumented whatever BUILD and SAN say.
 #
 #   make fuzz                   fuzz_policy for FUZZ_SECONDS (600), then
-#                               fuzz_value for FUZZ_VALUE_SECONDS (60)
+#                               fuzz_value for FUZZ_VALUE_SECONDS (60) and
+#                               fuzz_import (import-limits-conf, whose output
+#                               must pass check) for FUZZ_IMPORT_SECONDS (60)
 #   make fuzz FUZZ_SECONDS=3600
 #   make fuzz-coverage          line/region coverage of policy/ by the corpus
 #
@@ -15,6 +17,7 @@ FUZZ_CC ?= clang
 FUZZ_DIR := $(BUILD)/fuzz
 FUZZ_SECONDS ?= 600
 FUZZ_VALUE_SECONDS ?= 60
+FUZZ_IMPORT_SECONDS ?= 60
 FUZZ_MAX_LEN ?= 65536
 FUZZ_RSS_MB ?= 2048
 FUZZ_TIMEOUT ?= 10
@@ -26,28 +29,39 @@ FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer $(WARN) \
 	-Ipolicy $(YAML_CFLAGS)
 FUZZ_POLICY := $(FUZZ_DIR)/fuzz_policy
 FUZZ_VALUE := $(FUZZ_DIR)/fuzz_value
+FUZZ_IMPORT := $(FUZZ_DIR)/fuzz_import
 FUZZ_HDRS := $(wildcard policy/*.h)
-FUZZ_RUN_OPTS = -max_len=$(FUZZ_MAX_LEN) -rss_limit_mb=$(FUZZ_RSS_MB) \
-	-timeout=$(FUZZ_TIMEOUT) -dict=fuzz/policy.dict $(FUZZ_FLAGS)
+FUZZ_COMMON_OPTS = -max_len=$(FUZZ_MAX_LEN) -rss_limit_mb=$(FUZZ_RSS_MB) \
+	-timeout=$(FUZZ_TIMEOUT) $(FUZZ_FLAGS)
+FUZZ_RUN_OPTS = $(FUZZ_COMMON_OPTS) -dict=fuzz/policy.dict
 
 LLVM_PROFDATA ?= $(shell command -v llvm-profdata-14 || command -v llvm-profdata)
 LLVM_COV ?= $(shell command -v llvm-cov-14 || command -v llvm-cov)
 
 .PHONY: fuzz fuzz-build fuzz-seed fuzz-coverage
-fuzz-build: $(FUZZ_POLICY) $(FUZZ_VALUE)
+fuzz-build: $(FUZZ_POLICY) $(FUZZ_VALUE) $(FUZZ_IMPORT)
 
 $(FUZZ_POLICY) $(FUZZ_VALUE): $(FUZZ_DIR)/%: fuzz/%.c $(POLICY_SRC) $(FUZZ_HDRS) | $(BUILD)/.deps
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -o $@ $< $(POLICY_SRC) $(YAML_LIBS)
 
+# The converter and its output's loader, one binary: cli/import.c with the
+# policy library.
+$(FUZZ_IMPORT): fuzz/fuzz_import.c cli/import.c cli/import.h $(POLICY_SRC) $(FUZZ_HDRS) \
+		| $(BUILD)/.deps
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -o $@ $< cli/import.c $(POLICY_SRC) $(YAML_LIBS)
+
 fuzz-seed:
-	@sh fuzz/seed.sh $(FUZZ_DIR)/corpus $(FUZZ_DIR)/corpus-value
+	@sh fuzz/seed.sh $(FUZZ_DIR)/corpus $(FUZZ_DIR)/corpus-value $(FUZZ_DIR)/corpus-import
 
 fuzz: fuzz-build fuzz-seed
 	@sh fuzz/run.sh $(FUZZ_POLICY) $(FUZZ_DIR)/corpus $(FUZZ_SECONDS) $(FUZZ_DIR)/crashes \
 		$(FUZZ_RUN_OPTS)
 	@sh fuzz/run.sh $(FUZZ_VALUE) $(FUZZ_DIR)/corpus-value $(FUZZ_VALUE_SECONDS) \
 		$(FUZZ_DIR)/crashes $(FUZZ_RUN_OPTS)
+	@sh fuzz/run.sh $(FUZZ_IMPORT) $(FUZZ_DIR)/corpus-import $(FUZZ_IMPORT_SECONDS) \
+		$(FUZZ_DIR)/crashes $(FUZZ_COMMON_OPTS) -dict=fuzz/import.dict
 	@$(MAKE) --no-print-directory fuzz-coverage
 
 # Coverage: the same targets built with clang's source-based coverage (no

@@ -1,13 +1,13 @@
 #!/bin/sh
 # Fills the fuzzers' scratch corpora with the project's policies, at run
 # time, so new examples and fixtures seed the fuzzer without a copy kept here.
-# Usage: fuzz/seed.sh POLICY_CORPUS_DIR VALUE_CORPUS_DIR
+# Usage: fuzz/seed.sh POLICY_CORPUS_DIR VALUE_CORPUS_DIR IMPORT_CORPUS_DIR
 set -eu
-pc=$1 vc=$2
+pc=$1 vc=$2 ic=$3
 marker='
 #--dropin--
 '
-mkdir -p "$pc" "$vc"
+mkdir -p "$pc" "$vc" "$ic"
 
 # Every policy of the project: examples, fixtures, the hostile corpus (and
 # whatever else tests/ keeps as *.yaml), and this folder's own seeds.
@@ -42,4 +42,13 @@ while IFS= read -r v; do
 	printf '%s' "$v" >"$vc/seed-$i"
 done <fuzz/value-seeds.txt
 
-echo "fuzz seeds: $n policies, $pairs drop-in pairs, $i values ($(ls "$pc" | wc -l) files in $pc)"
+# limits.conf files for fuzz_import: the import differential's real-world
+# shapes (main files and drop-ins) and the CLI's golden import cases.
+k=0
+for f in $(find tests/cli -type f \( -name '*.conf' -o -path '*/limits.d/*' \) | LC_ALL=C sort); do
+	cp "$f" "$ic/seed-$(printf '%s' "$f" | tr '/' '_')"
+	k=$((k + 1))
+done
+
+echo "fuzz seeds: $n policies, $pairs drop-in pairs, $i values, $k limits.conf files" \
+	"($(ls "$pc" | wc -l) files in $pc)"

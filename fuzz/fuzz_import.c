@@ -1,0 +1,86 @@
+/*
+ * fuzz_import.c - libFuzzer target over "rlimit-policy import-limits-conf".
+ *
+ * The input is one limits.conf file, handed to the converter by path (a
+ * memfd), exactly as the tool reads a file.  The target aborts when:
+ *   - the converter fails on it: only a read error or a failed allocation
+ *     may make it fail, and neither happens here;
+ *   - what it writes is not a valid version-1 policy for the policy
+ *     library, loaded the way "rlimit-policy check" loads it: whatever the
+ *     input, the output passes check (rlimit-policy(1) promises it).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "../cli/import.h"
+#include "rlimit_policy.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+struct seen {
+	unsigned errors;
+	char first[512];
+};
+
+static void emit(void *ctx, enum rl_severity sev, const char *msg)
+{
+	struct seen *s = ctx;
+	if (sev != RL_SEV_ERROR)
+		return;
+	if (s->errors++ == 0)
+		snprintf(s->first, sizeof(s->first), "%s", msg);
+}
+
+__attribute__((noreturn)) static void fail(const char *what, const char *detail, const char *text,
+					   size_t len)
+{
+	fprintf(stderr, "fuzz_import: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
+	if (text) {
+		fputs("--- the converter's output:\n", stderr);
+		fwrite(text, 1, len, stderr);
+		fputs("--- end\n", stderr);
+	}
+	abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static int fd = -1;
+	static FILE *quiet;
+	static char path[64];
+
+	if (fd < 0) {
+		fd = memfd_create("limits.conf", MFD_CLOEXEC);
+		quiet = fopen("/dev/null", "w");
+		if (fd < 0 || !quiet)
+			fail("setup", "memfd_create or /dev/null failed", NULL, 0);
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	}
+	if (ftruncate(fd, 0) != 0 || (size && pwrite(fd, data, size, 0) != (ssize_t)size))
+		fail("setup", "could not write the input to the memfd", NULL, 0);
+
+	char *files[] = {path};
+	char *text = NULL;
+	size_t len = 0;
+	if (import_limits_conf(1, files, &text, &len, quiet) != 0 || !text)
+		fail("the converter failed", NULL, NULL, 0);
+
+	struct seen seen = {0};
+	struct rl_sink sink = {emit, &seen};
+	struct rl_policy *p = NULL;
+	if (rl_policy_new(NULL, &p) != RL_OK)
+		fail("setup", "rl_policy_new failed", NULL, 0);
+	enum rl_status st = rl_policy_add_buffer(p, "imported.yaml", text, len, &sink);
+	if (st == RL_OK)
+		st = rl_policy_finish(p, &sink);
+	if (st != RL_OK || seen.errors)
+		fail("the output is not a valid policy", seen.errors ? seen.first : "no message",
+		     text, len);
+	rl_policy_free(p);
+	free(text);
+	return 0;
+}

@@ -2,6 +2,7 @@
  * fenv.c - the wrapped world of the fault tests; see fenv.h.
  */
 #include "fenv.h"
+#include "../common/testio.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -313,21 +314,6 @@ void fenv_pam_session(const char *service, const char *user, struct fenv_pam *ou
 	pam_session_hooked(service, user, out, NULL, NULL);
 }
 
-static bool write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	while (len) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		p += w;
-		len -= (size_t)w;
-	}
-	return true;
-}
-
 void fenv_run_child(const char *service, const char *user, const struct fenv_hooks *hooks,
 		    struct fenv_child *out)
 {
@@ -355,20 +341,12 @@ void fenv_run_child(const char *service, const char *user, const struct fenv_hoo
 			getrlimit(i, &r.after[i]);
 		snprintf(r.log, sizeof(r.log), "%s", fenv_log());
 		r.reported = true;
-		bool ok = write_all(pfd[1], &r, sizeof(r));
+		bool ok = tio_write_all(pfd[1], &r, sizeof(r));
 		close(pfd[1]);
 		exit(ok ? 0 : 3);
 	}
 	close(pfd[1]);
-	size_t got = 0;
-	while (got < sizeof(*out)) {
-		ssize_t n = read(pfd[0], (char *)out + got, sizeof(*out) - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
+	size_t got = tio_read_full(pfd[0], out, sizeof(*out));
 	close(pfd[0]);
 	if (got != sizeof(*out))
 		memset(out, 0, sizeof(*out));

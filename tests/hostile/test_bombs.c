@@ -40,6 +40,7 @@
 
 #include <cmocka.h>
 
+#include "../common/testio.h"
 #include "rlimit_policy.h"
 
 #define ONE_MIB ((size_t)1024 * 1024)
@@ -103,13 +104,8 @@ static void write_file(const char *path, const char *buf, size_t len)
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		fail_msg("create %s: %s", path, strerror(errno));
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n <= 0)
-			fail_msg("write %s: %s", path, strerror(errno));
-		buf += n;
-		len -= (size_t)n;
-	}
+	if (!tio_write_all(fd, buf, len))
+		fail_msg("write %s: %s", path, strerror(errno));
 	if (fchmod(fd, 0644) != 0 || close(fd) != 0)
 		fail_msg("finish %s: %s", path, strerror(errno));
 }
@@ -219,28 +215,11 @@ static void load_in_child(const char *conf, const char *confdir, bool filtered, 
 		rl_policy_free(p);
 		if (filtered)
 			rl_ident_free(&nobody);
-		const char *b = (const char *)&r;
-		size_t left = sizeof(r);
-		while (left > 0) {
-			ssize_t n = write(fds[1], b, left);
-			if (n <= 0)
-				_exit(3);
-			b += n;
-			left -= (size_t)n;
-		}
-		_exit(0);
+		_exit(tio_write_all(fds[1], &r, sizeof(r)) ? 0 : 3);
 	}
 	close(fds[1]);
 	memset(m, 0, sizeof(*m));
-	size_t got = 0;
-	while (got < sizeof(m->r)) {
-		ssize_t n = read(fds[0], (char *)&m->r + got, sizeof(m->r) - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
+	size_t got = tio_read_full(fds[0], &m->r, sizeof(m->r));
 	close(fds[0]);
 	while (wait4(pid, &status, 0, &ru) < 0) {
 		if (errno != EINTR)

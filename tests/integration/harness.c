@@ -4,6 +4,7 @@
  */
 #include "harness.h"
 #include "../common/testcaps.h"
+#include "../common/testio.h"
 #include "../common/testnames.h"
 
 #include <dlfcn.h>
@@ -140,18 +141,8 @@ static void path_in(char *out, size_t size, const char *dir, const char *rel)
 
 static void write_all_or_die(int fd, const void *buf, size_t len)
 {
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			_exit(90);
-		p += n;
-		len -= (size_t)n;
-	}
+	if (!tio_write_all(fd, buf, len))
+		_exit(90);
 }
 
 static void write_bytes_mode(const char *path, mode_t mode, const char *content, size_t len)
@@ -160,14 +151,8 @@ static void write_bytes_mode(const char *path, mode_t mode, const char *content,
 
 	if (fd < 0)
 		die("cannot create %s: %s", path, strerror(errno));
-	while (len > 0) {
-		ssize_t n = write(fd, content, len);
-
-		if (n <= 0)
-			die("cannot write %s: %s", path, strerror(errno));
-		content += n;
-		len -= (size_t)n;
-	}
+	if (!tio_write_all(fd, content, len))
+		die("cannot write %s: %s", path, strerror(errno));
 	if (fchmod(fd, mode) != 0 || close(fd) != 0)
 		die("cannot finish %s: %s", path, strerror(errno));
 }
@@ -645,18 +630,8 @@ static int check_output(const struct rlt_case *c)
 
 static void read_outcome(int fd, struct outcome *o)
 {
-	size_t got = 0;
-
 	memset(o, 0, sizeof(*o));
-	while (got < sizeof(*o)) {
-		ssize_t n = read(fd, (char *)o + got, sizeof(*o) - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
+	size_t got = tio_read_full(fd, o, sizeof(*o));
 	if (got != sizeof(*o))
 		o->stage = 0;
 }

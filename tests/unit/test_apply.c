@@ -8,6 +8,7 @@
  * that untouched limits did not move, and every message of the sink.
  */
 #include "../common/testcaps.h"
+#include "../common/testio.h"
 #include "unit.h"
 
 #include <errno.h>
@@ -51,16 +52,8 @@ static void child_emit(void *ctx, enum rl_severity sev, const char *msg)
 
 static void write_all(int fd, const void *p, size_t n)
 {
-	const char *c = p;
-	while (n) {
-		ssize_t w = write(fd, c, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			_exit(3);
-		c += w;
-		n -= (size_t)w;
-	}
+	if (!tio_write_all(fd, p, n))
+		_exit(3);
 }
 
 /*
@@ -105,16 +98,7 @@ static void run_child(const struct base *base, size_t nbase, const struct rl_res
 		_exit(0);
 	}
 	close(fds[1]);
-	size_t got = 0;
-	char *p = (char *)o;
-	while (got < sizeof(*o)) {
-		ssize_t n = read(fds[0], p + got, sizeof(*o) - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
+	size_t got = tio_read_full(fds[0], o, sizeof(*o));
 	close(fds[0]);
 	int ws;
 	assert_int_equal(waitpid(pid, &ws, 0), pid);

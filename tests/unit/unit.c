@@ -3,6 +3,8 @@
  */
 #include "unit.h"
 
+#include "../common/testio.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -178,15 +180,8 @@ char *write_file(const char *dir, const char *name, const char *text, size_t len
 	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		fail_msg("open %s: %s", p, strerror(errno));
-	size_t off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, text + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			fail_msg("write %s: %s", p, strerror(errno));
-		off += (size_t)w;
-	}
+	if (!tio_write_all(fd, text, len))
+		fail_msg("write %s: %s", p, strerror(errno));
 	if (fchmod(fd, (mode_t)mode) != 0)
 		fail_msg("fchmod %s: %s", p, strerror(errno));
 	close(fd);

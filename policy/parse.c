@@ -309,6 +309,33 @@ static bool read_key(struct ld *ld, const char *where, const char **k, size_t *k
 }
 
 /*
+ * The current event opens the mapping that where must be; otherwise
+ * reports that it is not (expected says what is) and returns false.
+ */
+static bool open_mapping(struct ld *ld, const char *where, const char *expected)
+{
+	if (ld->ev.type != YAML_MAPPING_START_EVENT) {
+		wrong_shape(ld, where, expected);
+		return false;
+	}
+	return check_props(ld);
+}
+
+/*
+ * Moves to the next usable key of the open mapping: true with its text,
+ * false at the mapping's end (or when the parse stops).  Keys that are not
+ * usable are reported and skipped with their values (read_key).
+ */
+static bool next_key(struct ld *ld, const char *where, const char **k, size_t *klen)
+{
+	while (next(ld) && !is_type(ld, YAML_MAPPING_END_EVENT)) {
+		if (read_key(ld, where, k, klen))
+			return true;
+	}
+	return false;
+}
+
+/*
  * After the key of a mapping whose keys come from a fixed set, key naming
  * entry idx of it (idx < 0: an unknown key, which the caller reported):
  * reports a repeated key, moves to the value, and skips the value of an
@@ -473,11 +500,9 @@ static void parse_soft_hard(struct ld *ld, int item, struct rl_setv half[2])
 	const char *name = rl_items[item].name;
 	bool seen[2] = {false, false};
 	uint32_t first[2];
-	while (next(ld) && !is_type(ld, YAML_MAPPING_END_EVENT)) {
-		const char *k;
-		size_t klen;
-		if (!read_key(ld, name, &k, &klen))
-			continue;
+	const char *k;
+	size_t klen;
+	while (next_key(ld, name, &k, &klen)) {
 		int h = klen == 4 && memcmp(k, "soft", 4) == 0   ? RL_SOFT
 			: klen == 4 && memcmp(k, "hard", 4) == 0 ? RL_HARD
 								 : -1;
@@ -510,18 +535,12 @@ static void parse_rule_body(struct ld *ld, const struct rule_key *k, const char 
 	uint32_t first[RL_NITEMS];
 	unsigned errors_before = ld->errors;
 
-	if (ld->ev.type != YAML_MAPPING_START_EVENT) {
-		wrong_shape(ld, label, "a mapping of limit items");
-		return;
-	}
-	if (!check_props(ld))
+	if (!open_mapping(ld, label, "a mapping of limit items"))
 		return;
 	memset(items, 0, sizeof(items));
-	while (next(ld) && !is_type(ld, YAML_MAPPING_END_EVENT)) {
-		const char *name;
-		size_t nlen;
-		if (!read_key(ld, label, &name, &nlen))
-			continue;
+	const char *name;
+	size_t nlen;
+	while (next_key(ld, label, &name, &nlen)) {
 		int item = rl_item_lookup(name, nlen);
 		if (item < 0) {
 			char names[256];
@@ -645,17 +664,11 @@ static void parse_rules(struct ld *ld, bool users)
 	const char *section = users ? "users" : "groups";
 	struct rl_keyset keys = {0};
 
-	if (ld->ev.type != YAML_MAPPING_START_EVENT) {
-		wrong_shape(ld, section, "a mapping of rules (write {} for none)");
+	if (!open_mapping(ld, section, "a mapping of rules (write {} for none)"))
 		return;
-	}
-	if (!check_props(ld))
-		return;
-	while (next(ld) && !is_type(ld, YAML_MAPPING_END_EVENT)) {
-		const char *k;
-		size_t klen;
-		if (!read_key(ld, section, &k, &klen))
-			continue;
+	const char *k;
+	size_t klen;
+	while (next_key(ld, section, &k, &klen)) {
 		struct pos at = here(ld);
 		uint32_t first;
 		if (rl_keyset_add(&keys, k, klen, at.line, &first) != RL_OK) {
@@ -743,17 +756,11 @@ static void parse_top(struct ld *ld)
 	uint32_t first[TK_N];
 	static const struct rule_key default_key = {.kind = RL_RULE_DEFAULT};
 
-	if (ld->ev.type != YAML_MAPPING_START_EVENT) {
-		wrong_shape(ld, "policy", "a mapping with version: 1");
+	if (!open_mapping(ld, "policy", "a mapping with version: 1"))
 		return;
-	}
-	if (!check_props(ld))
-		return;
-	while (next(ld) && !is_type(ld, YAML_MAPPING_END_EVENT)) {
-		const char *k;
-		size_t klen;
-		if (!read_key(ld, "policy", &k, &klen))
-			continue;
+	const char *k;
+	size_t klen;
+	while (next_key(ld, "policy", &k, &klen)) {
 		int t = -1;
 		for (int i = 0; i < TK_N; i++) {
 			if (strlen(top_keys[i]) == klen && memcmp(top_keys[i], k, klen) == 0)

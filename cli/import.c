@@ -24,6 +24,7 @@
  */
 #include "import.h"
 #include "rlimit_policy.h"
+#include "text.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -192,43 +193,12 @@ static void comment_safe(const char *s, char *out, size_t size)
 	out[j] = '\0';
 }
 
-/*
- * The code point of the UTF-8 sequence at p in *cp; returns its length, or
- * 0 when it is not one libyaml accepts (a stray or missing continuation
- * byte, an overlong form, a surrogate, or past U+10FFFF).
- */
-static int utf8_next(const unsigned char *p, uint32_t *cp)
-{
-	int n;
-	if (p[0] < 0x80)
-		n = 1;
-	else if ((p[0] & 0xe0) == 0xc0)
-		n = 2;
-	else if ((p[0] & 0xf0) == 0xe0)
-		n = 3;
-	else if ((p[0] & 0xf8) == 0xf0)
-		n = 4;
-	else
-		return 0;
-	uint32_t v = n == 1 ? p[0] : p[0] & (0x7fu >> n);
-	for (int i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		v = v << 6 | (p[i] & 0x3fu);
-	}
-	static const uint32_t least[5] = {0, 0, 0x80, 0x800, 0x10000};
-	if (v < least[n] || (v >= 0xd800 && v <= 0xdfff) || v > 0x10ffff)
-		return 0;
-	*cp = v;
-	return n;
-}
-
 static bool utf8_valid(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	uint32_t cp;
 	for (int n; *p; p += n) {
-		if ((n = utf8_next(p, &cp)) == 0)
+		if ((n = text_utf8_next(p, &cp)) == 0)
 			return false;
 	}
 	return true;
@@ -1248,7 +1218,7 @@ static void emit_key(FILE *o, const char *key)
 	const unsigned char *p = (const unsigned char *)key;
 	for (int n; *p; p += n) {
 		uint32_t cp = *p;
-		if ((n = utf8_next(p, &cp)) == 0) /* policy_name_ok let none through */
+		if ((n = text_utf8_next(p, &cp)) == 0) /* policy_name_ok let none through */
 			n = 1;
 		/*
 		 * YAML breaks lines at NEL, LS and PS, and refuses the C0 and C1

@@ -19,6 +19,7 @@
 
 #include "import.h"
 #include "rlimit_policy.h"
+#include "text.h"
 
 #define EXIT_INVALID 1
 #define EXIT_USAGE 2
@@ -92,17 +93,21 @@ static void cli_emit(void *ctx, enum rl_severity sev, const char *msg)
 	switch (sev) {
 	case RL_SEV_ERROR:
 		s->errors++;
-		fprintf(stderr, "%s\n", msg);
 		break;
 	case RL_SEV_WARNING:
-		if (!s->quiet)
-			fprintf(stderr, "rlimit-policy: warning: %s\n", msg);
+		if (s->quiet)
+			return;
+		fputs("rlimit-policy: warning: ", stderr);
 		break;
 	case RL_SEV_INFO:
-		if (s->verbose)
-			fprintf(stderr, "rlimit-policy: %s\n", msg);
+		if (!s->verbose)
+			return;
+		fputs("rlimit-policy: ", stderr);
 		break;
 	}
+	/* Messages quote names from files and folders: keep controls off the terminal. */
+	text_put_safe(stderr, msg);
+	fputc('\n', stderr);
 }
 
 static const char *current_cmd; /* for usage messages */
@@ -333,16 +338,28 @@ static void origin_text(const struct rl_half *h, char *buf, size_t size)
 	snprintf(buf, size, "%s (%s:%u)", h->origin.rule, h->origin.file, h->origin.line);
 }
 
+/*
+ * s as a JSON string.  Controls (C0, DEL, C1) are escaped; a byte that is
+ * not part of valid UTF-8 (a group name from NSS may hold one) becomes
+ * U+FFFD, since JSON text must be UTF-8.
+ */
 static void json_str(const char *s)
 {
 	putchar('"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			printf("\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			printf("\\u%04x", *p);
-		else
-			putchar(*p);
+	const unsigned char *p = (const unsigned char *)s;
+	for (int n; *p; p += n) {
+		uint32_t cp = 0;
+		n = text_utf8_next(p, &cp);
+		if (n == 0) {
+			n = 1;
+			fputs("\\ufffd", stdout);
+		} else if (cp == '"' || cp == '\\') {
+			printf("\\%c", (int)cp);
+		} else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
+			printf("\\u%04x", (unsigned)cp);
+		} else {
+			fwrite(p, 1, (size_t)n, stdout);
+		}
 	}
 	putchar('"');
 }
@@ -404,13 +421,16 @@ static void explain_text(const struct rl_ident *id, bool exists, const struct rl
 	char soft[RL_NITEMS][160], hard[RL_NITEMS][160], from[RL_NITEMS][900];
 	int ws = 4, wh = 4;
 
+	/* Names come from NSS and policy files: keep controls off the terminal. */
+	text_put_safe(stdout, id->name);
 	if (exists)
-		printf("%s: uid %u, gid %u, groups:", id->name, (unsigned)id->uid,
-		       (unsigned)id->gid);
+		printf(": uid %u, gid %u, groups:", (unsigned)id->uid, (unsigned)id->gid);
 	else
-		printf("%s: no such user here; groups given:", id->name);
-	for (size_t i = 0; i < id->ngnames; i++)
-		printf(" %s", id->gnames[i]);
+		printf(": no such user here; groups given:");
+	for (size_t i = 0; i < id->ngnames; i++) {
+		putchar(' ');
+		text_put_safe(stdout, id->gnames[i]);
+	}
 	printf("%s\n", id->ngnames ? "" : " (none)");
 	if (exists && id->uid == 0)
 		printf("uid 0: only rules that name root or uid:0 apply\n");
@@ -441,9 +461,11 @@ static void explain_text(const struct rl_ident *id, bool exists, const struct rl
 			wh = (int)strlen(hard[i]);
 	}
 	printf("%-10s  %-*s  %-*s  %s\n", "ITEM", ws, "SOFT", wh, "HARD", "FROM");
-	for (int i = 0; i < RL_NITEMS; i++)
-		printf("%-10s  %-*s  %-*s  %s\n", rl_items[i].name, ws, soft[i], wh, hard[i],
-		       from[i]);
+	for (int i = 0; i < RL_NITEMS; i++) {
+		printf("%-10s  %-*s  %-*s  ", rl_items[i].name, ws, soft[i], wh, hard[i]);
+		text_put_safe(stdout, from[i]);
+		putchar('\n');
+	}
 }
 
 static int cmd_explain(const struct opts *o)

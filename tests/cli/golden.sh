@@ -9,7 +9,8 @@
 #   setup        optional: sh script run first in the copy; exit 77 skips the case
 #   stdin        optional: standard input
 #   *            the fixtures (policies, limits.conf files): mode 0644 in the copy
-# The tool runs with nss_wrapper and the fake users of tests/cli/nss.  When
+# The tool runs with nss_wrapper and the fake users of tests/cli/nss, or of
+# the case's own passwd and group files when it has them.  When
 # not root, "--owner UID" is added so the copies are trusted, unless the
 # case has a file named as-root-only (its setup then exits 77 when not root).
 #
@@ -54,8 +55,10 @@ for case in "$@"; do
 	[ -f "$case/as-root-only" ] && extra=
 	input=/dev/null
 	[ -f "$case/stdin" ] && input=$case/stdin
-	(cd "$work" && LD_PRELOAD=$CLI_NSS_WRAPPER NSS_WRAPPER_PASSWD=$CLI_NSS_DIR/passwd \
-		NSS_WRAPPER_GROUP=$CLI_NSS_DIR/group LC_ALL=C \
+	nss=$CLI_NSS_DIR
+	[ -f "$case/passwd" ] && nss=$work
+	(cd "$work" && LD_PRELOAD=$CLI_NSS_WRAPPER NSS_WRAPPER_PASSWD=$nss/passwd \
+		NSS_WRAPPER_GROUP=$nss/group LC_ALL=C \
 		sh -c "exec \"\$CLI_TOOL\" $extra $args" <"$input" >"$scratch/$name.out" \
 		2>"$scratch/$name.err")
 	echo $? >"$scratch/$name.rc"

@@ -24,7 +24,6 @@
  */
 #include "import.h"
 #include "rlimit_policy.h"
-#include "text.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -198,7 +197,7 @@ static bool utf8_valid(const char *s)
 	const unsigned char *p = (const unsigned char *)s;
 	uint32_t cp;
 	for (int n; *p; p += n) {
-		if ((n = text_utf8_next(p, &cp)) == 0)
+		if ((n = rl_utf8_next(p, &cp)) == 0)
 			return false;
 	}
 	return true;
@@ -1218,7 +1217,7 @@ static void emit_key(FILE *o, const char *key)
 	const unsigned char *p = (const unsigned char *)key;
 	for (int n; *p; p += n) {
 		uint32_t cp = *p;
-		if ((n = text_utf8_next(p, &cp)) == 0) /* policy_name_ok let none through */
+		if ((n = rl_utf8_next(p, &cp)) == 0) /* policy_name_ok let none through */
 			n = 1;
 		/*
 		 * YAML breaks lines at NEL, LS and PS, and refuses the C0 and C1

@@ -19,7 +19,6 @@
 
 #include "import.h"
 #include "rlimit_policy.h"
-#include "text.h"
 
 #define EXIT_INVALID 1
 #define EXIT_USAGE 2
@@ -85,6 +84,22 @@ struct cli_sink {
 	bool verbose; /* show RL_SEV_INFO */
 	bool quiet;   /* hide RL_SEV_WARNING (check --quiet) */
 };
+
+/*
+ * s on f with controls shown as \xNN (rl_text_safe): names reach the
+ * terminal from NSS, policy files and drop-in folders.
+ */
+static void text_put_safe(FILE *f, const char *s)
+{
+	size_t size = RL_TEXT_SAFE_SIZE(strlen(s));
+	char *buf = malloc(size);
+	if (!buf) {
+		fputs("(out of memory)", f);
+		return;
+	}
+	fputs(rl_text_safe(s, buf, size), f);
+	free(buf);
+}
 
 /* Policy errors go out exactly as the library words them: file:line:column: message. */
 static void cli_emit(void *ctx, enum rl_severity sev, const char *msg)
@@ -349,7 +364,7 @@ static void json_str(const char *s)
 	const unsigned char *p = (const unsigned char *)s;
 	for (int n; *p; p += n) {
 		uint32_t cp = 0;
-		n = text_utf8_next(p, &cp);
+		n = rl_utf8_next(p, &cp);
 		if (n == 0) {
 			n = 1;
 			fputs("\\ufffd", stdout);

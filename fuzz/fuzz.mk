@@ -47,10 +47,10 @@ $(FUZZ_POLICY) $(FUZZ_VALUE): $(FUZZ_DIR)/%: fuzz/%.c $(POLICY_SRC) $(FUZZ_HDRS)
 
 # The converter and its output's loader, one binary: cli/import.c with the
 # policy library.
-$(FUZZ_IMPORT): fuzz/fuzz_import.c cli/import.c cli/import.h cli/text.c cli/text.h $(POLICY_SRC) $(FUZZ_HDRS) \
+$(FUZZ_IMPORT): fuzz/fuzz_import.c cli/import.c cli/import.h $(POLICY_SRC) $(FUZZ_HDRS) \
 		| $(BUILD)/.deps
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -o $@ $< cli/import.c cli/text.c $(POLICY_SRC) $(YAML_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -o $@ $< cli/import.c $(POLICY_SRC) $(YAML_LIBS)
 
 fuzz-seed:
 	@sh fuzz/seed.sh $(FUZZ_DIR)/corpus $(FUZZ_DIR)/corpus-value $(FUZZ_DIR)/corpus-import

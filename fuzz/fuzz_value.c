@@ -10,7 +10,10 @@
  *   - rl_value_format of an accepted number does not parse back to the
  *     same limit (2^64-1 and "unlimited" are the same rlim_t);
  *   - rl_value_format of the first eight input bytes, read as a limit, does
- *     not parse back to it, for every item whose range holds it.
+ *     not parse back to it, for every item whose range holds it;
+ *   - rl_text_safe of the input lets a control character or invalid UTF-8
+ *     through, loses or changes a character, or cuts anywhere but at a
+ *     character boundary.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -132,6 +135,64 @@ static void check_refused(int item, enum rl_verr e, const char *s, size_t len,
 	}
 }
 
+/*
+ * rl_text_safe of the input up to its first NUL, in the size that always
+ * fits and in a smaller one: valid UTF-8 with no control character, never
+ * past the buffer, the whole text when it fits, and a cut output a prefix
+ * of the whole.
+ */
+static void check_text_safe(const uint8_t *data, size_t size)
+{
+	size_t len = strnlen((const char *)data, size);
+	char *in = malloc(len + 1), *out = malloc(RL_TEXT_SAFE_SIZE(len));
+	if (!in || !out) {
+		free(in);
+		free(out);
+		return;
+	}
+	memcpy(in, data, len);
+	in[len] = '\0';
+	rl_text_safe(in, out, RL_TEXT_SAFE_SIZE(len));
+	size_t olen = strlen(out);
+	const unsigned char *p = (const unsigned char *)out;
+	for (int n; *p; p += n) {
+		uint32_t cp;
+		n = rl_utf8_next(p, &cp);
+		if (n == 0 || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+			fail("text_safe: output holds a control or non-UTF-8", 0, in, len);
+	}
+	/* Everything is there: each input byte is itself, or \xNN of itself. */
+	size_t i = 0, back = 0;
+	while (i < olen) {
+		if (back >= len)
+			fail("text_safe: output longer than the input", 0, in, len);
+		unsigned char c = (unsigned char)in[back++];
+		if (out[i] == '\\' && c != '\\') {
+			char esc[8];
+			snprintf(esc, sizeof(esc), "\\x%02x", c);
+			if (olen - i < 4 || memcmp(out + i, esc, 4) != 0)
+				fail("text_safe: a wrong escape", 0, in, len);
+			i += 4;
+		} else if ((unsigned char)out[i] == c) {
+			i++;
+		} else {
+			fail("text_safe: output is not the input", 0, in, len);
+		}
+	}
+	if (back != len)
+		fail("text_safe: output lost part of the input", 0, in, len);
+	size_t small = RL_TEXT_SAFE_SIZE(len) / 2;
+	char *cut = small ? malloc(small) : NULL;
+	if (cut) {
+		rl_text_safe(in, cut, small);
+		if (strlen(cut) >= small || strncmp(cut, out, strlen(cut)) != 0)
+			fail("text_safe: a cut output is not a prefix of the whole", 0, in, len);
+		free(cut);
+	}
+	free(in);
+	free(out);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* An exact-size copy: ASan sees any read past the value's end. */
@@ -172,6 +233,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		round_trip(rl_item_lookup("rtprio", 6), RLIM_INFINITY); /* "unlimited" */
 	}
+	check_text_safe(data, size);
 	free(s);
 	return 0;
 }

@@ -32,9 +32,18 @@ struct logger {
 	unsigned errors;
 };
 
-static void log_emit(void *ctx, enum rl_severity sev, const char *msg)
+/*
+ * Every message goes to syslog through rl_text_safe, as OpenSSH's log does
+ * through strnvis: it quotes names from policy files and folders, and
+ * PAM_USER, which need not name a real user and may hold anything.
+ */
+#define SAFE_MSG_SIZE RL_TEXT_SAFE_SIZE(1024)
+
+static void log_emit(void *ctx, enum rl_severity sev, const char *text)
 {
 	struct logger *lg = ctx;
+	char msg[SAFE_MSG_SIZE];
+	rl_text_safe(text, msg, sizeof(msg));
 	switch (sev) {
 	case RL_SEV_ERROR:
 		if (++lg->errors <= MAX_LOGGED_ERRORS)
@@ -69,7 +78,9 @@ static void parse_args(pam_handle_t *pamh, int argc, const char **argv, struct a
 		else if (strcmp(s, "debug") == 0)
 			a->debug = true;
 		else {
-			pam_syslog(pamh, LOG_ALERT, "unknown argument \"%s\"", s);
+			char shown[RL_TEXT_SAFE_SIZE(256)];
+			pam_syslog(pamh, LOG_ALERT, "unknown argument \"%s\"",
+				   rl_text_safe(s, shown, sizeof(shown)));
 			a->bad = true;
 		}
 	}
@@ -125,6 +136,8 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 		pam_syslog(pamh, LOG_ERR, "cannot determine the user");
 		return PAM_USER_UNKNOWN;
 	}
+	char shown[RL_TEXT_SAFE_SIZE(256)]; /* user, for the log */
+	rl_text_safe(user, shown, sizeof(shown));
 	memset(&opts, 0, sizeof(opts));
 	opts.load.conf = a.conf;
 	opts.load.confdir = a.confdir;
@@ -142,7 +155,7 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 		st = rl_session_resolve(&opts, user, &uid, &res, &sink);
 		if (st == RL_OK) {
 			if (a.debug && !rl_result_any(&res))
-				pam_syslog(pamh, LOG_DEBUG, "no rule applies to %s", user);
+				pam_syslog(pamh, LOG_DEBUG, "no rule applies to %s", shown);
 			st = rl_apply(&res, a.debug, &sink);
 		}
 	}
@@ -151,14 +164,14 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 
 	int rc = to_pam(st, &a);
 	if (st == RL_ENOUSER) {
-		pam_syslog(pamh, LOG_ERR, "unknown user %s", user);
+		pam_syslog(pamh, LOG_ERR, "unknown user %s", shown);
 	} else if (uid == 0) {
 		/* Never lock root out: it is who mends a broken policy. */
 		pam_syslog(pamh, LOG_ALERT, "%s; root's session goes on without limits",
 			   rl_status_str(st));
 		return PAM_SUCCESS;
 	} else {
-		pam_syslog(pamh, LOG_ALERT, "%s; session for %s %s", rl_status_str(st), user,
+		pam_syslog(pamh, LOG_ALERT, "%s; session for %s %s", rl_status_str(st), shown,
 			   rc == PAM_SUCCESS ? "goes on without limits (onerr=succeed)"
 					     : "refused");
 	}

@@ -145,6 +145,28 @@ char *rl_value_format(int item_idx, rlim_t v, char *buf, size_t size);
 char *rl_value_text(int item_idx, const struct rl_value *v, char *buf, size_t size);
 
 /* ---------------------------------------------------------------------
+ * Text for logs and terminals.  Names reach them from NSS (an LDAP
+ * directory), from PAM_USER and from policy files and folders.
+ */
+
+/*
+ * The code point of the UTF-8 sequence at p (NUL-terminated) in *cp;
+ * returns its length, or 0 when it is not one libyaml accepts: a stray or
+ * missing continuation byte, an overlong form, a surrogate, or past
+ * U+10FFFF.
+ */
+int rl_utf8_next(const unsigned char *p, uint32_t *cp);
+
+/*
+ * s with the C0 and C1 control characters, DEL, and every byte not part of
+ * valid UTF-8 written as \xNN (one per byte), the rest as it is; cut at a
+ * character boundary to fit size.  RL_TEXT_SAFE_SIZE(n) always fits n
+ * bytes.  Returns out (NUL-terminated when size > 0).
+ */
+#define RL_TEXT_SAFE_SIZE(n) (4 * (n) + 1)
+char *rl_text_safe(const char *s, char *out, size_t size);
+
+/* ---------------------------------------------------------------------
  * The user being resolved.
  */
 struct rl_ident {

@@ -736,6 +736,33 @@ static void test_unknown_user_onerr_succeed(void **state)
 	rlt_run(c, "nosuchuser", PAM_USER_UNKNOWN);
 }
 
+/* PAM_USER can hold anything: the log shows its controls as \xNN, never raw. */
+static void test_unknown_user_controls_escaped(void **state)
+{
+	struct rlt_case *c = *state;
+
+	rlt_file(c, "rlimit.yaml", 0644, "version: 1\n");
+	rlt_args(c, CONF);
+	rlt_expect_log(c, LOG_ERR, "unknown user evil\\x1b]0;x\\x07\\xc2\\x9bname\\xff");
+	rlt_run(c, "evil\x1b]0;x\x07\xc2\x9bname\xff", PAM_USER_UNKNOWN);
+}
+
+/* So do the policy's messages, which quote its keys (here a C1 control). */
+static void test_policy_message_controls_escaped(void **state)
+{
+	struct rlt_case *c = *state;
+
+	rlt_file(c, "rlimit.yaml", 0644,
+		 "version: 1\n"
+		 "users:\n"
+		 "  \"x\\x9by\":\n"
+		 "    bogus: 1\n");
+	rlt_args(c, CONF);
+	rlt_expect_log(c, LOG_ALERT, "%D/rlimit.yaml:4:5: users.x\\xc2\\x9by: unknown item");
+	rlt_expect_log(c, LOG_ALERT, "the policy is invalid; session for erin refused");
+	rlt_run(c, "erin", PAM_SERVICE_ERR);
+}
+
 /* No conf= and no confdir=: the default files, absent here, mean no policy. */
 static void test_missing_default_conf(void **state)
 {
@@ -1140,6 +1167,8 @@ int main(int argc, char **argv)
 	    T(test_root_not_locked_out_by_missing_conf),
 	    T(test_unknown_user),
 	    T(test_unknown_user_onerr_succeed),
+	    T(test_unknown_user_controls_escaped),
+	    T(test_policy_message_controls_escaped),
 	    T(test_missing_default_conf),
 	    T(test_missing_explicit_conf),
 	    T(test_missing_explicit_conf_onerr_succeed),

@@ -1,10 +1,14 @@
 /*
  * fuzz_import.c - libFuzzer target over "rlimit-policy import-limits-conf".
  *
- * The input is one limits.conf file, handed to the converter by path (a
- * memfd), exactly as the tool reads a file.  The target aborts when:
- *   - the converter fails on it: only a read error or a failed allocation
- *     may make it fail, and neither happens here;
+ * The input is limits.conf text; the line "#--dropin--" splits it into a
+ * main file and up to three drop-ins, read in that order as pam_limits
+ * reads limits.conf and limits.d (later lines across files win there, which
+ * the converter must carry into one document).  Each part reaches the
+ * converter by path (a memfd), exactly as the tool reads a file.  The
+ * target aborts when:
+ *   - the converter fails: only a read error or a failed allocation may make
+ *     it fail, and neither happens here;
  *   - what it writes is not a valid version-1 policy for the policy
  *     library, loaded the way "rlimit-policy check" loads it: whatever the
  *     input, the output passes check (rlimit-policy(1) promises it).
@@ -47,26 +51,47 @@ __attribute__((noreturn)) static void fail(const char *what, const char *detail,
 	abort();
 }
 
+#define MARKER "\n#--dropin--\n"
+#define MAX_PARTS 4
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static int fd = -1;
+	static int fd[MAX_PARTS] = {-1, -1, -1, -1};
 	static FILE *quiet;
-	static char path[64];
+	static char path[MAX_PARTS][64];
 
-	if (fd < 0) {
-		fd = memfd_create("limits.conf", MFD_CLOEXEC);
+	if (fd[0] < 0) {
 		quiet = fopen("/dev/null", "w");
-		if (fd < 0 || !quiet)
-			fail("setup", "memfd_create or /dev/null failed", NULL, 0);
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		for (int i = 0; i < MAX_PARTS; i++) {
+			fd[i] = memfd_create("limits.conf", MFD_CLOEXEC);
+			if (fd[i] < 0)
+				fail("setup", "memfd_create failed", NULL, 0);
+			snprintf(path[i], sizeof(path[i]), "/proc/self/fd/%d", fd[i]);
+		}
+		if (!quiet)
+			fail("setup", "cannot open /dev/null", NULL, 0);
 	}
-	if (ftruncate(fd, 0) != 0 || (size && pwrite(fd, data, size, 0) != (ssize_t)size))
-		fail("setup", "could not write the input to the memfd", NULL, 0);
+	char *files[MAX_PARTS];
+	int nfiles = 0;
+	const uint8_t *at = data, *end = data + size;
+	while (nfiles < MAX_PARTS) {
+		const uint8_t *m = nfiles + 1 < MAX_PARTS
+				       ? memmem(at, (size_t)(end - at), MARKER, strlen(MARKER))
+				       : NULL;
+		size_t n = (size_t)((m ? m : end) - at);
+		if (ftruncate(fd[nfiles], 0) != 0 ||
+		    (n && pwrite(fd[nfiles], at, n, 0) != (ssize_t)n))
+			fail("setup", "could not write the input to a memfd", NULL, 0);
+		files[nfiles] = path[nfiles];
+		nfiles++;
+		if (!m)
+			break;
+		at = m + strlen(MARKER);
+	}
 
-	char *files[] = {path};
 	char *text = NULL;
 	size_t len = 0;
-	if (import_limits_conf(1, files, &text, &len, quiet) != 0 || !text)
+	if (import_limits_conf(nfiles, files, &text, &len, quiet) != 0 || !text)
 		fail("the converter failed", NULL, NULL, 0);
 
 	struct seen seen = {0};

@@ -50,5 +50,19 @@ for f in $(find tests/cli -type f \( -name '*.conf' -o -path '*/limits.d/*' \) |
 	k=$((k + 1))
 done
 
+# ... and each import case's files as one input, main file then drop-ins,
+# split where fuzz_import splits them.
+for d in tests/cli/import/*/ tests/cli/cases/import-*/; do
+	set -- $(ls "$d"limits.conf "$d"limits.d/*.conf 2>/dev/null)
+	[ $# -gt 1 ] || continue
+	out="$ic/multi-$(printf "%s" "$d" | tr / _)"
+	cat "$1" >"$out"
+	shift
+	for f in "$@"; do
+		{ printf '%s' "$marker"; cat "$f"; } >>"$out"
+	done
+	k=$((k + 1))
+done
+
 echo "fuzz seeds: $n policies, $pairs drop-in pairs, $i values, $k limits.conf files" \
 	"($(ls "$pc" | wc -l) files in $pc)"

@@ -7,7 +7,8 @@
 #                               fuzz_import (import-limits-conf, whose output
 #                               must pass check) for FUZZ_IMPORT_SECONDS (60)
 #   make fuzz FUZZ_SECONDS=3600
-#   make fuzz-coverage          line/region coverage of policy/ by the corpus
+#   make fuzz-coverage          line/region coverage of policy/ and cli/import.c
+#                               by the corpora
 #
 # The corpora are scratch folders under $(FUZZ_DIR), filled at run time from
 # examples/, the tests' *.yaml and fuzz/seeds/; a crash leaves its input in
@@ -72,24 +73,32 @@ $(FUZZ_COV_DIR)/fuzz_policy $(FUZZ_COV_DIR)/fuzz_value: $(FUZZ_COV_DIR)/%: fuzz/
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -fprofile-instr-generate -fcoverage-mapping \
 		-o $@ $< $(POLICY_SRC) $(YAML_LIBS)
+$(FUZZ_COV_DIR)/fuzz_import: fuzz/fuzz_import.c cli/import.c cli/import.h $(POLICY_SRC) \
+		$(FUZZ_HDRS) | $(BUILD)/.deps
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -fprofile-instr-generate -fcoverage-mapping \
+		-o $@ $< cli/import.c $(POLICY_SRC) $(YAML_LIBS)
+FUZZ_COV_SRC := $(POLICY_SRC) cli/import.c
 
 fuzz-coverage:
 	@if [ -z "$(LLVM_PROFDATA)" ] || [ -z "$(LLVM_COV)" ]; then \
 		echo "fuzz-coverage: skipped: llvm-profdata/llvm-cov not installed (Debian: llvm-14)"; \
 		exit 0; fi; \
-	set -e; $(MAKE) --no-print-directory $(FUZZ_COV_DIR)/fuzz_policy $(FUZZ_COV_DIR)/fuzz_value; \
+	set -e; $(MAKE) --no-print-directory $(FUZZ_COV_DIR)/fuzz_policy $(FUZZ_COV_DIR)/fuzz_value \
+		$(FUZZ_COV_DIR)/fuzz_import; \
 	rm -f $(FUZZ_COV_DIR)/*.profraw; \
-	for t in fuzz_policy:corpus fuzz_value:corpus-value; do \
+	for t in fuzz_policy:corpus fuzz_value:corpus-value fuzz_import:corpus-import; do \
 		b=$${t%%:*}; c=$${t#*:}; \
 		LLVM_PROFILE_FILE=$(FUZZ_COV_DIR)/$$b.profraw $(FUZZ_COV_DIR)/$$b -runs=0 \
 			-max_len=$(FUZZ_MAX_LEN) $(FUZZ_DIR)/$$c >$(FUZZ_COV_DIR)/$$b.log 2>&1; \
 	done; \
 	$(LLVM_PROFDATA) merge -sparse -o $(FUZZ_COV_DIR)/all.profdata $(FUZZ_COV_DIR)/*.profraw; \
 	$(LLVM_COV) report $(FUZZ_COV_DIR)/fuzz_policy -object $(FUZZ_COV_DIR)/fuzz_value \
-		-instr-profile=$(FUZZ_COV_DIR)/all.profdata $(POLICY_SRC) >$(FUZZ_COV_DIR)/report.txt; \
+		-object $(FUZZ_COV_DIR)/fuzz_import -instr-profile=$(FUZZ_COV_DIR)/all.profdata \
+		$(FUZZ_COV_SRC) >$(FUZZ_COV_DIR)/report.txt; \
 	$(LLVM_COV) show $(FUZZ_COV_DIR)/fuzz_policy -object $(FUZZ_COV_DIR)/fuzz_value \
-		-instr-profile=$(FUZZ_COV_DIR)/all.profdata -show-line-counts-or-regions \
-		$(POLICY_SRC) >$(FUZZ_COV_DIR)/show.txt; \
-	echo "fuzz-coverage of policy/ by $(FUZZ_DIR)/corpus and corpus-value" \
+		-object $(FUZZ_COV_DIR)/fuzz_import -instr-profile=$(FUZZ_COV_DIR)/all.profdata \
+		-show-line-counts-or-regions $(FUZZ_COV_SRC) >$(FUZZ_COV_DIR)/show.txt; \
+	echo "fuzz-coverage of policy/ and cli/import.c by the three corpora" \
 		"(per line: $(FUZZ_COV_DIR)/show.txt):"; \
 	cat $(FUZZ_COV_DIR)/report.txt

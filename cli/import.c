@@ -407,10 +407,10 @@ static void lower(char *s)
 		*s = (char)tolower((unsigned char)*s);
 }
 
-/* Whether rlimit.yaml can name a user or group so (its loader's rules). */
 /* What policy_name_ok refuses, for the note on a line it refuses. */
 #define NAME_RULES "(empty, over 256 bytes, not UTF-8, or with an ASCII control character or /)"
 
+/* Whether rlimit.yaml can name a user or group so (its loader's rules). */
 static bool policy_name_ok(const char *name)
 {
 	size_t n = strlen(name);
@@ -1229,7 +1229,7 @@ static void emit_key(FILE *o, const char *key)
 			fputs(cp == 0x2028 ? "\\L" : "\\P", o);
 		else if (cp == '"' || cp == '\\')
 			fprintf(o, "\\%c", (int)cp);
-		else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+		else if (rl_cp_is_control(cp))
 			fprintf(o, "\\x%02x", (unsigned)cp);
 		else if (cp == 0xfffe || cp == 0xffff)
 			fprintf(o, "\\u%04x", (unsigned)cp);

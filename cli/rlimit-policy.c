@@ -370,7 +370,7 @@ static void json_str(const char *s)
 			fputs("\\ufffd", stdout);
 		} else if (cp == '"' || cp == '\\') {
 			printf("\\%c", (int)cp);
-		} else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
+		} else if (rl_cp_is_control(cp)) {
 			printf("\\u%04x", (unsigned)cp);
 		} else {
 			fwrite(p, 1, (size_t)n, stdout);

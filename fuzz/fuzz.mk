@@ -42,16 +42,18 @@ LLVM_COV ?= $(shell command -v llvm-cov-14 || command -v llvm-cov)
 .PHONY: fuzz fuzz-build fuzz-seed fuzz-coverage
 fuzz-build: $(FUZZ_POLICY) $(FUZZ_VALUE) $(FUZZ_IMPORT)
 
-$(FUZZ_POLICY) $(FUZZ_VALUE): $(FUZZ_DIR)/%: fuzz/%.c $(POLICY_SRC) $(FUZZ_HDRS) | $(BUILD)/.deps
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -o $@ $< $(POLICY_SRC) $(YAML_LIBS)
+# Each target is its own fuzz/NAME.c with the policy library, and for
+# fuzz_import the converter too (its output's loader is the library).
+FUZZ_TARGETS := fuzz_policy fuzz_value fuzz_import
+FUZZ_EXTRA_fuzz_import := cli/import.c
+FUZZ_COV_DIR := $(FUZZ_DIR)/cov
+$(FUZZ_IMPORT) $(FUZZ_COV_DIR)/fuzz_import: cli/import.c cli/import.h
 
-# The converter and its output's loader, one binary: cli/import.c with the
-# policy library.
-$(FUZZ_IMPORT): fuzz/fuzz_import.c cli/import.c cli/import.h $(POLICY_SRC) $(FUZZ_HDRS) \
-		| $(BUILD)/.deps
+$(addprefix $(FUZZ_DIR)/,$(FUZZ_TARGETS)): $(FUZZ_DIR)/%: fuzz/%.c fuzz/split.h $(POLICY_SRC) \
+		$(FUZZ_HDRS) | $(BUILD)/.deps
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -o $@ $< cli/import.c $(POLICY_SRC) $(YAML_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -o $@ fuzz/$*.c $(FUZZ_EXTRA_$*) $(POLICY_SRC) \
+		$(YAML_LIBS)
 
 fuzz-seed:
 	@sh fuzz/seed.sh $(FUZZ_DIR)/corpus $(FUZZ_DIR)/corpus-value $(FUZZ_DIR)/corpus-import
@@ -67,25 +69,18 @@ fuzz: fuzz-build fuzz-seed
 
 # Coverage: the same targets built with clang's source-based coverage (no
 # sanitizers), replaying the corpora once (-runs=0); llvm-14's tools report.
-FUZZ_COV_DIR := $(FUZZ_DIR)/cov
-$(FUZZ_COV_DIR)/fuzz_policy $(FUZZ_COV_DIR)/fuzz_value: $(FUZZ_COV_DIR)/%: fuzz/%.c \
+$(addprefix $(FUZZ_COV_DIR)/,$(FUZZ_TARGETS)): $(FUZZ_COV_DIR)/%: fuzz/%.c fuzz/split.h \
 		$(POLICY_SRC) $(FUZZ_HDRS) | $(BUILD)/.deps
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -fprofile-instr-generate -fcoverage-mapping \
-		-o $@ $< $(POLICY_SRC) $(YAML_LIBS)
-$(FUZZ_COV_DIR)/fuzz_import: fuzz/fuzz_import.c cli/import.c cli/import.h $(POLICY_SRC) \
-		$(FUZZ_HDRS) | $(BUILD)/.deps
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -fprofile-instr-generate -fcoverage-mapping \
-		-o $@ $< cli/import.c $(POLICY_SRC) $(YAML_LIBS)
-FUZZ_COV_SRC := $(POLICY_SRC) cli/import.c
+		-o $@ fuzz/$*.c $(FUZZ_EXTRA_$*) $(POLICY_SRC) $(YAML_LIBS)
+FUZZ_COV_SRC := $(POLICY_SRC) $(FUZZ_EXTRA_fuzz_import)
 
 fuzz-coverage:
 	@if [ -z "$(LLVM_PROFDATA)" ] || [ -z "$(LLVM_COV)" ]; then \
 		echo "fuzz-coverage: skipped: llvm-profdata/llvm-cov not installed (Debian: llvm-14)"; \
 		exit 0; fi; \
-	set -e; $(MAKE) --no-print-directory $(FUZZ_COV_DIR)/fuzz_policy $(FUZZ_COV_DIR)/fuzz_value \
-		$(FUZZ_COV_DIR)/fuzz_import; \
+	set -e; $(MAKE) --no-print-directory $(addprefix $(FUZZ_COV_DIR)/,$(FUZZ_TARGETS)); \
 	rm -f $(FUZZ_COV_DIR)/*.profraw; \
 	for t in fuzz_policy:corpus fuzz_value:corpus-value fuzz_import:corpus-import; do \
 		b=$${t%%:*}; c=$${t#*:}; \

@@ -22,6 +22,7 @@
 
 #include "../cli/import.h"
 #include "rlimit_policy.h"
+#include "split.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -51,7 +52,6 @@ __attribute__((noreturn)) static void fail(const char *what, const char *detail,
 	abort();
 }
 
-#define MARKER "\n#--dropin--\n"
 #define MAX_PARTS 4
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -71,27 +71,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!quiet)
 			fail("setup", "cannot open /dev/null", NULL, 0);
 	}
+	struct fuzz_part parts[MAX_PARTS];
 	char *files[MAX_PARTS];
-	int nfiles = 0;
-	const uint8_t *at = data, *end = data + size;
-	while (nfiles < MAX_PARTS) {
-		const uint8_t *m = nfiles + 1 < MAX_PARTS
-				       ? memmem(at, (size_t)(end - at), MARKER, strlen(MARKER))
-				       : NULL;
-		size_t n = (size_t)((m ? m : end) - at);
-		if (ftruncate(fd[nfiles], 0) != 0 ||
-		    (n && pwrite(fd[nfiles], at, n, 0) != (ssize_t)n))
+	size_t nfiles = fuzz_split(data, size, MAX_PARTS, parts);
+	for (size_t i = 0; i < nfiles; i++) {
+		if (ftruncate(fd[i], 0) != 0 ||
+		    (parts[i].len &&
+		     pwrite(fd[i], parts[i].p, parts[i].len, 0) != (ssize_t)parts[i].len))
 			fail("setup", "could not write the input to a memfd", NULL, 0);
-		files[nfiles] = path[nfiles];
-		nfiles++;
-		if (!m)
-			break;
-		at = m + strlen(MARKER);
+		files[i] = path[i];
 	}
 
 	char *text = NULL;
 	size_t len = 0;
-	if (import_limits_conf(nfiles, files, &text, &len, quiet) != 0 || !text)
+	if (import_limits_conf((int)nfiles, files, &text, &len, quiet) != 0 || !text)
 		fail("the converter failed", NULL, NULL, 0);
 
 	struct seen seen = {0};

@@ -22,8 +22,8 @@
 #include <string.h>
 
 #include "rlimit_policy.h"
+#include "split.h"
 
-#define MARKER "\n#--dropin--\n"
 #define MAX_DOCS 3
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -74,30 +74,18 @@ static unsigned line_bound(const char *s, size_t len)
 
 static void split_input(const uint8_t *data, size_t size, struct input *in)
 {
-	const char *s = (const char *)data;
-	size_t start = 0, mlen = strlen(MARKER);
+	struct fuzz_part parts[MAX_DOCS];
 	memset(in, 0, sizeof(*in));
-	while (in->ndocs < MAX_DOCS) {
-		size_t end = size;
-		if (in->ndocs + 1 < MAX_DOCS) {
-			for (size_t i = start; i + mlen <= size; i++) {
-				if (memcmp(s + i, MARKER, mlen) == 0) {
-					end = i;
-					break;
-				}
-			}
-		}
-		struct doc *d = &in->docs[in->ndocs++];
-		d->len = end - start;
+	in->ndocs = fuzz_split(data, size, MAX_DOCS, parts);
+	for (size_t i = 0; i < in->ndocs; i++) {
+		struct doc *d = &in->docs[i];
+		d->len = parts[i].len;
 		d->text = malloc(d->len ? d->len : 1);
 		if (!d->text)
 			fail("out of memory");
 		if (d->len)
-			memcpy(d->text, s + start, d->len);
+			memcpy(d->text, parts[i].p, d->len);
 		d->max_line = line_bound(d->text, d->len);
-		if (end == size)
-			break;
-		start = end + mlen;
 	}
 }
 

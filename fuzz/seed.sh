@@ -45,7 +45,7 @@ done <fuzz/value-seeds.txt
 # limits.conf files for fuzz_import: the import differential's real-world
 # shapes (main files and drop-ins) and the CLI's golden import cases.
 k=0
-for f in $(find tests/cli -type f \( -name '*.conf' -o -path '*/limits.d/*' \) | LC_ALL=C sort); do
+for f in $(find tests/cli -type f -name '*.conf' | LC_ALL=C sort); do
 	cp "$f" "$ic/seed-$(printf '%s' "$f" | tr '/' '_')"
 	k=$((k + 1))
 done

@@ -9,7 +9,9 @@
 #define PAM_SM_SESSION
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -33,33 +35,45 @@ struct logger {
 };
 
 /*
- * Every message goes to syslog through rl_text_safe, as OpenSSH's log does
- * through strnvis: it quotes names from policy files and folders, and
- * PAM_USER, which need not name a real user and may hold anything.
+ * Every line goes to syslog through here, and through rl_text_safe, as
+ * OpenSSH's log goes through strnvis: lines quote PAM_USER, which need not
+ * name a real user and may hold anything, and names from policy files and
+ * folders.  Only lines that are logged pay for it.
  */
-#define SAFE_MSG_SIZE RL_TEXT_SAFE_SIZE(1024)
+__attribute__((format(printf, 3, 4))) static void log_line(pam_handle_t *pamh, int prio,
+							   const char *fmt, ...)
+{
+	char line[1024], safe[RL_TEXT_SAFE_SIZE(sizeof(line))];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	pam_syslog(pamh, prio, "%s", rl_text_safe(line, safe, sizeof(safe)));
+}
 
-static void log_emit(void *ctx, enum rl_severity sev, const char *text)
+static void log_emit(void *ctx, enum rl_severity sev, const char *msg)
 {
 	struct logger *lg = ctx;
-	char msg[SAFE_MSG_SIZE];
-	rl_text_safe(text, msg, sizeof(msg));
+	int prio = LOG_DEBUG;
 	switch (sev) {
 	case RL_SEV_ERROR:
-		if (++lg->errors <= MAX_LOGGED_ERRORS)
-			pam_syslog(lg->pamh, LOG_ALERT, "%s", msg);
-		else if (lg->errors == MAX_LOGGED_ERRORS + 1)
-			pam_syslog(lg->pamh, LOG_ALERT,
-				   "further errors not logged; run "
-				   "rlimit-policy check to see them all");
+		if (++lg->errors > MAX_LOGGED_ERRORS) {
+			if (lg->errors == MAX_LOGGED_ERRORS + 1)
+				log_line(lg->pamh, LOG_ALERT,
+					 "further errors not logged; run "
+					 "rlimit-policy check to see them all");
+			return;
+		}
+		prio = LOG_ALERT;
 		break;
 	case RL_SEV_WARNING:
-		pam_syslog(lg->pamh, LOG_WARNING, "%s", msg);
+		prio = LOG_WARNING;
 		break;
 	case RL_SEV_INFO:
-		pam_syslog(lg->pamh, LOG_DEBUG, "%s", msg);
+		prio = LOG_DEBUG;
 		break;
 	}
+	log_line(lg->pamh, prio, "%s", msg);
 }
 
 static void parse_args(pam_handle_t *pamh, int argc, const char **argv, struct args *a)
@@ -78,9 +92,7 @@ static void parse_args(pam_handle_t *pamh, int argc, const char **argv, struct a
 		else if (strcmp(s, "debug") == 0)
 			a->debug = true;
 		else {
-			char shown[RL_TEXT_SAFE_SIZE(256)];
-			pam_syslog(pamh, LOG_ALERT, "unknown argument \"%s\"",
-				   rl_text_safe(s, shown, sizeof(shown)));
+			log_line(pamh, LOG_ALERT, "unknown argument \"%s\"", s);
 			a->bad = true;
 		}
 	}
@@ -133,11 +145,9 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 	(void)flags;
 	parse_args(pamh, argc, argv, &a);
 	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || !user || !*user) {
-		pam_syslog(pamh, LOG_ERR, "cannot determine the user");
+		log_line(pamh, LOG_ERR, "cannot determine the user");
 		return PAM_USER_UNKNOWN;
 	}
-	char shown[RL_TEXT_SAFE_SIZE(256)]; /* user, for the log */
-	rl_text_safe(user, shown, sizeof(shown));
 	memset(&opts, 0, sizeof(opts));
 	opts.load.conf = a.conf;
 	opts.load.confdir = a.confdir;
@@ -155,7 +165,7 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 		st = rl_session_resolve(&opts, user, &uid, &res, &sink);
 		if (st == RL_OK) {
 			if (a.debug && !rl_result_any(&res))
-				pam_syslog(pamh, LOG_DEBUG, "no rule applies to %s", shown);
+				log_line(pamh, LOG_DEBUG, "no rule applies to %s", user);
 			st = rl_apply(&res, a.debug, &sink);
 		}
 	}
@@ -164,16 +174,15 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 
 	int rc = to_pam(st, &a);
 	if (st == RL_ENOUSER) {
-		pam_syslog(pamh, LOG_ERR, "unknown user %s", shown);
+		log_line(pamh, LOG_ERR, "unknown user %s", user);
 	} else if (uid == 0) {
 		/* Never lock root out: it is who mends a broken policy. */
-		pam_syslog(pamh, LOG_ALERT, "%s; root's session goes on without limits",
-			   rl_status_str(st));
+		log_line(pamh, LOG_ALERT, "%s; root's session goes on without limits",
+			 rl_status_str(st));
 		return PAM_SUCCESS;
 	} else {
-		pam_syslog(pamh, LOG_ALERT, "%s; session for %s %s", rl_status_str(st), shown,
-			   rc == PAM_SUCCESS ? "goes on without limits (onerr=succeed)"
-					     : "refused");
+		log_line(pamh, LOG_ALERT, "%s; session for %s %s", rl_status_str(st), user,
+			 rc == PAM_SUCCESS ? "goes on without limits (onerr=succeed)" : "refused");
 	}
 	return rc;
 }

@@ -157,6 +157,9 @@ char *rl_value_text(int item_idx, const struct rl_value *v, char *buf, size_t si
  */
 int rl_utf8_next(const unsigned char *p, uint32_t *cp);
 
+/* Whether code point cp is a control character: C0, DEL or C1. */
+bool rl_cp_is_control(uint32_t cp);
+
 /*
  * s with the C0 and C1 control characters, DEL, and every byte not part of
  * valid UTF-8 written as \xNN (one per byte), the rest as it is; cut at a

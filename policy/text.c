@@ -33,6 +33,11 @@ int rl_utf8_next(const unsigned char *p, uint32_t *cp)
 	return n;
 }
 
+bool rl_cp_is_control(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
+}
+
 char *rl_text_safe(const char *s, char *out, size_t size)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -44,7 +49,7 @@ char *rl_text_safe(const char *s, char *out, size_t size)
 	for (int n; *p; p += n) {
 		uint32_t cp = 0;
 		n = rl_utf8_next(p, &cp);
-		bool plain = n > 0 && cp >= 0x20 && (cp < 0x7f || cp > 0x9f);
+		bool plain = n > 0 && !rl_cp_is_control(cp);
 		if (n == 0)
 			n = 1; /* not UTF-8: show this byte, resync on the next */
 		size_t need = plain ? (size_t)n : 4 * (size_t)n;

@@ -73,7 +73,8 @@ void fenv_close(FILE *f, const char *rel, mode_t mode)
 {
 	char path[PATH_MAX];
 	fpath(path, "%s/%s", work, rel);
-	if (ferror(f) | (fclose(f) != 0) || chmod(path, mode) != 0)
+	bool failed = ferror(f); /* a write that failed earlier */
+	if (fclose(f) != 0 || failed || chmod(path, mode) != 0)
 		die(path);
 }
 

@@ -50,13 +50,13 @@ int fenv_init(int argc, char **argv, fenv_setup_fn setup);
 /* The work folder (both stages). */
 const char *fenv_dir(void);
 
-/* Writes dir/rel with exactly mode; parents must exist.  Exits on failure. */
 /*
  * A file of the work folder opened for writing, and closed with mode; both
  * say which file and why and exit 2 when they fail (first stage only).
  */
 FILE *fenv_open(const char *rel);
 void fenv_close(FILE *f, const char *rel, mode_t mode);
+/* Writes dir/rel with exactly mode; parents must exist.  Exits on failure. */
 void fenv_write(const char *rel, mode_t mode, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Makes dir/rel, mode 0755. */

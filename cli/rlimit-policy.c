@@ -30,8 +30,16 @@ static int cmd_check(const struct opts *o);
 static int cmd_explain(const struct opts *o);
 static int cmd_run(const struct opts *o);
 static int cmd_import(const struct opts *o);
+static int cmd_compile(const struct opts *o);
 /* The options that belong to one command only. */
-enum { OPT_QUIET = 1, OPT_JSON = 2, OPT_GROUP = 4, OPT_VERBOSE = 8, OPT_DASHDASH = 16 };
+enum {
+	OPT_QUIET = 1,
+	OPT_JSON = 2,
+	OPT_GROUP = 4,
+	OPT_VERBOSE = 8,
+	OPT_DASHDASH = 16,
+	OPT_OUTPUT = 32,
+};
 static const struct command {
 	const char *name, *args, *what;
 	int (*run)(const struct opts *o);
@@ -42,6 +50,10 @@ static const struct command {
      cmd_explain, OPT_JSON | OPT_GROUP},
     {"run", "USER [--verbose] -- COMMAND [ARG]...",
      "apply USER's limits to this process, then run COMMAND", cmd_run, OPT_VERBOSE | OPT_DASHDASH},
+    {"compile", "[--output FILE]",
+     "check the policy, then write it compiled for fast logins (FILE: the main file's\n"
+     "      name with " RL_INDEX_SUFFIX ")",
+     cmd_compile, OPT_OUTPUT},
     {"import-limits-conf", "[FILE]...", "write pam_limits files out as a policy", cmd_import, 0},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -66,7 +78,7 @@ static void usage(FILE *f)
 
 struct opts {
 	const char *cmd;
-	const char *conf, *confdir;
+	const char *conf, *confdir, *output;
 	uid_t owner;
 	bool quiet, json, verbose;
 	const char *groups[MAX_GROUPS_ARG];
@@ -206,7 +218,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		}
 		/* Options with a value: "--conf FILE" or "--conf=FILE". */
 		static const char *const with_value[] = {"--conf", "--confdir", "--owner",
-							 "--group"};
+							 "--group", "--output"};
 		size_t w;
 		for (w = 0; w < sizeof(with_value) / sizeof(with_value[0]); w++) {
 			size_t n = strlen(with_value[w]);
@@ -238,6 +250,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				return usage_error("--group needs a group name");
 			o->groups[o->ngroups++] = val;
 			continue;
+		case 4:
+			if (!*val)
+				return usage_error("--output needs a file name");
+			o->output = val;
+			continue;
 		default:
 			break;
 		}
@@ -266,6 +283,8 @@ static int check_options(const struct opts *o, unsigned allowed)
 		return usage_error("%s: --group is for explain only", o->cmd);
 	if (o->verbose && !(allowed & OPT_VERBOSE))
 		return usage_error("%s: --verbose is for run only", o->cmd);
+	if (o->output && !(allowed & OPT_OUTPUT))
+		return usage_error("%s: --output is for compile only", o->cmd);
 	if (o->command && !(allowed & OPT_DASHDASH))
 		return usage_error("%s: unexpected \"--\"", o->cmd);
 	return -1;
@@ -280,6 +299,42 @@ static struct rl_load_opts load_opts(const struct opts *o)
 /* ------------------------------------------------------------------
  * check
  */
+
+/*
+ * Whether a login would use the compiled policy at the usual place (the
+ * one the module looks for unless given index=).  Said only when there is
+ * one, so that an index left behind after an edit does not go unnoticed.
+ */
+static void index_note(const struct opts *o)
+{
+	char path[4096];
+	struct rl_load_opts lo = load_opts(o);
+	if (!(lo.index = rl_index_path(o->conf, path, sizeof(path))))
+		return;
+	switch (rl_index_state(&lo)) {
+	case RL_INDEX_NONE:
+		return;
+	case RL_INDEX_FRESH:
+		printf("rlimit-policy: compiled policy %s is up to date\n", path);
+		return;
+	case RL_INDEX_STALE:
+		printf("rlimit-policy: compiled policy %s is out of date and not used; run "
+		       "rlimit-policy compile\n",
+		       path);
+		return;
+	case RL_INDEX_REFUSED:
+		printf("rlimit-policy: compiled policy %s is not used: not a regular file owned "
+		       "by root and closed to other writers\n",
+		       path);
+		return;
+	case RL_INDEX_DAMAGED:
+	case RL_INDEX_UNREAD:
+		printf("rlimit-policy: compiled policy %s is not used: it does not read back; "
+		       "run rlimit-policy compile\n",
+		       path);
+		return;
+	}
+}
 
 static int cmd_check(const struct opts *o)
 {
@@ -310,9 +365,43 @@ static int cmd_check(const struct opts *o)
 			    "%s\n",
 			    nf, nf == 1 ? "" : "s", nr, nr == 1 ? "" : "s",
 			    combine[rl_policy_combine(p)]);
+		index_note(o);
 	}
 	rl_policy_free(p);
 	return 0;
+}
+
+/* ------------------------------------------------------------------
+ * compile
+ */
+
+static int cmd_compile(const struct opts *o)
+{
+	char def[4096];
+	if (o->npos > 0)
+		return usage_error("compile takes no arguments (found \"%s\")", o->pos[0]);
+	const char *out = o->output ? o->output : rl_index_path(o->conf, def, sizeof(def));
+	if (!out)
+		return usage_error("--conf: name too long to add " RL_INDEX_SUFFIX " to");
+
+	struct cli_sink cs = {0, false, false};
+	struct rl_sink sink = {cli_emit, &cs};
+	struct rl_load_opts lo = load_opts(o);
+	struct rl_policy *p = NULL;
+	enum rl_status st = rl_policy_load(&lo, &p, &sink);
+	if (st != RL_OK) {
+		fprintf(stderr, "rlimit-policy: %s: %u error%s; nothing written\n",
+			rl_status_str(st), cs.errors, cs.errors == 1 ? "" : "s");
+		return EXIT_INVALID;
+	}
+	st = rl_index_write(p, out, &sink);
+	if (st == RL_OK) {
+		size_t nf = rl_policy_file_count(p), nr = rl_policy_rule_count(p);
+		printf("rlimit-policy: wrote %s: %zu rule%s from %zu file%s\n", out, nr,
+		       nr == 1 ? "" : "s", nf, nf == 1 ? "" : "s");
+	}
+	rl_policy_free(p);
+	return st == RL_OK ? 0 : EXIT_INVALID;
 }
 
 /* ------------------------------------------------------------------
@@ -555,6 +644,8 @@ static int cmd_run(const struct opts *o)
 	memset(&so, 0, sizeof(so));
 	so.load = load_opts(o);
 	so.debug = o->verbose;
+	char ipath[4096];
+	so.load.index = rl_index_path(o->conf, ipath, sizeof(ipath)); /* as the module */
 	enum rl_status st = rl_session_resolve(&so, o->pos[0], &uid, &res, &sink);
 	if (st == RL_OK)
 		st = rl_apply(&res, o->verbose, &sink);

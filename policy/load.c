@@ -44,6 +44,7 @@ void rl_policy_free(struct rl_policy *p)
 	for (size_t i = 0; i < p->nfiles; i++)
 		free(p->files[i]);
 	free(p->files);
+	free(p->srcs);
 	free(p->ranges);
 	rl_strmap_free(&p->rule_index);
 	free(p);
@@ -140,6 +141,8 @@ struct load_ctx {
 	bool read_untrusted; /* see rl_load_opts */
 	bool note_ignored;   /* see rl_load_opts */
 	const struct rl_sink *sink;
+	/* When set, files are read and their sizes and hashes listed here, not parsed. */
+	struct rl_srclist *sums;
 };
 
 static bool right_type(const struct stat *st, bool dir)
@@ -279,7 +282,32 @@ static enum rl_status read_all(int fd, const char *shown, size_t hint, char **bu
 	return RL_OK;
 }
 
-/* Loads one file (name relative to dirfd) into p. */
+static enum rl_status srclist_add(struct rl_srclist *l, const char *path, uint64_t size,
+				  uint64_t hash)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+		struct rl_src *v = realloc(l->v, cap * sizeof(*v));
+		if (!v)
+			return RL_ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	if (!(l->v[l->n].path = rl_strndup(path, strlen(path))))
+		return RL_ENOMEM;
+	l->v[l->n].size = size;
+	l->v[l->n++].hash = hash;
+	return RL_OK;
+}
+
+static void srclist_free(struct rl_srclist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].path);
+	free(l->v);
+}
+
+/* Loads one file (name relative to dirfd) into p, or lists it in cx->sums. */
 static enum rl_status load_file(struct rl_policy *p, int dirfd, const char *name, const char *shown,
 				bool required, const struct load_ctx *cx)
 {
@@ -298,7 +326,10 @@ static enum rl_status load_file(struct rl_policy *p, int dirfd, const char *name
 	size_t len;
 	enum rl_status rs = read_all(fd, shown, (size_t)st.st_size, &buf, &len, cx->sink);
 	close(fd);
-	if (rs == RL_OK) {
+	if (rs == RL_OK && cx->sums) {
+		rs = srclist_add(cx->sums, shown, len, rl_hash64(buf, len));
+		free(buf);
+	} else if (rs == RL_OK) {
 		rs = rl_policy_add_buffer(p, shown, buf, len, cx->sink);
 		free(buf);
 	}
@@ -450,6 +481,73 @@ static enum rl_status load_dir(struct rl_policy *p, const char *dir, bool requir
 	return worse(opened, res);
 }
 
+/*
+ * What opts->index is worth now, and with out, the filtered policy from it
+ * when it is fresh: the index can be trusted and was made from the very
+ * files and bytes the loader finds now.  *st is RL_ENOMEM or RL_ENSS when
+ * the load cannot go on; for anything else but RL_INDEX_FRESH the caller
+ * reads the YAML, and that load reports whatever is wrong with the files.
+ */
+static enum rl_index_state index_state(const struct rl_load_opts *opts, const char *conf,
+				       const char *dir, struct rl_policy **out,
+				       enum rl_status *st)
+{
+	struct rl_srclist now = {0};
+	const struct load_ctx quiet = {opts->trusted_uid, false, false, NULL, &now};
+	enum rl_index_state state = RL_INDEX_NONE;
+	int fd;
+	struct stat sb;
+	*st = open_checked(AT_FDCWD, opts->index, opts->index, false, false, &fd, &sb, &quiet);
+	if (fd < 0)
+		return *st == RL_OK ? RL_INDEX_NONE : RL_INDEX_REFUSED;
+	*st = load_file(NULL, AT_FDCWD, conf, conf, opts->conf != NULL, &quiet);
+	if (dir && *st == RL_OK)
+		*st = load_dir(NULL, dir, opts->confdir != NULL, &quiet);
+	if (*st == RL_OK) {
+		bool stale;
+		*st = rl_index_load_fd(fd, (size_t)sb.st_size, &now, out ? opts->filter : NULL,
+				       out, &stale);
+		state = *st == RL_OK ? RL_INDEX_FRESH : stale ? RL_INDEX_STALE : RL_INDEX_DAMAGED;
+	} else {
+		state = RL_INDEX_UNREAD;
+	}
+	srclist_free(&now);
+	close(fd);
+	return state;
+}
+
+enum rl_index_state rl_index_state(const struct rl_load_opts *opts)
+{
+	enum rl_status st;
+	if (!opts || !opts->index)
+		return RL_INDEX_NONE;
+	const char *conf = opts->conf ? opts->conf : RL_DEFAULT_CONF;
+	const char *dir = opts->confdir ? opts->confdir : opts->conf ? NULL : RL_DEFAULT_CONFDIR;
+	return index_state(opts, conf, dir, NULL, &st);
+}
+
+/* The policy from the index when it is fresh; a warning when it is there but not used. */
+static enum rl_status load_index(const struct rl_load_opts *opts, const char *conf,
+				 const char *dir, struct rl_policy **out,
+				 const struct rl_sink *sink)
+{
+	static const char *const why[] = {
+	    [RL_INDEX_REFUSED] = "not a regular file owned by root and closed to other writers",
+	    [RL_INDEX_STALE] = "the policy files changed since it was written; run "
+			       "rlimit-policy compile",
+	    [RL_INDEX_DAMAGED] = "damaged or written by another version; run rlimit-policy "
+				 "compile",
+	};
+	enum rl_status st;
+	enum rl_index_state s = index_state(opts, conf, dir, out, &st);
+	if (s == RL_INDEX_FRESH || stops_load(st))
+		return st;
+	if (s == RL_INDEX_REFUSED || s == RL_INDEX_STALE || s == RL_INDEX_DAMAGED)
+		rl_report(sink, RL_SEV_WARNING, "%s: compiled policy not used: %s; reading the YAML",
+			  opts->index, why[s]);
+	return RL_EIO;
+}
+
 enum rl_status rl_policy_load(const struct rl_load_opts *opts, struct rl_policy **out,
 			      const struct rl_sink *sink)
 {
@@ -460,7 +558,12 @@ enum rl_status rl_policy_load(const struct rl_load_opts *opts, struct rl_policy 
 	const char *conf = opts->conf ? opts->conf : RL_DEFAULT_CONF;
 	const char *dir = opts->confdir ? opts->confdir : opts->conf ? NULL : RL_DEFAULT_CONFDIR;
 	const struct load_ctx cx = {opts->trusted_uid, opts->read_untrusted, opts->note_ignored,
-				    sink};
+				    sink, NULL};
+	if (opts->index && opts->filter) {
+		enum rl_status ist = load_index(opts, conf, dir, out, sink);
+		if (ist == RL_OK || stops_load(ist))
+			return ist;
+	}
 	if (rl_policy_new(opts->filter, &p) != RL_OK)
 		return RL_ENOMEM;
 

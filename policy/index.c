@@ -1,0 +1,769 @@
+/*
+ * index.c - the compiled policy: a whole validated policy written out by
+ * "rlimit-policy compile", so that a login reads only the rules that can
+ * apply to its user instead of sending every rule through libyaml.
+ *
+ * The index names every policy file it was made from, with its size and a
+ * 64-bit hash of its bytes.  It is used only when the files the loader
+ * finds now are the same files with the same bytes: then the policy is the
+ * one that was validated in full when the index was written, and what
+ * strict validation would say at login is already known (nothing).  In
+ * every other case (no index, one refused for its owner or mode, damaged,
+ * or written for other files or other bytes) the loader reads the YAML as
+ * it always does.  The index is a shortcut, never a second source of truth.
+ *
+ * Like the policy, the index is trusted only when root owns it and nobody
+ * else can write it, and the reader still treats it as hostile: every
+ * count, offset and length is checked before use, and a rule read from it
+ * is kept only when rl_rule_matches, the same test the YAML path uses, says
+ * it applies.  The lookup tables only narrow the rules worth reading.
+ *
+ * Layout (all integers little-endian):
+ *
+ *   header   72 bytes: magic "RLIMIDX1", version, groups_combine, the
+ *            number of files and rules, the number of entries in each of
+ *            the seven key tables, the size of the string and rule areas,
+ *            4 zero bytes, and a hash of the header and tables (taken with
+ *            the hash's own 8 bytes zero)
+ *   tables   files   nfiles x {u64 size, u64 hash, u32 path offset, u32 length}
+ *            rules   nrules x {u32 offset, u32 length} into the rule area
+ *            keys    seven tables (default, users by name, uid, uid range,
+ *                    groups by name, gid, gid range) of {u64 key, u32 hi,
+ *                    u32 rule}, each sorted by key; a name's key is its hash
+ *            strings the file paths
+ *   rules    per rule: u8 kind, u8 values, u16 name length, u16 label
+ *            length, u16 zero, u32 lo, u32 hi, the name, the label, then
+ *            per value set: u8 item, u8 half, u8 type, u8 zero, u32 file,
+ *            u32 seq, u32 line, u32 col, u64 n
+ *
+ * A login reads the header and the tables in two reads and then one pread
+ * per rule that may apply: not the rules that cannot.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "policy_int.h"
+
+#define MAGIC "RLIMIDX1"
+#define VERSION 1
+#define HEADER_SIZE 72
+#define FILE_ENT 24
+#define RULE_ENT 8
+#define KEY_ENT 16
+#define BLOB_HEAD 16
+#define VAL_ENT 28
+/* Far above anything a valid policy makes: 4,096 files of 1 MiB each. */
+#define MAX_TABLES (64u * 1024 * 1024)
+#define MAX_BLOBS (256u * 1024 * 1024)
+#define MAX_RULES (16u * 1024 * 1024)
+#define MAX_FILES 4097
+#define MAX_NAME 256
+#define MAX_LABEL (MAX_NAME + 16)
+
+enum { T_DEFAULT, T_USER, T_UID, T_UID_RANGE, T_GROUP, T_GID, T_GID_RANGE, T_N };
+
+/* ---------------------------------------------------------------------
+ * The hash: files and names.  Not cryptographic: whoever could choose
+ * colliding bytes is root, who could write the index anyway.
+ */
+static uint64_t rd64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static uint32_t rd32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint16_t rd16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint64_t rotl(uint64_t x, int r)
+{
+	return x << r | x >> (64 - r);
+}
+
+static uint64_t fmix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+uint64_t rl_hash64(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	const uint64_t k1 = 0x87c37b91114253d5ULL, k2 = 0x4cf5ad432745937fULL;
+	uint64_t a = 0x9e3779b97f4a7c15ULL ^ len, b = 0x243f6a8885a308d3ULL;
+	size_t n = len;
+	while (n >= 16) { /* two lanes: throughput, not strength */
+		a = rotl(a ^ rotl(rd64(p) * k1, 31) * k2, 27) * 5 + 0x52dce729;
+		b = rotl(b ^ rotl(rd64(p + 8) * k2, 33) * k1, 31) * 5 + 0x38495ab5;
+		p += 16;
+		n -= 16;
+	}
+	unsigned char tail[16] = {0};
+	memcpy(tail, p, n);
+	a ^= rotl(rd64(tail) * k1, 31) * k2;
+	b ^= rotl(rd64(tail + 8) * k2, 33) * k1;
+	a += b;
+	b += a;
+	return fmix(a) ^ rotl(fmix(b), 17);
+}
+
+/* ---------------------------------------------------------------------
+ * Writing
+ */
+struct out {
+	unsigned char *b;
+	size_t len, cap;
+	bool nomem;
+};
+
+static unsigned char *reserve(struct out *o, size_t n)
+{
+	if (o->nomem)
+		return NULL;
+	if (o->cap - o->len < n) {
+		size_t cap = o->cap ? o->cap : 4096;
+		while (cap - o->len < n)
+			cap *= 2;
+		unsigned char *nb = realloc(o->b, cap);
+		if (!nb) {
+			o->nomem = true;
+			return NULL;
+		}
+		o->b = nb;
+		o->cap = cap;
+	}
+	unsigned char *d = o->b + o->len;
+	o->len += n;
+	return d;
+}
+
+static void wr(unsigned char *d, uint64_t v, int bytes)
+{
+	for (int i = 0; i < bytes; i++)
+		d[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void put(struct out *o, uint64_t v, int bytes)
+{
+	unsigned char *d = reserve(o, (size_t)bytes);
+	if (d)
+		wr(d, v, bytes);
+}
+
+static void put_bytes(struct out *o, const void *s, size_t n)
+{
+	unsigned char *d = reserve(o, n);
+	if (d && n)
+		memcpy(d, s, n);
+}
+
+struct key_ent {
+	uint64_t key;
+	uint32_t hi, rule;
+};
+
+static int key_cmp(const void *a, const void *b)
+{
+	const struct key_ent *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	if (x->hi != y->hi)
+		return x->hi < y->hi ? -1 : 1;
+	return x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
+static int table_of(enum rl_rule_kind k)
+{
+	switch (k) {
+	case RL_RULE_DEFAULT:
+		return T_DEFAULT;
+	case RL_RULE_USER:
+		return T_USER;
+	case RL_RULE_UID:
+		return T_UID;
+	case RL_RULE_UID_RANGE:
+		return T_UID_RANGE;
+	case RL_RULE_GROUP:
+		return T_GROUP;
+	case RL_RULE_GID:
+		return T_GID;
+	case RL_RULE_GID_RANGE:
+		return T_GID_RANGE;
+	}
+	return -1;
+}
+
+static struct key_ent key_of(const struct rl_rule *r, uint32_t idx)
+{
+	struct key_ent e = {r->lo, r->hi, idx};
+	if (r->kind == RL_RULE_USER || r->kind == RL_RULE_GROUP)
+		e.key = rl_hash64(r->name, strlen(r->name));
+	else if (r->kind == RL_RULE_DEFAULT)
+		e.key = 0;
+	return e;
+}
+
+static void put_blob(struct out *o, const struct rl_rule *r)
+{
+	size_t nl = r->name ? strlen(r->name) : 0, ll = strlen(r->label);
+	unsigned nv = 0;
+	for (int i = 0; i < RL_NITEMS; i++)
+		for (int h = 0; h < 2; h++)
+			nv += r->items[i][h].v.type != RL_V_UNSET;
+	put(o, (uint64_t)r->kind, 1);
+	put(o, nv, 1);
+	put(o, nl, 2);
+	put(o, ll, 2);
+	put(o, 0, 2);
+	put(o, r->lo, 4);
+	put(o, r->hi, 4);
+	put_bytes(o, r->name, nl);
+	put_bytes(o, r->label, ll);
+	for (int i = 0; i < RL_NITEMS; i++) {
+		for (int h = 0; h < 2; h++) {
+			const struct rl_setv *sv = &r->items[i][h];
+			if (sv->v.type == RL_V_UNSET)
+				continue;
+			put(o, (uint64_t)i, 1);
+			put(o, (uint64_t)h, 1);
+			put(o, (uint64_t)sv->v.type, 1);
+			put(o, 0, 1);
+			put(o, sv->file, 4);
+			put(o, sv->seq, 4);
+			put(o, sv->line, 4);
+			put(o, sv->col, 4);
+			put(o, sv->v.n, 8);
+		}
+	}
+}
+
+enum rl_status rl_index_build(const struct rl_policy *p, unsigned char **out, size_t *out_len)
+{
+	*out = NULL;
+	*out_len = 0;
+	if (!p || p->filter || p->errors || !p->srcs || p->nrules > MAX_RULES ||
+	    p->nfiles > MAX_FILES)
+		return RL_EUSAGE;
+
+	/* The rule area first, to know each rule's offset. */
+	struct out blobs = {0};
+	uint32_t *boff = malloc((p->nrules + 1) * sizeof(*boff));
+	struct key_ent *keys = malloc((p->nrules + 1) * sizeof(*keys));
+	size_t nkeys[T_N] = {0};
+	enum rl_status res = RL_ENOMEM;
+	struct out o = {0};
+	if (!boff || !keys)
+		goto done;
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct rl_rule *r = p->rules[i];
+		int t = table_of(r->kind);
+		if (t < 0 || (!r->name) != (t != T_USER && t != T_GROUP) || !r->label ||
+		    strlen(r->label) > MAX_LABEL || (r->name && strlen(r->name) > MAX_NAME)) {
+			res = RL_EUSAGE;
+			goto done;
+		}
+		boff[i] = (uint32_t)blobs.len;
+		put_blob(&blobs, r);
+		keys[i] = key_of(r, (uint32_t)i);
+		nkeys[t]++;
+	}
+	boff[p->nrules] = (uint32_t)blobs.len;
+	if (blobs.nomem)
+		goto done;
+	if (blobs.len > MAX_BLOBS) {
+		res = RL_EUSAGE;
+		goto done;
+	}
+
+	size_t strings = 0;
+	for (size_t i = 0; i < p->nfiles; i++)
+		strings += strlen(p->files[i]);
+
+	/* Header; its hash is written last. */
+	put_bytes(&o, MAGIC, 8);
+	put(&o, VERSION, 4);
+	put(&o, (uint64_t)p->combine, 4);
+	put(&o, p->nfiles, 4);
+	put(&o, p->nrules, 4);
+	for (int t = 0; t < T_N; t++)
+		put(&o, nkeys[t], 4);
+	put(&o, strings, 4);
+	put(&o, blobs.len, 4);
+	put(&o, 0, 4); /* reserved */
+	put(&o, 0, 8); /* the hash */
+
+	size_t soff = 0;
+	for (size_t i = 0; i < p->nfiles; i++) {
+		size_t l = strlen(p->files[i]);
+		put(&o, p->srcs[i].size, 8);
+		put(&o, p->srcs[i].hash, 8);
+		put(&o, soff, 4);
+		put(&o, l, 4);
+		soff += l;
+	}
+	for (size_t i = 0; i < p->nrules; i++) {
+		put(&o, boff[i], 4);
+		put(&o, boff[i + 1] - boff[i], 4);
+	}
+	for (int t = 0; t < T_N; t++) {
+		/* Gather this table's entries, sorted; rules keep their policy order. */
+		size_t k = 0;
+		struct key_ent *tab = malloc((nkeys[t] + 1) * sizeof(*tab));
+		if (!tab)
+			goto done;
+		for (size_t i = 0; i < p->nrules; i++) {
+			if (table_of(p->rules[i]->kind) == t)
+				tab[k++] = keys[i];
+		}
+		if (k > 1)
+			qsort(tab, k, sizeof(*tab), key_cmp);
+		for (size_t i = 0; i < k; i++) {
+			put(&o, tab[i].key, 8);
+			put(&o, tab[i].hi, 4);
+			put(&o, tab[i].rule, 4);
+		}
+		free(tab);
+	}
+	for (size_t i = 0; i < p->nfiles; i++)
+		put_bytes(&o, p->files[i], strlen(p->files[i]));
+	if (o.nomem)
+		goto done;
+	if (o.len - HEADER_SIZE > MAX_TABLES) {
+		res = RL_EUSAGE;
+		goto done;
+	}
+	wr(o.b + HEADER_SIZE - 8, rl_hash64(o.b, o.len), 8);
+	put_bytes(&o, blobs.b, blobs.len);
+	if (o.nomem)
+		goto done;
+	*out = o.b;
+	*out_len = o.len;
+	o.b = NULL;
+	res = RL_OK;
+done:
+	free(o.b);
+	free(blobs.b);
+	free(boff);
+	free(keys);
+	return res;
+}
+
+/* ---------------------------------------------------------------------
+ * Reading
+ */
+struct idx {
+	int fd;                   /* or -1 and mem */
+	const unsigned char *mem; /* the whole index, for tests and fuzzers */
+	size_t size;              /* of the whole index */
+	uint32_t combine, nfiles, nrules, nkeys[T_N], strings_len, blobs_len;
+	unsigned char *tables; /* owned */
+	size_t tables_len;
+	const unsigned char *files, *rules, *keys[T_N], *strings;
+	size_t blobs_off;
+};
+
+static bool read_at(const struct idx *x, size_t off, size_t len, unsigned char *dst)
+{
+	if (off > x->size || len > x->size - off)
+		return false;
+	if (x->fd < 0) {
+		memcpy(dst, x->mem + off, len);
+		return true;
+	}
+	size_t got = 0;
+	while (got < len) {
+		ssize_t r = pread(x->fd, dst + got, len - got, (off_t)(off + got));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		got += (size_t)r;
+	}
+	return true;
+}
+
+static const unsigned char *key_at(const struct idx *x, int t, size_t i)
+{
+	return x->keys[t] + i * KEY_ENT;
+}
+
+/*
+ * Reads and checks the header and the tables.  RL_OK, RL_ENOMEM, or
+ * RL_EINVALID for anything that is not an index this code wrote.
+ */
+static enum rl_status idx_open(struct idx *x)
+{
+	unsigned char h[HEADER_SIZE];
+	if (!read_at(x, 0, HEADER_SIZE, h) || memcmp(h, MAGIC, 8) != 0 || rd32(h + 8) != VERSION)
+		return RL_EINVALID;
+	x->combine = rd32(h + 12);
+	x->nfiles = rd32(h + 16);
+	x->nrules = rd32(h + 20);
+	uint64_t tables = 0, nk = 0;
+	for (int t = 0; t < T_N; t++) {
+		x->nkeys[t] = rd32(h + 24 + 4 * t);
+		nk += x->nkeys[t];
+	}
+	x->strings_len = rd32(h + 52);
+	x->blobs_len = rd32(h + 56);
+	if (x->combine > RL_COMBINE_LAST || x->nfiles > MAX_FILES || x->nrules > MAX_RULES ||
+	    nk != x->nrules || x->nkeys[T_DEFAULT] > 1 || x->blobs_len > MAX_BLOBS ||
+	    rd32(h + 60) != 0)
+		return RL_EINVALID;
+	tables = (uint64_t)x->nfiles * FILE_ENT + (uint64_t)x->nrules * RULE_ENT +
+		 nk * KEY_ENT + x->strings_len;
+	if (tables > MAX_TABLES || HEADER_SIZE + tables + x->blobs_len != x->size)
+		return RL_EINVALID;
+	x->tables_len = (size_t)tables;
+	x->blobs_off = HEADER_SIZE + x->tables_len;
+	/* The header and the tables are hashed as one, the hash field zeroed. */
+	if (!(x->tables = malloc(HEADER_SIZE + x->tables_len)))
+		return RL_ENOMEM;
+	memcpy(x->tables, h, HEADER_SIZE);
+	memset(x->tables + HEADER_SIZE - 8, 0, 8);
+	if (!read_at(x, HEADER_SIZE, x->tables_len, x->tables + HEADER_SIZE) ||
+	    rl_hash64(x->tables, HEADER_SIZE + x->tables_len) != rd64(h + HEADER_SIZE - 8))
+		return RL_EINVALID;
+
+	const unsigned char *c = x->tables + HEADER_SIZE;
+	x->files = c;
+	c += (size_t)x->nfiles * FILE_ENT;
+	x->rules = c;
+	c += (size_t)x->nrules * RULE_ENT;
+	for (int t = 0; t < T_N; t++) {
+		x->keys[t] = c;
+		c += (size_t)x->nkeys[t] * KEY_ENT;
+	}
+	x->strings = c;
+
+	for (uint32_t i = 0; i < x->nfiles; i++) {
+		const unsigned char *f = x->files + (size_t)i * FILE_ENT;
+		uint32_t off = rd32(f + 16), len = rd32(f + 20);
+		if (off > x->strings_len || len > x->strings_len - off || len == 0 ||
+		    memchr(x->strings + off, '\0', len))
+			return RL_EINVALID;
+	}
+	for (uint32_t i = 0; i < x->nrules; i++) {
+		const unsigned char *r = x->rules + (size_t)i * RULE_ENT;
+		uint32_t off = rd32(r), len = rd32(r + 4);
+		if (off > x->blobs_len || len > x->blobs_len - off || len < BLOB_HEAD)
+			return RL_EINVALID;
+	}
+	/* Sorted keys and rules in range: a binary search needs the one. */
+	for (int t = 0; t < T_N; t++) {
+		for (uint32_t i = 0; i < x->nkeys[t]; i++) {
+			const unsigned char *k = key_at(x, t, i);
+			if (rd32(k + 12) >= x->nrules)
+				return RL_EINVALID;
+			if (i && rd64(k - KEY_ENT) > rd64(k))
+				return RL_EINVALID;
+		}
+	}
+	return RL_OK;
+}
+
+static void idx_close(struct idx *x)
+{
+	free(x->tables);
+	x->tables = NULL;
+}
+
+/* Whether the index was made from exactly these files and bytes. */
+static bool idx_sources_match(const struct idx *x, const struct rl_srclist *now)
+{
+	if (now->n != x->nfiles)
+		return false;
+	for (size_t i = 0; i < now->n; i++) {
+		const unsigned char *f = x->files + i * FILE_ENT;
+		uint32_t off = rd32(f + 16), len = rd32(f + 20);
+		if (rd64(f) != now->v[i].size || rd64(f + 8) != now->v[i].hash ||
+		    strlen(now->v[i].path) != len || memcmp(now->v[i].path, x->strings + off, len))
+			return false;
+	}
+	return true;
+}
+
+/* Reads rule i into a new rl_rule; RL_EINVALID when it does not decode. */
+static enum rl_status read_rule(const struct idx *x, uint32_t i, struct rl_rule **out)
+{
+	const unsigned char *e = x->rules + (size_t)i * RULE_ENT;
+	uint32_t off = rd32(e), len = rd32(e + 4);
+	unsigned char *b = malloc(len);
+	struct rl_rule *r = NULL;
+	enum rl_status res = RL_EINVALID;
+	*out = NULL;
+	if (!b)
+		return RL_ENOMEM;
+	if (!read_at(x, x->blobs_off + off, len, b))
+		goto done;
+	unsigned kind = b[0], nv = b[1], nl = rd16(b + 2), ll = rd16(b + 4);
+	if (kind > RL_RULE_GID_RANGE || nl > MAX_NAME || ll == 0 || ll > MAX_LABEL ||
+	    (size_t)BLOB_HEAD + nl + ll + (size_t)nv * VAL_ENT != len)
+		goto done;
+	bool named = kind == RL_RULE_USER || kind == RL_RULE_GROUP;
+	const char *name = (const char *)b + BLOB_HEAD, *label = name + nl;
+	if (named != (nl > 0) || memchr(name, '\0', nl) || memchr(label, '\0', ll))
+		goto done;
+	res = RL_ENOMEM;
+	if (!(r = calloc(1, sizeof(*r))))
+		goto done;
+	r->kind = (enum rl_rule_kind)kind;
+	r->lo = rd32(b + 8);
+	r->hi = rd32(b + 12);
+	if ((named && !(r->name = rl_strndup(name, nl))) || !(r->label = rl_strndup(label, ll)))
+		goto done;
+	res = RL_EINVALID;
+	const unsigned char *v = b + BLOB_HEAD + nl + ll;
+	for (unsigned k = 0; k < nv; k++, v += VAL_ENT) {
+		unsigned item = v[0], half = v[1], type = v[2];
+		if (item >= RL_NITEMS || half > RL_HARD || type == RL_V_UNSET || type > RL_V_PCT ||
+		    rd32(v + 4) >= x->nfiles)
+			goto done;
+		struct rl_setv *sv = &r->items[item][half];
+		sv->v.type = (enum rl_vtype)type;
+		sv->v.n = rd64(v + 20);
+		sv->file = rd32(v + 4);
+		sv->seq = rd32(v + 8);
+		sv->line = rd32(v + 12);
+		sv->col = rd32(v + 16);
+	}
+	*out = r;
+	r = NULL;
+	res = RL_OK;
+done:
+	if (r) {
+		free(r->name);
+		free(r->label);
+		free(r);
+	}
+	free(b);
+	return res;
+}
+
+/* The candidate rules, each index once, in policy order. */
+struct cand {
+	uint32_t *v;
+	size_t n, cap;
+};
+
+static enum rl_status cand_add(struct cand *c, uint32_t rule)
+{
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		uint32_t *nv = realloc(c->v, cap * sizeof(*nv));
+		if (!nv)
+			return RL_ENOMEM;
+		c->v = nv;
+		c->cap = cap;
+	}
+	c->v[c->n++] = rule;
+	return RL_OK;
+}
+
+static int u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The first entry of table t whose key is >= key. */
+static size_t lower_bound(const struct idx *x, int t, uint64_t key)
+{
+	size_t a = 0, b = x->nkeys[t];
+	while (a < b) {
+		size_t m = a + (b - a) / 2;
+		if (rd64(key_at(x, t, m)) < key)
+			a = m + 1;
+		else
+			b = m;
+	}
+	return a;
+}
+
+/* Every rule of table t whose key is key. */
+static enum rl_status add_equal(const struct idx *x, int t, uint64_t key, struct cand *c)
+{
+	for (size_t i = lower_bound(x, t, key); i < x->nkeys[t]; i++) {
+		const unsigned char *k = key_at(x, t, i);
+		if (rd64(k) != key)
+			break;
+		if (cand_add(c, rd32(k + 12)) != RL_OK)
+			return RL_ENOMEM;
+	}
+	return RL_OK;
+}
+
+/*
+ * The rules that may apply to id.  uid ranges do not overlap (the loader
+ * refuses a policy where they do), so the one to look at is the last
+ * starting at or below the uid, with the same range written again in a
+ * later file merged into it.  gid ranges may overlap and are all looked
+ * at: a range costs a binary search in the user's gids, no lookup.
+ */
+static enum rl_status candidates(const struct idx *x, struct rl_ident *id, struct cand *c)
+{
+	enum rl_status st;
+	for (size_t i = 0; i < x->nkeys[T_DEFAULT]; i++)
+		if ((st = cand_add(c, rd32(key_at(x, T_DEFAULT, i) + 12))) != RL_OK)
+			return st;
+	if (id->name && (st = add_equal(x, T_USER, rl_hash64(id->name, strlen(id->name)), c)))
+		return st;
+	if ((st = add_equal(x, T_UID, id->uid, c)) != RL_OK)
+		return st;
+	size_t r = lower_bound(x, T_UID_RANGE, (uint64_t)id->uid + 1);
+	while (r > 0) {
+		const unsigned char *k = key_at(x, T_UID_RANGE, --r);
+		if (rd32(k + 8) < id->uid)
+			break;
+		if ((st = cand_add(c, rd32(k + 12))) != RL_OK)
+			return st;
+	}
+	for (size_t i = 0; i < id->ngids; i++)
+		if ((st = add_equal(x, T_GID, id->gids[i], c)) != RL_OK)
+			return st;
+	for (size_t i = 0; i < x->nkeys[T_GID_RANGE]; i++) {
+		const unsigned char *k = key_at(x, T_GID_RANGE, i);
+		uint64_t lo = rd64(k);
+		if (lo <= rd32(k + 8) && lo <= (gid_t)-1 && rl_ident_has_gid_in(id, (gid_t)lo, rd32(k + 8)))
+			if ((st = cand_add(c, rd32(k + 12))) != RL_OK)
+				return st;
+	}
+	/*
+	 * Groups by name: with fewer named groups than the user has groups,
+	 * each named group is a candidate (rl_rule_matches asks NSS about it);
+	 * otherwise the user's group names are fetched once and looked up.
+	 * Never more lookups than the smaller of the two counts.
+	 */
+	if (x->nkeys[T_GROUP] == 0 || id->uid == 0)
+		return RL_OK;
+	if (!id->gnames_loaded && x->nkeys[T_GROUP] <= id->ngids) {
+		for (size_t i = 0; i < x->nkeys[T_GROUP]; i++)
+			if ((st = cand_add(c, rd32(key_at(x, T_GROUP, i) + 12))) != RL_OK)
+				return st;
+		return RL_OK;
+	}
+	if ((st = rl_ident_load_group_names(id)) != RL_OK)
+		return st;
+	for (size_t i = 0; i < id->ngnames; i++) {
+		const char *g = id->gnames[i];
+		if ((st = add_equal(x, T_GROUP, rl_hash64(g, strlen(g)), c)) != RL_OK)
+			return st;
+	}
+	return RL_OK;
+}
+
+static enum rl_status keep(struct rl_policy *p, struct rl_rule *r)
+{
+	if (p->nrules == p->rules_cap) {
+		size_t cap = p->rules_cap ? p->rules_cap * 2 : 8;
+		struct rl_rule **rules = realloc(p->rules, cap * sizeof(*rules));
+		if (!rules)
+			return RL_ENOMEM;
+		p->rules = rules;
+		p->rules_cap = cap;
+	}
+	p->rules[p->nrules++] = r;
+	return RL_OK;
+}
+
+/* The policy of id out of an opened index: its files, combine and matching rules. */
+static enum rl_status idx_policy(const struct idx *x, struct rl_ident *id, struct rl_policy **out)
+{
+	struct rl_policy *p;
+	struct cand c = {0};
+	*out = NULL;
+	if (rl_policy_new(id, &p) != RL_OK)
+		return RL_ENOMEM;
+	p->combine = (enum rl_combine)x->combine;
+	enum rl_status st = RL_ENOMEM;
+	if (x->nfiles && !(p->files = calloc(x->nfiles, sizeof(*p->files))))
+		goto fail;
+	for (; p->nfiles < x->nfiles; p->nfiles++) {
+		const unsigned char *f = x->files + p->nfiles * FILE_ENT;
+		if (!(p->files[p->nfiles] =
+			  rl_strndup((const char *)x->strings + rd32(f + 16), rd32(f + 20))))
+			goto fail;
+	}
+	if ((st = candidates(x, id, &c)) != RL_OK)
+		goto fail;
+	if (c.n > 1)
+		qsort(c.v, c.n, sizeof(*c.v), u32_cmp);
+	for (size_t i = 0; i < c.n; i++) {
+		if (i && c.v[i] == c.v[i - 1])
+			continue;
+		struct rl_rule *r;
+		bool match;
+		if ((st = read_rule(x, c.v[i], &r)) != RL_OK)
+			goto fail;
+		if ((st = rl_rule_matches(r, id, &match)) != RL_OK || !match ||
+		    (st = keep(p, r)) != RL_OK) {
+			free(r->name);
+			free(r->label);
+			free(r);
+			if (st != RL_OK)
+				goto fail;
+		}
+	}
+	free(c.v);
+	*out = p;
+	return RL_OK;
+fail:
+	free(c.v);
+	rl_policy_free(p);
+	return st;
+}
+
+enum rl_status rl_index_load_mem(const unsigned char *buf, size_t len, struct rl_ident *id,
+				 struct rl_policy **out)
+{
+	struct idx x = {.fd = -1, .mem = buf, .size = len};
+	*out = NULL;
+	if (!buf || !id)
+		return RL_EUSAGE;
+	enum rl_status st = idx_open(&x);
+	if (st == RL_OK)
+		st = idx_policy(&x, id, out);
+	idx_close(&x);
+	return st;
+}
+
+enum rl_status rl_index_load_fd(int fd, size_t size, const struct rl_srclist *now,
+				struct rl_ident *id, struct rl_policy **out, bool *stale)
+{
+	struct idx x = {.fd = fd, .size = size};
+	if (out)
+		*out = NULL;
+	*stale = false;
+	enum rl_status st = idx_open(&x);
+	if (st == RL_OK && !idx_sources_match(&x, now)) {
+		*stale = true;
+		st = RL_EINVALID;
+	}
+	if (st == RL_OK && out)
+		st = idx_policy(&x, id, out);
+	idx_close(&x);
+	return st;
+}
+
+char *rl_index_path(const char *conf, char *buf, size_t size)
+{
+	const char *c = conf ? conf : RL_DEFAULT_CONF;
+	int n = snprintf(buf, size, "%s%s", c, RL_INDEX_SUFFIX);
+	return n >= 0 && (size_t)n < size ? buf : NULL;
+}

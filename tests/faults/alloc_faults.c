@@ -14,7 +14,11 @@
  * The policy is built to reach many allocation sites: a main file and two
  * drop-ins (plus files the loader must skip), named, gid and gid-range
  * group rules, name, uid and uid-range user rules, percentages, enough
- * keys and rules to make every table grow, and the user in 7 groups.
+ * keys and rules to make every table grow, and the user in 7 groups.  The
+ * same policy is also compiled (rlimit-policy compile, FAULTS_TOOL): fresh,
+ * so a login reads the index and libyaml must never allocate, and stale (a
+ * drop-in edited after compiling), so a login hashes the files, warns, and
+ * parses the YAML.
  *
  * FAULTS_SAMPLE=K runs only every K-th N (for valgrind); FAULTS_VERBOSE=1
  * lists each allocation site with addr2line.
@@ -42,24 +46,23 @@ static failmalloc_report_fn fm_report;
 
 /* ---------------------------------------------------------------------- */
 
-static void setup(const char *dir)
+/* rel = d/name */
+static void sub(const char *d, const char *name, char *rel, size_t size)
 {
-	fenv_write("passwd", 0644,
-		   "root:x:0:0:root:/root:/bin/sh\n"
-		   "carol:x:2345:3001:Carol:/home/carol:/bin/sh\n");
-	fenv_write("group", 0644,
-		   "root:x:0:\n"
-		   "research:x:3001:\n"
-		   "gpu:x:3500:carol\n"
-		   "staff:x:4242:carol\n"
-		   "sim:x:5001:carol\n"
-		   "lab:x:6000:carol\n"
-		   "nameless-twin:x:6001:carol\n"
-		   "other:x:7000:root\n");
-	fenv_mkdir("policy");
-	fenv_mkdir("policy/rlimit.d");
-	fenv_mkdir("policy/bad.d");
-	fenv_write("policy/rlimit.yaml", 0644,
+	snprintf(rel, size, "%s/%s", d, name);
+}
+
+/* The policy of every scenario, in folder d of the work folder. */
+static void write_policy(const char *d)
+{
+	char rel[256];
+	fenv_mkdir(d);
+	sub(d, "rlimit.d", rel, sizeof(rel));
+	fenv_mkdir(rel);
+	sub(d, "bad.d", rel, sizeof(rel));
+	fenv_mkdir(rel);
+	sub(d, "rlimit.yaml", rel, sizeof(rel));
+	fenv_write(rel, 0644,
 		   "# main policy: every kind of rule\n"
 		   "version: 1\n"
 		   "groups_combine: max\n"
@@ -107,7 +110,8 @@ static void setup(const char *dir)
 		   "  \"uid:14000-14999\": {as: 1G}\n  \"uid:15000-15999\": {as: 1G}\n"
 		   "  \"uid:16000-16999\": {as: 1G}\n  \"uid:17000-17999\": {as: 1G}\n"
 		   "  \"uid:18000-18999\": {as: 1G}\n");
-	fenv_write("policy/rlimit.d/10-lab.yaml", 0644,
+	sub(d, "rlimit.d/10-lab.yaml", rel, sizeof(rel));
+	fenv_write(rel, 0644,
 		   "version: 1\n"
 		   "groups:\n"
 		   "  research:\n"
@@ -116,23 +120,73 @@ static void setup(const char *dir)
 		   "    rss: 30%%\n"
 		   "users:\n"
 		   "  \"uid:19000-19999\": {as: 1G}\n");
-	fenv_write("policy/rlimit.d/20-carol.yaml", 0644,
+	sub(d, "rlimit.d/20-carol.yaml", rel, sizeof(rel));
+	fenv_write(rel, 0644,
 		   "---\n"
 		   "version: 1\n"
 		   "users:\n"
 		   "  carol:\n"
 		   "    core: 0\n"
 		   "...\n");
-	fenv_write("policy/rlimit.d/README", 0644, "not a drop-in: skipped\n");
-	fenv_write("policy/rlimit.d/.hidden.yaml", 0644, "not: [valid\n");
+	sub(d, "rlimit.d/README", rel, sizeof(rel));
+	fenv_write(rel, 0644, "not a drop-in: skipped\n");
+	sub(d, "rlimit.d/.hidden.yaml", rel, sizeof(rel));
+	fenv_write(rel, 0644, "not: [valid\n");
 	/* The same, with one invalid drop-in: the whole policy is refused. */
-	fenv_write("policy/bad.d/10-lab.yaml", 0644,
+	sub(d, "bad.d/10-lab.yaml", rel, sizeof(rel));
+	fenv_write(rel, 0644,
 		   "version: 1\n"
 		   "groups:\n"
 		   "  research:\n"
 		   "    data: {soft: 3G, hard: 2G}\n"
 		   "users:\n"
 		   "  carol: {stack: 10x}\n");
+}
+
+/*
+ * rlimit-policy compile for folder d (the tool the tree built, as the
+ * admin would run it); fails the suite when it cannot.
+ */
+static void compile_policy(const char *dir, const char *d)
+{
+	char cmd[3 * PATH_MAX];
+	const char *tool = getenv("FAULTS_TOOL");
+	if (!tool) {
+		fprintf(stderr, "alloc_faults: FAULTS_TOOL (rlimit-policy) is not set\n");
+		exit(2);
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "%s --owner %u --conf %s/%s/rlimit.yaml --confdir %s/%s/rlimit.d compile >/dev/null",
+		 tool, (unsigned)getuid(), dir, d, dir, d);
+	if (system(cmd) != 0) {
+		fprintf(stderr, "alloc_faults: %s failed\n", cmd);
+		exit(2);
+	}
+}
+
+static void setup(const char *dir)
+{
+	fenv_write("passwd", 0644,
+		   "root:x:0:0:root:/root:/bin/sh\n"
+		   "carol:x:2345:3001:Carol:/home/carol:/bin/sh\n");
+	fenv_write("group", 0644,
+		   "root:x:0:\n"
+		   "research:x:3001:\n"
+		   "gpu:x:3500:carol\n"
+		   "staff:x:4242:carol\n"
+		   "sim:x:5001:carol\n"
+		   "lab:x:6000:carol\n"
+		   "nameless-twin:x:6001:carol\n"
+		   "other:x:7000:root\n");
+	write_policy("policy");
+	/* The same policy compiled: a login reads the index instead of the YAML. */
+	write_policy("ipolicy");
+	compile_policy(dir, "ipolicy");
+	/* Compiled, then a drop-in edited: the index is stale, the YAML is read. */
+	write_policy("spolicy");
+	compile_policy(dir, "spolicy");
+	fenv_write("spolicy/rlimit.d/20-carol.yaml", 0644,
+		   "version: 1\nusers:\n  carol:\n    core: 0 # edited after compile\n");
 	fenv_service("fail", "conf=%s/policy/rlimit.yaml confdir=%s/policy/rlimit.d", dir, dir);
 	fenv_service("succeed",
 		     "conf=%s/policy/rlimit.yaml confdir=%s/policy/rlimit.d "
@@ -140,6 +194,10 @@ static void setup(const char *dir)
 		     dir, dir);
 	fenv_service("invalid", "conf=%s/policy/rlimit.yaml confdir=%s/policy/bad.d", dir, dir);
 	fenv_service("badarg", "conf=%s/policy/rlimit.yaml onerr=maybe", dir);
+	fenv_service("indexed", "conf=%s/ipolicy/rlimit.yaml confdir=%s/ipolicy/rlimit.d", dir,
+		     dir);
+	fenv_service("stale", "conf=%s/spolicy/rlimit.yaml confdir=%s/spolicy/rlimit.d", dir,
+		     dir);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -185,6 +243,8 @@ struct scenario {
 	size_t (*limits)(struct fenv_limit *e); /* NULL: nothing applied at the end */
 	const char *oom_log;                    /* an alert every failing run must log */
 	const char *prefix_log;                 /* the alert of a prefix run instead */
+	bool stale_index; /* the clean run warns that the compiled policy is not used */
+	bool no_yaml;     /* a fresh index: libyaml never allocates */
 };
 
 /*
@@ -196,23 +256,29 @@ struct scenario {
 
 static const struct scenario scenarios[] = {
     {"carol onerr=fail", "fail", "carol", 0, PAM_SUCCESS, PAM_BUF_ERR, -1, carol_limits,
-     "out of memory; session for carol refused", NULL},
+     "out of memory; session for carol refused", NULL, false, false},
     {"carol onerr=succeed", "succeed", "carol", 0, PAM_SUCCESS, PAM_SUCCESS, -1, carol_limits,
-     "out of memory; session for carol goes on without limits", NULL},
+     "out of memory; session for carol goes on without limits", NULL, false, false},
     {"carol onerr=fail, sticky", "fail", "carol", 1, PAM_SUCCESS, PAM_BUF_ERR, -1, carol_limits,
-     "out of memory; session for carol refused", NULL},
+     "out of memory; session for carol refused", NULL, false, false},
     {"carol invalid drop-in", "invalid", "carol", 0, PAM_SERVICE_ERR, PAM_BUF_ERR, -1, NULL,
-     "out of memory; session for carol refused", NULL},
+     "out of memory; session for carol refused", NULL, false, false},
     /* A bad module argument: the module still looks the user up (for root). */
+    /* The index path: its reads and tables, then the rules it keeps. */
+    {"carol compiled policy", "indexed", "carol", 0, PAM_SUCCESS, PAM_BUF_ERR, -1, carol_limits,
+     "out of memory; session for carol refused", NULL, false, true},
+    /* A stale index: the files are read and hashed, then the YAML parsed. */
+    {"carol stale compiled policy", "stale", "carol", 0, PAM_SUCCESS, PAM_BUF_ERR, -1,
+     carol_limits, "out of memory; session for carol refused", NULL, true, false},
     {"carol bad argument", "badarg", "carol", 0, PAM_SERVICE_ERR, PAM_SERVICE_ERR, -1, NULL,
-     "invalid arguments; session for carol refused", NULL},
+     "invalid arguments; session for carol refused", NULL, false, false},
     /*
      * Root is never locked out once the module knows it is root; a
      * failure in the user lookup itself comes before that.
      */
     {"root", "fail", "root", 0, PAM_SUCCESS, PAM_SUCCESS, PAM_BUF_ERR, root_limits,
      "out of memory; root's session goes on without limits",
-     "out of memory; session for root refused"},
+     "out of memory; session for root refused", false, false},
 };
 
 /* ---------------------------------------------------------------------- */
@@ -352,12 +418,25 @@ static int run_scenario(unsigned idx, const struct scenario *sc, unsigned long *
 					c.log);
 				bad++;
 			}
+			/* An index is used when fresh, and said to be skipped when not. */
+			if (fenv_log_count_in(c.log, LOG_WARNING, "compiled policy not used") !=
+			    (sc->stale_index ? 1u : 0u)) {
+				fprintf(stderr, "%s (none failed): want %s warning about the "
+						"compiled policy:\n%s",
+					what, sc->stale_index ? "one" : "no", c.log);
+				bad++;
+			}
 			struct fenv_limit e[RLIM_NLIMITS];
 			size_t ne = sc->limits ? sc->limits(e) : 0;
 			bad += check_limits(what, &c, e, ne, &skipped);
 			break;
 		}
 		note_site(&r.failed, idx);
+		if (sc->no_yaml && strstr(r.failed.object, "libyaml")) {
+			fprintf(stderr, "%s: libyaml allocated (%s): the compiled policy was not used\n",
+				what, r.failed.symbol);
+			bad++;
+		}
 		dist[c.pam.open_rc & 31]++;
 		/* Sampled runs are not consecutive: a prefix ends at the first other result. */
 		bool prefix_ok = sc->oom_rc_prefix >= 0 && !past_prefix && n <= MAX_PREFIX &&

@@ -426,8 +426,8 @@ static enum rl_status idx_open(struct idx *x)
 	    nk != x->nrules || x->nkeys[T_DEFAULT] > 1 || x->blobs_len > MAX_BLOBS ||
 	    rd32(h + 60) != 0)
 		return RL_EINVALID;
-	tables = (uint64_t)x->nfiles * FILE_ENT + (uint64_t)x->nrules * RULE_ENT +
-		 nk * KEY_ENT + x->strings_len;
+	tables = (uint64_t)x->nfiles * FILE_ENT + (uint64_t)x->nrules * RULE_ENT + nk * KEY_ENT +
+		 x->strings_len;
 	if (tables > MAX_TABLES || HEADER_SIZE + tables + x->blobs_len != x->size)
 		return RL_EINVALID;
 	x->tables_len = (size_t)tables;
@@ -640,7 +640,8 @@ static enum rl_status candidates(const struct idx *x, struct rl_ident *id, struc
 	for (size_t i = 0; i < x->nkeys[T_GID_RANGE]; i++) {
 		const unsigned char *k = key_at(x, T_GID_RANGE, i);
 		uint64_t lo = rd64(k);
-		if (lo <= rd32(k + 8) && lo <= (gid_t)-1 && rl_ident_has_gid_in(id, (gid_t)lo, rd32(k + 8)))
+		if (lo <= rd32(k + 8) && lo <= (gid_t)-1 &&
+		    rl_ident_has_gid_in(id, (gid_t)lo, rd32(k + 8)))
 			if ((st = cand_add(c, rd32(k + 12))) != RL_OK)
 				return st;
 	}

@@ -55,8 +55,8 @@ enum rl_status rl_index_write(const struct rl_policy *p, const char *path,
 		}
 	}
 	int e = errno;
-	rl_report(sink, RL_SEV_ERROR, "%s: cannot %s %s: %s", path, what, made ? tmp : "a file next to it",
-		  rl_errstr(e, eb, sizeof(eb)));
+	rl_report(sink, RL_SEV_ERROR, "%s: cannot %s %s: %s", path, what,
+		  made ? tmp : "a file next to it", rl_errstr(e, eb, sizeof(eb)));
 	if (fd >= 0)
 		close(fd);
 	if (made)

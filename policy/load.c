@@ -499,7 +499,9 @@ static enum rl_index_state index_state(const struct rl_load_opts *opts, const ch
 	struct stat sb;
 	*st = open_checked(AT_FDCWD, opts->index, opts->index, false, false, &fd, &sb, &quiet);
 	if (fd < 0)
-		return *st == RL_OK ? RL_INDEX_NONE : RL_INDEX_REFUSED;
+		return *st == RL_OK		 ? RL_INDEX_NONE
+		       : *st == RL_EUNTRUSTED ? RL_INDEX_REFUSED
+					      : RL_INDEX_DAMAGED;
 	*st = load_file(NULL, AT_FDCWD, conf, conf, opts->conf != NULL, &quiet);
 	if (dir && *st == RL_OK)
 		*st = load_dir(NULL, dir, opts->confdir != NULL, &quiet);
@@ -535,8 +537,8 @@ static enum rl_status load_index(const struct rl_load_opts *opts, const char *co
 	    [RL_INDEX_REFUSED] = "not a regular file owned by root and closed to other writers",
 	    [RL_INDEX_STALE] = "the policy files changed since it was written; run "
 			       "rlimit-policy compile",
-	    [RL_INDEX_DAMAGED] = "damaged or written by another version; run rlimit-policy "
-				 "compile",
+	    [RL_INDEX_DAMAGED] = "unreadable, damaged or written by another version; run "
+				 "rlimit-policy compile",
 	};
 	enum rl_status st;
 	enum rl_index_state s = index_state(opts, conf, dir, out, &st);

@@ -327,7 +327,7 @@ enum rl_index_state {
 	RL_INDEX_FRESH,   /* made from the files and bytes there now: used */
 	RL_INDEX_STALE,   /* made from other files or other bytes: not used */
 	RL_INDEX_REFUSED, /* not root's, writable by others, or not a file: not used */
-	RL_INDEX_DAMAGED, /* not an index this version reads: not used */
+	RL_INDEX_DAMAGED, /* unreadable, or not an index this version reads: not used */
 	RL_INDEX_UNREAD,  /* a policy file cannot be read or trusted: not used */
 };
 

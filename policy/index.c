@@ -26,7 +26,9 @@
  *            4 zero bytes, and a hash of the header and tables (taken with
  *            the hash's own 8 bytes zero)
  *   tables   files   nfiles x {u64 size, u64 hash, u32 path offset, u32 length}
- *            rules   nrules x {u32 offset, u32 length} into the rule area
+ *            rules   nrules x {u32 offset, u32 length, u64 hash} into the
+ *                    rule area: a rule read at login is checked against
+ *                    its hash, so the tables' hash covers the rules too
  *            keys    seven tables (default, users by name, uid, uid range,
  *                    groups by name, gid, gid range) of {u64 key, u32 hi,
  *                    u32 rule}, each sorted by key; a name's key is its hash
@@ -39,6 +41,7 @@
  * A login reads the header and the tables in two reads and then one pread
  * per rule that may apply: not the rules that cannot.
  */
+#include <endian.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,7 +54,7 @@
 #define VERSION 1
 #define HEADER_SIZE 72
 #define FILE_ENT 24
-#define RULE_ENT 8
+#define RULE_ENT 16
 #define KEY_ENT 16
 #define BLOB_HEAD 16
 #define VAL_ENT 28
@@ -71,10 +74,9 @@ enum { T_DEFAULT, T_USER, T_UID, T_UID_RANGE, T_GROUP, T_GID, T_GID_RANGE, T_N }
  */
 static uint64_t rd64(const unsigned char *p)
 {
-	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
+	uint64_t v;
+	memcpy(&v, p, 8); /* one load: the hash runs over every policy byte at login */
+	return le64toh(v);
 }
 
 static uint32_t rd32(const unsigned char *p)
@@ -257,7 +259,7 @@ enum rl_status rl_index_build(const struct rl_policy *p, unsigned char **out, si
 {
 	*out = NULL;
 	*out_len = 0;
-	if (!p || p->filter || p->errors || !p->srcs || p->nrules > MAX_RULES ||
+	if (!p || p->filter || p->errors || (p->nfiles && !p->srcs) || p->nrules > MAX_RULES ||
 	    p->nfiles > MAX_FILES)
 		return RL_EUSAGE;
 
@@ -320,6 +322,7 @@ enum rl_status rl_index_build(const struct rl_policy *p, unsigned char **out, si
 	for (size_t i = 0; i < p->nrules; i++) {
 		put(&o, boff[i], 4);
 		put(&o, boff[i + 1] - boff[i], 4);
+		put(&o, rl_hash64(blobs.b + boff[i], boff[i + 1] - boff[i]), 8);
 	}
 	for (int t = 0; t < T_N; t++) {
 		/* Gather this table's entries, sorted; rules keep their policy order. */
@@ -510,7 +513,7 @@ static enum rl_status read_rule(const struct idx *x, uint32_t i, struct rl_rule 
 	*out = NULL;
 	if (!b)
 		return RL_ENOMEM;
-	if (!read_at(x, x->blobs_off + off, len, b))
+	if (!read_at(x, x->blobs_off + off, len, b) || rl_hash64(b, len) != rd64(e + 8))
 		goto done;
 	unsigned kind = b[0], nv = b[1], nl = rd16(b + 2), ll = rd16(b + 4);
 	if (kind > RL_RULE_GID_RANGE || nl > MAX_NAME || ll == 0 || ll > MAX_LABEL ||
@@ -730,6 +733,21 @@ fail:
 	return st;
 }
 
+/* Every rule reads back and matches its hash ("rlimit-policy check"). */
+static enum rl_status idx_verify_rules(const struct idx *x)
+{
+	for (uint32_t i = 0; i < x->nrules; i++) {
+		struct rl_rule *r;
+		enum rl_status st = read_rule(x, i, &r);
+		if (st != RL_OK)
+			return st;
+		free(r->name);
+		free(r->label);
+		free(r);
+	}
+	return RL_OK;
+}
+
 enum rl_status rl_index_load_mem(const unsigned char *buf, size_t len, struct rl_ident *id,
 				 struct rl_policy **out)
 {
@@ -758,6 +776,8 @@ enum rl_status rl_index_load_fd(int fd, size_t size, const struct rl_srclist *no
 	}
 	if (st == RL_OK && out)
 		st = idx_policy(&x, id, out);
+	else if (st == RL_OK)
+		st = idx_verify_rules(&x);
 	idx_close(&x);
 	return st;
 }

@@ -13,6 +13,37 @@
 
 #include "policy_int.h"
 
+/*
+ * Writes buf to fd, gives it mode 0644, syncs it and closes it (fd is
+ * closed whatever happens).  NULL, or the step that failed with errno set.
+ */
+static const char *write_out(int fd, const unsigned char *buf, size_t len)
+{
+	const char *failed = NULL;
+	size_t done = 0;
+	while (done < len && !failed) {
+		ssize_t w = write(fd, buf + done, len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			failed = "write";
+		} else {
+			done += (size_t)w;
+		}
+	}
+	if (!failed && fchmod(fd, 0644) != 0)
+		failed = "set the mode of";
+	if (!failed && fsync(fd) != 0)
+		failed = "sync";
+	int e = errno;
+	if (close(fd) != 0 && !failed) /* the descriptor is gone either way */
+		return "close";
+	errno = e;
+	return failed;
+}
+
 enum rl_status rl_index_write(const struct rl_policy *p, const char *path,
 			      const struct rl_sink *sink)
 {
@@ -32,36 +63,20 @@ enum rl_status rl_index_write(const struct rl_policy *p, const char *path,
 	}
 	memcpy(tmp, path, plen);
 	memcpy(tmp + plen, ".XXXXXX", 8);
-	const char *what = "create";
+	/* A new file next to path, renamed over it: a login sees the old or the new. */
 	int fd = mkostemp(tmp, O_CLOEXEC);
-	bool made = fd >= 0;
-	if (made) {
-		size_t done = 0;
-		what = "write";
-		while (done < len) {
-			ssize_t w = write(fd, buf + done, len - done);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0)
-				break;
-			done += (size_t)w;
-		}
-		if (done == len && (what = "set the mode of", fchmod(fd, 0644) == 0) &&
-		    (what = "sync", fsync(fd) == 0) && (what = "close", close(fd) == 0) &&
-		    (fd = -1, what = "rename", rename(tmp, path) == 0)) {
-			free(tmp);
-			free(buf);
-			return RL_OK;
-		}
+	const char *failed = fd < 0 ? "create" : write_out(fd, buf, len);
+	if (!failed && rename(tmp, path) != 0)
+		failed = "rename";
+	if (failed) {
+		int e = errno;
+		rl_report(sink, RL_SEV_ERROR, "%s: cannot %s %s: %s", path, failed,
+			  fd < 0 ? "a file next to it" : tmp, rl_errstr(e, eb, sizeof(eb)));
+		if (fd >= 0)
+			unlink(tmp);
+		st = RL_EIO;
 	}
-	int e = errno;
-	rl_report(sink, RL_SEV_ERROR, "%s: cannot %s %s: %s", path, what,
-		  made ? tmp : "a file next to it", rl_errstr(e, eb, sizeof(eb)));
-	if (fd >= 0)
-		close(fd);
-	if (made)
-		unlink(tmp);
 	free(tmp);
 	free(buf);
-	return RL_EIO;
+	return st;
 }

@@ -126,7 +126,7 @@ uint64_t rl_hash64(const void *data, size_t len);
 /*
  * The policy of id out of the compiled index open on fd (size bytes), if
  * it was made from exactly the files in now.  RL_OK with *out (with out
- * NULL, only whether it is fresh and readable); RL_EINVALID
+ * NULL, only whether it is fresh and every rule reads back); RL_EINVALID
  * with *stale when it was made from other files or bytes, without when it
  * is not an index this code reads; RL_ENOMEM; RL_ENSS.
  */

@@ -672,20 +672,6 @@ static enum rl_status candidates(const struct idx *x, struct rl_ident *id, struc
 	return RL_OK;
 }
 
-static enum rl_status keep(struct rl_policy *p, struct rl_rule *r)
-{
-	if (p->nrules == p->rules_cap) {
-		size_t cap = p->rules_cap ? p->rules_cap * 2 : 8;
-		struct rl_rule **rules = realloc(p->rules, cap * sizeof(*rules));
-		if (!rules)
-			return RL_ENOMEM;
-		p->rules = rules;
-		p->rules_cap = cap;
-	}
-	p->rules[p->nrules++] = r;
-	return RL_OK;
-}
-
 /* The policy of id out of an opened index: its files, combine and matching rules. */
 static enum rl_status idx_policy(const struct idx *x, struct rl_ident *id, struct rl_policy **out)
 {
@@ -716,7 +702,7 @@ static enum rl_status idx_policy(const struct idx *x, struct rl_ident *id, struc
 		if ((st = read_rule(x, c.v[i], &r)) != RL_OK)
 			goto fail;
 		if ((st = rl_rule_matches(r, id, &match)) != RL_OK || !match ||
-		    (st = keep(p, r)) != RL_OK) {
+		    (st = rl_policy_push_rule(p, r)) != RL_OK) {
 			free(r->name);
 			free(r->label);
 			free(r);

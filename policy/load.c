@@ -50,6 +50,20 @@ void rl_policy_free(struct rl_policy *p)
 	free(p);
 }
 
+enum rl_status rl_policy_push_rule(struct rl_policy *p, struct rl_rule *r)
+{
+	if (p->nrules == p->rules_cap) {
+		size_t cap = p->rules_cap ? p->rules_cap * 2 : 8;
+		struct rl_rule **rules = realloc(p->rules, cap * sizeof(*rules));
+		if (!rules)
+			return RL_ENOMEM;
+		p->rules = rules;
+		p->rules_cap = cap;
+	}
+	p->rules[p->nrules++] = r;
+	return RL_OK;
+}
+
 size_t rl_policy_rule_count(const struct rl_policy *p)
 {
 	return p ? p->nrules : 0;

@@ -627,18 +627,14 @@ static enum rl_status keep_rule(struct ld *ld, const struct rule_key *k, const c
 	if (found) {
 		r = p->rules[found->val];
 	} else {
-		if (p->nrules == p->rules_cap) {
-			size_t cap = p->rules_cap ? p->rules_cap * 2 : 8;
-			struct rl_rule **rules = realloc(p->rules, cap * sizeof(*rules));
-			if (!rules)
-				return RL_ENOMEM; /* the index entry is harmless: policy is freed */
-			p->rules = rules;
-			p->rules_cap = cap;
-		}
+		/* On failure the index entry is harmless: the policy is freed. */
 		r = calloc(1, sizeof(*r));
 		if (!r)
 			return RL_ENOMEM;
-		p->rules[p->nrules++] = r;
+		if (rl_policy_push_rule(p, r) != RL_OK) {
+			free(r);
+			return RL_ENOMEM;
+		}
 		r->kind = k->kind;
 		r->lo = k->lo;
 		r->hi = k->hi;

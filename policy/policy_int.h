@@ -110,6 +110,9 @@ struct rl_policy {
 	unsigned errors;
 };
 
+/* Appends r to p's rules, which then own it; RL_ENOMEM leaves r the caller's. */
+enum rl_status rl_policy_push_rule(struct rl_policy *p, struct rl_rule *r);
+
 /* Is g one of id's gids (sorted)?  Is any of them within lo..hi? */
 bool rl_ident_has_gid(const struct rl_ident *id, gid_t g);
 bool rl_ident_has_gid_in(const struct rl_ident *id, gid_t lo, gid_t hi);

@@ -83,6 +83,7 @@ struct outcome {
 	int pamtest_err;
 	int open_rc, close_rc;
 	struct rlimit pre[RLT_NRES], post[RLT_NRES];
+	struct rlt_nss_calls nss;
 };
 
 static struct {
@@ -105,6 +106,53 @@ static void die(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	exit(2);
+}
+
+/* ------------------------------------------------------------------ */
+/*
+ * Counting directory lookups.  These definitions stand in front of
+ * nss_wrapper's for every caller in the process once the test binary
+ * exports them (integration.mk links it with --export-dynamic-symbol):
+ * the executable comes first in the dynamic linker's search, the module
+ * finds them there, and each passes the call on to the next definition
+ * (nss_wrapper's).  Built without the export (another suite sharing this
+ * file), they only see the binary's own calls.
+ */
+static struct rlt_nss_calls nss_calls;
+
+#define NEXT(fn) ((__typeof__(&fn))next_symbol(#fn))
+
+static void *next_symbol(const char *name)
+{
+	void *f = dlsym(RTLD_NEXT, name);
+
+	if (f == NULL)
+		die("dlsym %s: %s", name, dlerror());
+	return f;
+}
+
+int getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t len, struct passwd **res)
+{
+	nss_calls.getpwnam_r++;
+	return NEXT(getpwnam_r)(name, pw, buf, len, res);
+}
+
+int getgrnam_r(const char *name, struct group *gr, char *buf, size_t len, struct group **res)
+{
+	nss_calls.getgrnam_r++;
+	return NEXT(getgrnam_r)(name, gr, buf, len, res);
+}
+
+int getgrgid_r(gid_t gid, struct group *gr, char *buf, size_t len, struct group **res)
+{
+	nss_calls.getgrgid_r++;
+	return NEXT(getgrgid_r)(gid, gr, buf, len, res);
+}
+
+int getgrouplist(const char *user, gid_t group, gid_t *groups, int *ngroups)
+{
+	nss_calls.getgrouplist++;
+	return NEXT(getgrouplist)(user, group, groups, ngroups);
 }
 
 /* ------------------------------------------------------------------ */
@@ -488,7 +536,10 @@ static __attribute__((noreturn)) void case_child(const struct rlt_case *c, const
 		setenv("PAM_WRAPPER", "1", 1);
 		setenv("PAM_WRAPPER_SERVICE_DIR", svcdir, 1);
 		setenv("PAM_WRAPPER_DEBUGLEVEL", "2", 1);
+		memset(&nss_calls, 0, sizeof(nss_calls));
 		o.pamtest_err = run_pamtest(RLT_SERVICE, user, NULL, tests, NULL);
+		o.nss = nss_calls;
+		o.nss.counted = o.nss.getpwnam_r > 0 || o.nss.getgrouplist > 0;
 		o.open_rc = tests[0].op_rv;
 		o.close_rc = tests[1].op_rv;
 		for (int r = 0; r < RLT_NRES; r++)
@@ -725,6 +776,7 @@ void rlt_run(struct rlt_case *c, const char *user, int expect_open)
 	 */
 	if (expect_open == PAM_SUCCESS)
 		bad += pam_code_ok(o.close_rc, PAM_SUCCESS, "pam_close_session");
+	c->nss = o.nss;
 	bad += check_limits(c, &o);
 	bad += check_output(c);
 	if (bad > 0)
@@ -739,7 +791,8 @@ static const char fake_passwd[] = "root:x:0:0:root:/root:/bin/sh\n"
 				  "bob:x:1002:1002:Bob:/nonexistent:/bin/sh\n"
 				  "carol:x:2500:2500:Carol:/nonexistent:/bin/sh\n"
 				  "dave:x:1004:3500:Dave:/nonexistent:/bin/sh\n"
-				  "erin:x:1005:1005:Erin:/nonexistent:/bin/sh\n";
+				  "erin:x:1005:1005:Erin:/nonexistent:/bin/sh\n"
+				  "frank:x:1006:1006:Frank:/nonexistent:/bin/sh\n";
 
 static const char fake_group[] = "root:x:0:\n"
 				 "wheel:x:10:root,erin\n"
@@ -749,7 +802,13 @@ static const char fake_group[] = "root:x:0:\n"
 				 "erin:x:1005:\n"
 				 "research:x:2001:alice,carol\n"
 				 "students:x:2002:alice,bob\n"
-				 "lab:x:3500:\n";
+				 "lab:x:3500:\n"
+				 "frank:x:1006:\n"
+				 "proj1:x:4001:frank\n"
+				 "proj2:x:4002:frank\n"
+				 "proj3:x:4003:frank\n"
+				 "proj4:x:4004:frank\n"
+				 "proj5:x:4005:frank\n";
 
 static const char *env_or(const char *name, const char *dflt)
 {

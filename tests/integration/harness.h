@@ -40,6 +40,17 @@ struct rlt_log {
 	char text[512]; /* a substring the line must hold; %D expanded */
 };
 
+/*
+ * Directory lookups made in the case child between pam_start and the end
+ * of pam_close_session, as counted by wrappers in the test binary that
+ * stand in front of nss_wrapper (see harness.c).  All zero when the test
+ * binary does not export them (rlt_run then says counted is false).
+ */
+struct rlt_nss_calls {
+	bool counted; /* the module's getpwnam_r was seen: the counts mean something */
+	unsigned getpwnam_r, getgrouplist, getgrnam_r, getgrgid_r;
+};
+
 struct rlt_case {
 	char dir[PATH_MAX]; /* this case's own folder */
 	char args[2048];    /* module arguments, %D expanded */
@@ -47,6 +58,7 @@ struct rlt_case {
 	struct rlt_expect expect[RLT_NRES];
 	struct rlt_log logs[RLT_MAX_LOGS];
 	size_t nlogs;
+	struct rlt_nss_calls nss; /* filled by rlt_run */
 };
 
 /* cmocka setup and teardown: a fresh case folder per test, removed after. */
@@ -83,7 +95,7 @@ void rlt_expect_log(struct rlt_case *c, int prio, const char *text);
  * Runs the case for user and asserts everything declared above, that
  * pam_open_session returned expect_open and pam_close_session PAM_SUCCESS.
  * Skips (visibly) when a limit the case expects cannot be set to its
- * baseline here.
+ * baseline here.  Fills c->nss with the session's directory lookups.
  */
 void rlt_run(struct rlt_case *c, const char *user, int expect_open);
 

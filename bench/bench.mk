@@ -10,7 +10,8 @@
 # BENCH_* knobs are described at the top of bench/run.sh.
 
 BENCH_DIR := $(BUILD)/bench
-BENCH_TOOLS := $(BENCH_DIR)/bench_gen $(BENCH_DIR)/pam_bench $(BENCH_DIR)/heapcount.so
+BENCH_TOOLS := $(BENCH_DIR)/bench_gen $(BENCH_DIR)/pam_bench $(BENCH_DIR)/heapcount.so \
+	$(BENCH_DIR)/probe.so
 # Optimised and warning-clean like the rest, but never sanitized: the
 # module is dlopened into pam_bench, and timing an instrumented build
 # would say nothing about the real one.
@@ -19,8 +20,9 @@ BENCH_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) -fstack-protector-strong \
 # The installed module trusts only root-owned policies; as anyone else the
 # test variant (which also trusts the caller's own files) is measured.
 BENCH_MODULE ?= $(if $(filter 0,$(shell id -u)),$(MODULE),$(TEST_MODULE))
+# The tool compiles each policy (rlimit-policy compile) for the indexed stack.
 BENCH_ENV = NSS_WRAPPER_SO=$(NSS_WRAPPER_SO) \
-	PAM_MODULE_DIR=$(PAMDIR)
+	PAM_MODULE_DIR=$(PAMDIR) RLIMIT_POLICY=$(TOOL)
 
 $(BENCH_DIR)/bench_gen: bench/bench_gen.c
 	@mkdir -p $(@D)
@@ -34,23 +36,30 @@ $(BENCH_DIR)/heapcount.so: bench/heapcount.c
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) -fPIC -shared -o $@ $<
 
+# Linked with libyaml whether or not it looks needed: the probe finds the
+# real yaml_parser_initialize with RTLD_NEXT.
+$(BENCH_DIR)/probe.so: bench/probe.c
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -fPIC -shared -o $@ $< -Wl,--no-as-needed $(YAML_LIBS) -ldl
+
 .PHONY: bench bench-tools check-bench-smoke
 bench-tools: $(BENCH_TOOLS)
 
-bench: $(BENCH_TOOLS) $(BENCH_MODULE)
+bench: $(BENCH_TOOLS) $(BENCH_MODULE) $(TOOL)
 	$(BENCH_ENV) sh bench/run.sh $(BENCH_DIR) $(BENCH_MODULE) $(BENCH_DIR)/report.md
 
 # Keeps the harness from rotting: every stack at 10 rules for a user in 50
-# groups, a few sessions each, heap counter included; fails if any session
-# fails.  Seconds, not minutes.  Skipped in sanitizer builds (an ASan
+# groups, the compiled policy included, a few sessions each, heap counter
+# and probe included; fails if any session fails or the indexed stack read
+# the YAML.  Seconds, not minutes.  Skipped in sanitizer builds (an ASan
 # module cannot be dlopened into an uninstrumented program).
 CHECK_TARGETS += check-bench-smoke
-check-bench-smoke: $(BENCH_TOOLS) $(BENCH_MODULE)
+check-bench-smoke: $(BENCH_TOOLS) $(BENCH_MODULE) $(TOOL)
 ifeq ($(SAN),)
 	$(BENCH_ENV) BENCH_RULES=10 BENCH_GROUPS=50 BENCH_SECONDS=0.2 BENCH_MAX=50 \
 		BENCH_MIN=5 BENCH_MASSIF=0 BENCH_VERDICT=0 \
 		sh bench/run.sh $(BENCH_DIR) $(BENCH_MODULE) >/dev/null
-	@echo "bench smoke: every stack opened and closed sessions"
+	@echo "bench smoke: every stack opened and closed sessions; the indexed one used the index"
 else
 	@echo "bench smoke: skipped in a sanitizer build"
 endif

@@ -2,7 +2,7 @@
  * pam_bench.c - times whole PAM sessions through real libpam.
  *
  *   pam_bench -c CONFDIR -s SERVICE -u USER [-n MAX] [-m MIN] [-w WARMUP]
- *             [-t SECONDS] [-H] [-P]
+ *             [-t SECONDS] [-H | -V] [-P]
  *
  * One session is pam_start_confdir, pam_open_session, pam_close_session,
  * pam_end: what a login program does, module loading included (libpam
@@ -22,6 +22,14 @@
  * what was live just before pam_open_session, during it; the same for the
  * whole session from before pam_start; what was still live after pam_end;
  * and the number of allocations in the session.
+ *
+ * -V (with bench/probe.so preloaded) checks what sessions do instead:
+ * after the warm-up, three sessions, and prints their totals
+ * "sessions 3 yaml_parsers Y getpwnam_r A getgrouplist B getgrnam_r C
+ * getgrgid_r D log_lines L rlimit_warnings W": libyaml parsers started
+ * (none when the compiled policy was used), passwd and group lookups,
+ * syslog lines, and pam_rlimit's lines at LOG_WARNING or worse.  The probe
+ * copies every line to stderr.
  *
  * -P looks the user and its groups up before anything else, so that the
  * NSS module's caches (nss_wrapper reads its files whole, once) are part of
@@ -49,7 +57,7 @@ struct opts {
 	const char *confdir, *service, *user;
 	long max, min, warmup;
 	double seconds;
-	bool heap, prime;
+	bool heap, probe, prime;
 };
 
 struct heapfn {
@@ -210,6 +218,37 @@ static int run_heap(const struct opts *o)
 	return 0;
 }
 
+/* The order of probe.c's enum probe_counter. */
+static const char *const probe_names[] = {"yaml_parsers",   "getpwnam_r", "getgrouplist",
+					  "getgrnam_r",     "getgrgid_r", "log_lines",
+					  "rlimit_warnings"};
+#define PROBE_N (sizeof(probe_names) / sizeof(probe_names[0]))
+
+static int run_probe(const struct opts *o)
+{
+	unsigned long (*count)(int) = (unsigned long (*)(int))dlsym(RTLD_DEFAULT, "probe_count");
+	unsigned long before[PROBE_N];
+	if (!count) {
+		fprintf(stderr, "pam_bench: -V needs probe.so in LD_PRELOAD\n");
+		return 1;
+	}
+	for (long i = 0; i < o->warmup; i++) {
+		if (!session(o, NULL, NULL))
+			return 1;
+	}
+	for (size_t c = 0; c < PROBE_N; c++)
+		before[c] = count((int)c);
+	for (int i = 0; i < 3; i++) {
+		if (!session(o, NULL, NULL))
+			return 1;
+	}
+	printf("sessions 3");
+	for (size_t c = 0; c < PROBE_N; c++)
+		printf(" %s %lu", probe_names[c], count((int)c) - before[c]);
+	printf("\n");
+	return 0;
+}
+
 static int run_time(const struct opts *o)
 {
 	/* The first session loads the modules' dependencies for the first
@@ -284,15 +323,15 @@ static void prime_nss(const char *user)
 static void usage(void)
 {
 	fprintf(stderr, "usage: pam_bench -c CONFDIR -s SERVICE -u USER [-n MAX] [-m MIN] "
-			"[-w WARMUP] [-t SECONDS] [-H] [-P]\n");
+			"[-w WARMUP] [-t SECONDS] [-H | -V] [-P]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	struct opts o = {NULL, NULL, NULL, 2000, 5, 20, 2.0, false, false};
+	struct opts o = {NULL, NULL, NULL, 2000, 5, 20, 2.0, false, false, false};
 	int c;
-	while ((c = getopt(argc, argv, "c:s:u:n:m:w:t:HP")) != -1) {
+	while ((c = getopt(argc, argv, "c:s:u:n:m:w:t:HVP")) != -1) {
 		switch (c) {
 		case 'c':
 			o.confdir = optarg;
@@ -318,6 +357,9 @@ int main(int argc, char **argv)
 		case 'H':
 			o.heap = true;
 			break;
+		case 'V':
+			o.probe = true;
+			break;
 		case 'P':
 			o.prime = true;
 			break;
@@ -326,7 +368,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!o.confdir || !o.service || !o.user || o.max < 1 || o.min < 1 || o.min > o.max ||
-	    o.warmup < 1 || o.seconds <= 0)
+	    o.warmup < 1 || o.seconds <= 0 || (o.heap && o.probe))
 		usage();
 
 	if (o.prime)
@@ -334,7 +376,7 @@ int main(int argc, char **argv)
 	struct rlimit before[RLIM_NLIMITS], after[RLIM_NLIMITS];
 	if (!snapshot(before))
 		return 1;
-	int rc = o.heap ? run_heap(&o) : run_time(&o);
+	int rc = o.heap ? run_heap(&o) : o.probe ? run_probe(&o) : run_time(&o);
 	if (!snapshot(after) || !same_limits(before, after))
 		return 1;
 	return rc;

@@ -1,12 +1,24 @@
 #!/bin/sh
 # run.sh - the login latency benchmark: pam_permit (the floor), pam_limits
 # and pam_rlimit through real libpam, on a fake directory (nss_wrapper).
+# pam_rlimit runs twice: with noindex (every login reads the YAML) and
+# with the compiled policy that rlimit-policy compile writes beside each
+# policy (the module finds conf + ".idx").
 #
 #   sh bench/run.sh BINDIR MODULE [REPORT]
 #
-# BINDIR holds bench_gen, pam_bench and heapcount.so; MODULE is the
-# pam_rlimit.so to measure (a missing one is reported as n/a).  The table is
-# printed and, with REPORT, also written there.  Tunables (environment):
+# BINDIR holds bench_gen, pam_bench, heapcount.so and probe.so; MODULE is
+# the pam_rlimit.so to measure (a missing one is reported as n/a).  The
+# tables are printed and, with REPORT, also written there.
+#
+# The indexed stack is checked, not assumed: after compiling, rlimit-policy
+# check must say each index "is up to date", before the runs and again
+# after them; and a probe run of each pam_rlimit stack (pam_bench -V with
+# probe.so) must show that the indexed sessions started no libyaml parser
+# while the noindex ones started one each, and that pam_rlimit logged no
+# warning (such as "compiled policy not used").  Any miss fails the bench.
+#
+# Tunables (environment):
 #   BENCH_RULES    policy sizes                 (10 100 1000 10000)
 #   BENCH_GROUPS   groups of the measured user  (1 50 500)
 #   BENCH_SECONDS  timed seconds per cell       (2)
@@ -18,10 +30,11 @@
 #   BENCH_MASSIF   1: cross-check pam_rlimit's heap at the largest size with
 #                  valgrind massif (1)
 #   BENCH_VERDICT  1: print the issue's targets with met / NOT MET (1)
+#   RLIMIT_POLICY  the rlimit-policy to compile with (cli/rlimit-policy)
 #   NSS_WRAPPER_SO path of libnss_wrapper.so
 #   PAM_MODULE_DIR where pam_permit.so and pam_limits.so are
-# Exit status: 0, or 1 when a session failed (a timed-out pam_limits cell
-# is not a failure).
+# Exit status: 0, or 1 when a session or a check failed (a timed-out
+# pam_limits cell is not a failure).
 set -eu
 
 bindir=$1
@@ -37,12 +50,23 @@ report=${3:-}
 : "${BENCH_MASSIF:=1}"
 : "${BENCH_VERDICT:=1}"
 : "${NSS_WRAPPER_SO:=libnss_wrapper.so}"
+: "${RLIMIT_POLICY:=cli/rlimit-policy}"
 pamdir=${PAM_MODULE_DIR:-/lib/x86_64-linux-gnu/security}
 
 case $bindir in /*) ;; *) bindir=$(pwd)/$bindir ;; esac
 case $module in /*) ;; *) module=$(pwd)/$module ;; esac
+tool=$RLIMIT_POLICY
+case $tool in /*) ;; *) tool=$(pwd)/$tool ;; esac
 have_rlimit=1
 [ -f "$module" ] || { have_rlimit=0; echo "bench: $module not built: pam_rlimit shown as n/a" >&2; }
+if [ $have_rlimit = 1 ] && [ ! -x "$tool" ]; then
+	echo "bench: $tool not built: cannot compile the policies" >&2
+	exit 1
+fi
+# As anyone but root the test module is measured, which also trusts the
+# caller's files: the tool must trust them as well.
+owner=
+[ "$(id -u)" = 0 ] || owner="--owner $(id -u)"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/pam_rlimit_bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
@@ -55,14 +79,46 @@ failed=0
 echo "session required $pamdir/pam_permit.so" >"$tmp/svc/permit"
 for r in $BENCH_RULES; do
 	echo "session required $pamdir/pam_limits.so conf=$tmp/limits-$r.conf" >"$tmp/svc/limits-$r"
+	echo "session required $module conf=$tmp/policy-$r.yaml confdir=$tmp/drop noindex" \
+		>"$tmp/svc/yaml-$r"
 	echo "session required $module conf=$tmp/policy-$r.yaml confdir=$tmp/drop" \
-		>"$tmp/svc/rlimit-$r"
+		>"$tmp/svc/index-$r"
 done
+
+# rlimit-policy with the benchmark's files.
+policy_tool() {
+	pr=$1
+	shift
+	# shellcheck disable=SC2086 # $owner is nothing or "--owner UID"
+	"$tool" --conf "$tmp/policy-$pr.yaml" --confdir "$tmp/drop" $owner "$@"
+}
+
+# index_fresh RULES WHEN: rlimit-policy check says the index is up to date.
+index_fresh() {
+	out=$(policy_tool "$1" check 2>&1) || {
+		echo "bench: rlimit-policy check of policy-$1.yaml $2: $out" >&2
+		return 1
+	}
+	case $out in
+	*"compiled policy $tmp/policy-$1.yaml.idx is up to date"*) return 0 ;;
+	esac
+	echo "bench: policy-$1.yaml.idx is not up to date $2: $out" >&2
+	return 1
+}
+
+if [ $have_rlimit = 1 ]; then
+	for r in $BENCH_RULES; do
+		policy_tool "$r" compile >"$tmp/compile" 2>&1 || { cat "$tmp/compile" >&2; exit 1; }
+		index_fresh "$r" "after compiling" || exit 1
+		echo "index $r bytes $(wc -c <"$tmp/policy-$r.yaml.idx")" >>"$res"
+	done
+fi
 
 # A clean environment: nss_wrapper calls getenv for every record it
 # scans, so a long environment would make every directory lookup dearer.
 pamrun() {
-	env -i PATH=/usr/bin:/bin LD_PRELOAD="$NSS_WRAPPER_SO${PRELOAD_MORE:+ $PRELOAD_MORE}" \
+	env -i PATH=/usr/bin:/bin \
+		LD_PRELOAD="${PRELOAD_FIRST:+$PRELOAD_FIRST }$NSS_WRAPPER_SO${PRELOAD_MORE:+ $PRELOAD_MORE}" \
 		NSS_WRAPPER_PASSWD="$tmp/passwd" NSS_WRAPPER_GROUP="$tmp/group" "$@"
 }
 
@@ -97,6 +153,41 @@ heap() {
 	fi
 }
 
+# probe RULES GROUPS KIND SERVICE: what three sessions asked of libyaml and
+# NSS and what they logged, into $res; fails unless the indexed stack
+# started no libyaml parser, the noindex one one per session at least, and
+# pam_rlimit logged no warning.
+probe() {
+	r=$1 g=$2 kind=$3 svc=$4
+	if ! out=$(PRELOAD_FIRST="$bindir/probe.so" pamrun "$bindir/pam_bench" -V -w 1 \
+		-c "$tmp/svc" -s "$svc" -u "bench$g" 2>"$tmp/err"); then
+		echo "bench: probe of $kind at $r rules, bench$g: $(cat "$tmp/err")" >&2
+		failed=1
+		return
+	fi
+	echo "probe $r $g $kind $out" >>"$res"
+	why=$(echo "$out" | awk -v kind="$kind" '{
+		for (i = 1; i < NF; i += 2)
+			v[$i] = $(i + 1)
+		n = v["sessions"] + 0; y = v["yaml_parsers"] + 0; w = v["rlimit_warnings"] + 0
+		if (!("yaml_parsers" in v) || !("rlimit_warnings" in v) || n < 1)
+			print "unreadable probe output: " $0
+		else if (w > 0)
+			print "pam_rlimit logged " w " warnings in " n " sessions"
+		else if (kind == "index" && y != 0)
+			print "the indexed stack started " y " libyaml parsers in " n \
+				" sessions: the compiled policy was not used"
+		else if (kind == "yaml" && y < n)
+			print "the noindex stack started " y " libyaml parsers in " n \
+				" sessions: the probe does not see libyaml"
+	}')
+	if [ -n "$why" ]; then
+		echo "bench: $kind at $r rules, bench$g: $why" >&2
+		grep '^probe: syslog' "$tmp/err" | grep -v 'PAM _pam_init_handlers' | sort -u >&2
+		failed=1
+	fi
+}
+
 # The peak of mem_heap_B in a massif output file.
 massif_peak() {
 	awk -F= '/^mem_heap_B=/ { if ($2 + 0 > m) m = $2 + 0 } END { print m + 0 }' "$1"
@@ -108,26 +199,36 @@ for r in $BENCH_RULES; do
 	for g in $BENCH_GROUPS; do
 		cell "$r" "$g" permit permit
 		cell "$r" "$g" limits "limits-$r" "$BENCH_CAP"
-		[ $have_rlimit = 0 ] || cell "$r" "$g" rlimit "rlimit-$r"
-		[ $have_rlimit = 0 ] || heap "$r" "$g" rlimit "rlimit-$r" 20
+		if [ $have_rlimit = 1 ]; then
+			for kind in yaml index; do
+				cell "$r" "$g" "$kind" "$kind-$r"
+				heap "$r" "$g" "$kind" "$kind-$r" 20
+				probe "$r" "$g" "$kind" "$kind-$r"
+			done
+		fi
 		[ "$r" -gt "$BENCH_LIMITS_HEAP_MAX" ] || heap "$r" "$g" limits "limits-$r" 1
 	done
 done
 echo >&2
+if [ $have_rlimit = 1 ]; then
+	for r in $BENCH_RULES; do
+		index_fresh "$r" "after the runs" || failed=1
+	done
+fi
 
 massif_line=
 if [ "$BENCH_MASSIF" = 1 ] && [ $have_rlimit = 1 ] && command -v valgrind >/dev/null; then
 	r=$(echo $BENCH_RULES | tr ' ' '\n' | sort -n | tail -1)
 	g=$(echo $BENCH_GROUPS | tr ' ' '\n' | sort -n | tail -1)
-	for svc in permit "rlimit-$r"; do
+	for svc in permit "yaml-$r" "index-$r"; do
 		pamrun valgrind -q --tool=massif --massif-out-file="$tmp/massif.$svc" \
 			"$bindir/pam_bench" -P -c "$tmp/svc" -s "$svc" -u "bench$g" -n 1 -m 1 -w 1 \
 			-t 0.001 >/dev/null 2>"$tmp/err" || { cat "$tmp/err" >&2; failed=1; }
 	done
-	if [ -s "$tmp/massif.permit" ] && [ -s "$tmp/massif.rlimit-$r" ]; then
-		base=$(massif_peak "$tmp/massif.permit")
-		top=$(massif_peak "$tmp/massif.rlimit-$r")
-		massif_line="massif $r $g $base $top"
+	if [ -s "$tmp/massif.permit" ] && [ -s "$tmp/massif.yaml-$r" ] && [ -s "$tmp/massif.index-$r" ]; then
+		massif_line="massif $r $g $(massif_peak "$tmp/massif.permit")"
+		massif_line="$massif_line $(massif_peak "$tmp/massif.yaml-$r")"
+		massif_line="$massif_line $(massif_peak "$tmp/massif.index-$r")"
 	fi
 fi
 elapsed=$(($(date +%s) - started))
@@ -139,7 +240,7 @@ elapsed=$(($(date +%s) - started))
 	echo "libpam: $(dpkg-query -W -f='${Version}' libpam0g 2>/dev/null || echo '?');" \
 		"nss_wrapper: $(dpkg-query -W -f='${Version}' libnss-wrapper 2>/dev/null || echo '?');" \
 		"libyaml: $(dpkg-query -W -f='${Version}' libyaml-0-2 2>/dev/null || echo '?');" \
-		"uid: $(id -u); module: $module" \
+		"uid: $(id -u); module: $module; tool: $tool" \
 		"(tree $(git describe --always --dirty 2>/dev/null || echo unknown))"
 	echo "directory: $(wc -l <"$tmp/passwd") passwd entries, $(wc -l <"$tmp/group") groups;" \
 		"measured users bench{$(echo $BENCH_GROUPS | tr ' ' ,)} in that many groups"

@@ -1,10 +1,14 @@
 # table.awk - turns bench_gen's summary and run.sh's results into the
 # benchmark's tables and the issue's target verdicts (Markdown).
-#   awk -v massif="massif R G BASE TOP" -v verdict=1 -f table.awk GEN RESULTS
+#   awk -v massif="massif R G BASE YAML INDEX" -v verdict=1 -f table.awk GEN RESULTS
 # GEN lines:     rules R lines L bytes B match bench1=N ...
 # RESULTS lines: time R G KIND n N median_us M p99_us P ...
 #                time R G KIND cut SECONDS | time R G KIND fail
 #                heap R G KIND open_peak B session_peak B retained B allocs N
+#                probe R G KIND sessions N yaml_parsers Y NAME COUNT ...
+#                index R bytes B
+# KIND: permit, limits, yaml (pam_rlimit with noindex), index (pam_rlimit
+# with the compiled policy).
 
 function us(v) {
 	if (v == "")
@@ -74,66 +78,159 @@ $1 == "heap" {
 	HO[r, g, k] = $6; HS[r, g, k] = $8; HR[r, g, k] = $10; HA[r, g, k] = $12
 	next
 }
+$1 == "probe" {
+	r = $2; g = $3; k = $4
+	PROBED[r, g, k] = 1
+	for (i = 5; i < NF; i += 2)
+		PR[r, g, k, $i] = $(i + 1)
+	next
+}
+$1 == "index" {
+	IDXB[$2] = $4
+	next
+}
+
+# pam_limits' median, or its lower bound when it was cut off.
+function limits_med(r, g) {
+	return ((r, g, "limits") in M_LOW) ? M_LOW[r, g, "limits"] : med(r, g, "limits")
+}
+function limits_cut(r, g) {
+	return ((r, g, "limits") in CUT) ? "> " : ""
+}
+function above(r, g, k, fl, v) {
+	fl = med(r, g, "permit")
+	v = k == "limits" ? limits_med(r, g) : med(r, g, k)
+	if (v == "" || fl == "")
+		return "n/a"
+	return (k == "limits" ? limits_cut(r, g) : "") us(v - fl)
+}
+# KIND's whole session over pam_limits'.
+function ratio(r, g, k, lib, v) {
+	lib = limits_med(r, g)
+	v = med(r, g, k)
+	if (lib == "" || v == "")
+		return "n/a"
+	return limits_cut(r, g) == "" ? sprintf("%.4f", v / lib) : "< " sprintf("%.6f", v / lib)
+}
+# pam_limits' cost above the floor over KIND's.
+function speedup(r, g, k, fl, lib, v) {
+	fl = med(r, g, "permit")
+	lib = limits_med(r, g)
+	v = med(r, g, k)
+	if (fl == "" || lib == "" || v == "" || v - fl <= 0)
+		return "n/a"
+	return limits_cut(r, g) times((lib - fl) / (v - fl))
+}
+# A probe count per session.
+function per(r, g, k, what, v) {
+	if (!((r, g, k) in PROBED) || !((r, g, k, what) in PR))
+		return "n/a"
+	v = PR[r, g, k, what] / PR[r, g, k, "sessions"]
+	return v == int(v) ? sprintf("%d", v) : sprintf("%.1f", v)
+}
+function heap_cells(r, g, k) {
+	if (!((r, g, k) in HO))
+		return "n/a | n/a | n/a"
+	return kib(HO[r, g, k]) " | " kib(HS[r, g, k]) " | " HA[r, g, k]
+}
+function left(r, g, k) {
+	return ((r, g, k) in HR) ? HR[r, g, k] " B" : "n/a"
+}
 
 END {
 	print "## Latency per session (pam_start + open + close + pam_end), microseconds"
 	print ""
-	print "| rules | limits.conf lines | groups | rules that match | pam_permit floor median | pam_limits median | p99 | n | pam_rlimit median | p99 | n | pam_rlimit CPU median | pam_limits above floor | pam_rlimit above floor | pam_rlimit / pam_limits | speedup above floor |"
+	print "pam_rlimit runs twice: \"noindex\" reads the YAML at every login, \"index\" reads the compiled policy (`rlimit-policy compile`)."
+	print ""
+	print "| rules | limits.conf lines | groups | rules that match | pam_permit floor median | pam_limits median | p99 | n | pam_rlimit noindex median | p99 | n | CPU median | pam_rlimit index median | p99 | n | CPU median |"
 	print "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	for (i = 1; i <= nr; i++) {
 		r = rules[i]
 		for (j = 1; j <= ng; j++) {
 			g = groups[j]
-			fl = med(r, g, "permit")
-			li = med(r, g, "limits")
-			rl = med(r, g, "rlimit")
-			lib = ((r, g, "limits") in M_LOW) ? M_LOW[r, g, "limits"] : li
-			lo = ((r, g, "limits") in CUT) ? "> " : ""
-			la = (lib != "" && fl != "") ? lo us(lib - fl) : "n/a"
-			ra = (rl != "" && fl != "") ? us(rl - fl) : "n/a"
-			ratio = (lib != "" && rl != "") ? (lo == "" ? sprintf("%.4f", rl / lib) : "< " sprintf("%.6f", rl / lib)) : "n/a"
-			sp = (lib != "" && rl != "" && fl != "" && rl - fl > 0) ? \
-				(lo == "" ? times((lib - fl) / (rl - fl)) : "> " times((lib - fl) / (rl - fl))) : "n/a"
 			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", \
 				r, lines[r], g, match_[r, g], shown(r, g, "permit", "med"), \
 				shown(r, g, "limits", "med"), shown(r, g, "limits", "p99"), shown(r, g, "limits", "n"), \
-				shown(r, g, "rlimit", "med"), shown(r, g, "rlimit", "p99"), shown(r, g, "rlimit", "n"), \
-				shown(r, g, "rlimit", "cpu"), la, ra, ratio, sp
+				shown(r, g, "yaml", "med"), shown(r, g, "yaml", "p99"), shown(r, g, "yaml", "n"), \
+				shown(r, g, "yaml", "cpu"), \
+				shown(r, g, "index", "med"), shown(r, g, "index", "p99"), shown(r, g, "index", "n"), \
+				shown(r, g, "index", "cpu")
+		}
+	}
+	print ""
+	print "## Above the floor (median minus the pam_permit median of the same row), microseconds, and ratios"
+	print ""
+	print "| rules | groups | pam_limits above floor | noindex above floor | index above floor | noindex / pam_limits | index / pam_limits | noindex speedup above floor | index speedup above floor | index / noindex |"
+	print "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	for (i = 1; i <= nr; i++) {
+		r = rules[i]
+		for (j = 1; j <= ng; j++) {
+			g = groups[j]
+			yi = (med(r, g, "yaml") != "" && med(r, g, "index") != "") ? \
+				sprintf("%.3f", med(r, g, "index") / med(r, g, "yaml")) : "n/a"
+			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", r, g, \
+				above(r, g, "limits"), above(r, g, "yaml"), above(r, g, "index"), \
+				ratio(r, g, "yaml"), ratio(r, g, "index"), \
+				speedup(r, g, "yaml"), speedup(r, g, "index"), yi
 		}
 	}
 	print ""
 	print "## Heap per session (LD_PRELOAD counter; worst of 3 sessions after warm-up)"
 	print ""
-	print "| rules | policy bytes | groups | pam_rlimit peak in open_session | pam_rlimit peak over the whole session | pam_rlimit left after pam_end | pam_rlimit allocations | pam_limits peak in open_session | pam_limits allocations |"
-	print "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	print "| rules | policy bytes | index bytes | groups | noindex peak in open_session | noindex peak over the whole session | noindex allocations | index peak in open_session | index peak over the whole session | index allocations | left after pam_end (noindex, index) | pam_limits peak in open_session | pam_limits allocations |"
+	print "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	for (i = 1; i <= nr; i++) {
 		r = rules[i]
 		for (j = 1; j <= ng; j++) {
 			g = groups[j]
-			hr = ((r, g, "rlimit") in HO)
 			hl = ((r, g, "limits") in HO)
-			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", r, bytes[r], g, \
-				hr ? kib(HO[r, g, "rlimit"]) : "n/a", hr ? kib(HS[r, g, "rlimit"]) : "n/a", \
-				hr ? HR[r, g, "rlimit"] " B" : "n/a", hr ? HA[r, g, "rlimit"] : "n/a", \
+			printf "| %s | %s | %s | %s | %s | %s | %s, %s | %s | %s |\n", r, bytes[r], \
+				(r in IDXB) ? IDXB[r] : "n/a", g, heap_cells(r, g, "yaml"), \
+				heap_cells(r, g, "index"), left(r, g, "yaml"), left(r, g, "index"), \
 				hl ? kib(HO[r, g, "limits"]) : "not measured", hl ? HA[r, g, "limits"] : "-"
 		}
 	}
 	if (massif != "") {
 		split(massif, m, " ")
 		print ""
-		printf "valgrind massif cross-check, %s rules, bench%s, NSS primed in both runs: peak heap %s with pam_rlimit, %s with pam_permit alone: %s attributable to the session.\n", \
-			m[2], m[3], kib(m[5]), kib(m[4]), kib(m[5] - m[4])
+		printf "valgrind massif cross-check, %s rules, bench%s, NSS primed in all runs: peak heap %s with pam_permit alone; with pam_rlimit noindex %s (%s attributable to the session), with the index %s (%s).\n", \
+			m[2], m[3], kib(m[4]), kib(m[5]), kib(m[5] - m[4]), kib(m[6]), kib(m[6] - m[4])
+	}
+	print ""
+	print "## What a pam_rlimit session asks of libyaml and NSS (probe run, per session)"
+	print ""
+	print "| rules | groups | noindex: libyaml parsers | getgrnam_r | getgrgid_r | index: libyaml parsers | getgrnam_r | getgrgid_r | getpwnam_r, getgrouplist (each) |"
+	print "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	for (i = 1; i <= nr; i++) {
+		r = rules[i]
+		for (j = 1; j <= ng; j++) {
+			g = groups[j]
+			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s, %s |\n", r, g, \
+				per(r, g, "yaml", "yaml_parsers"), per(r, g, "yaml", "getgrnam_r"), \
+				per(r, g, "yaml", "getgrgid_r"), per(r, g, "index", "yaml_parsers"), \
+				per(r, g, "index", "getgrnam_r"), per(r, g, "index", "getgrgid_r"), \
+				per(r, g, "index", "getpwnam_r"), per(r, g, "index", "getgrouplist")
+		}
 	}
 	if (verdict != 1)
 		exit
 	print ""
 	print "## Targets (issue 5)"
-	print ""
+	for (v = 1; v <= 2; v++) {
+		k = v == 1 ? "yaml" : "index"
+		print ""
+		print "pam_rlimit " (k == "yaml" ? "noindex (YAML at every login)" : "with the compiled policy") ":"
+		print ""
+		targets(k)
+	}
+}
+
+function targets(k, j, g, t, ok, detail, fl, li, rl) {
 	# 1. At 10 rules, pam_rlimit's cost above the floor at most half of pam_limits'.
 	t = 0; ok = 1; detail = ""
 	for (j = 1; j <= ng; j++) {
 		g = groups[j]
-		fl = med(10, g, "permit"); li = med(10, g, "limits"); rl = med(10, g, "rlimit")
+		fl = med(10, g, "permit"); li = med(10, g, "limits"); rl = med(10, g, k)
 		if (fl == "" || li == "" || rl == "") { ok = -1; continue }
 		t++
 		detail = detail sprintf("%s groups: %s vs %s us; ", g, us(rl - fl), us(li - fl))
@@ -146,8 +243,8 @@ END {
 	t = 0; ok = 1; detail = ""
 	for (j = 1; j <= ng; j++) {
 		g = groups[j]
-		li = ((1000, g, "limits") in M_LOW) ? M_LOW[1000, g, "limits"] : med(1000, g, "limits")
-		rl = med(1000, g, "rlimit")
+		li = limits_med(1000, g)
+		rl = med(1000, g, k)
 		if (li == "" || rl == "") { ok = -1; continue }
 		t++
 		detail = detail sprintf("%s groups: %s; ", g, times(li / rl))
@@ -160,10 +257,10 @@ END {
 	t = 0; ok = 1; detail = ""
 	for (j = 1; j <= ng; j++) {
 		g = groups[j]
-		rl = med(10000, g, "rlimit")
+		rl = med(10000, g, k)
 		if (rl == "") { ok = -1; continue }
 		t++
-		detail = detail sprintf("%s groups: median %s us, p99 %s us; ", g, us(rl), us(P[10000, g, "rlimit"]))
+		detail = detail sprintf("%s groups: median %s us, p99 %s us; ", g, us(rl), us(P[10000, g, k]))
 		if (rl >= 5000)
 			ok = 0
 	}
@@ -172,10 +269,10 @@ END {
 	t = 0; ok = 1; detail = ""
 	for (j = 1; j <= ng; j++) {
 		g = groups[j]
-		if (!((10000, g, "rlimit") in HS)) { ok = -1; continue }
+		if (!((10000, g, k) in HS)) { ok = -1; continue }
 		t++
-		detail = detail sprintf("%s groups: %s; ", g, kib(HS[10000, g, "rlimit"]))
-		if (HS[10000, g, "rlimit"] >= 2 * 1024 * 1024)
+		detail = detail sprintf("%s groups: %s; ", g, kib(HS[10000, g, k]))
+		if (HS[10000, g, k] >= 2 * 1024 * 1024)
 			ok = 0
 	}
 	print "- At 10,000 rules, pam_rlimit peak heap per session < 2 MiB (whole session): " \

@@ -44,6 +44,28 @@ static const char *write_out(int fd, const unsigned char *buf, size_t len)
 	return failed;
 }
 
+/*
+ * Best effort: makes the rename itself durable.  Should it be lost in a
+ * crash, the old index is back, finds the policy files changed, and is not
+ * used: nothing to report.  path is modified (cut at its last slash).
+ */
+static void sync_folder(char *path)
+{
+	char *slash = strrchr(path, '/');
+	const char *dir = ".";
+	if (slash == path)
+		dir = "/";
+	else if (slash) {
+		*slash = '\0';
+		dir = path;
+	}
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+}
+
 enum rl_status rl_index_write(const struct rl_policy *p, const char *path,
 			      const struct rl_sink *sink)
 {
@@ -75,6 +97,8 @@ enum rl_status rl_index_write(const struct rl_policy *p, const char *path,
 		if (fd >= 0)
 			unlink(tmp);
 		st = RL_EIO;
+	} else {
+		sync_folder(tmp);
 	}
 	free(tmp);
 	free(buf);

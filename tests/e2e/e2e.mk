@@ -8,8 +8,9 @@
 
 .PHONY: check-e2e
 ifeq ($(SAN),)
-check-e2e: $(MODULE)
-	sh tests/e2e/su_e2e.sh $(abspath $(MODULE)) $(PAM_WRAPPER_SO) $(NSS_WRAPPER_SO)
+check-e2e: $(MODULE) $(TOOL)
+	sh tests/e2e/su_e2e.sh $(abspath $(MODULE)) $(PAM_WRAPPER_SO) $(NSS_WRAPPER_SO) \
+		$(abspath $(TOOL))
 else
 check-e2e:
 	@echo "SKIP: check-e2e: a module built with SAN=$(SAN) cannot load into su"

@@ -45,6 +45,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "../tests/common/testresult.h"
 #include "policy_int.h"
 #include "split.h"
 
@@ -430,15 +431,6 @@ static void free_idents(struct rl_ident *ids, size_t n)
 /* ------------------------------------------------------------------ */
 /* Comparisons */
 
-/* Field by field: padding makes memcmp of two equal results unreliable. */
-static bool same_half(const struct rl_half *a, const struct rl_half *b)
-{
-	return a->set == b->set && a->value.type == b->value.type && a->value.n == b->value.n &&
-	       a->rlim == b->rlim && strcmp(a->origin.file, b->origin.file) == 0 &&
-	       a->origin.line == b->origin.line && a->origin.col == b->origin.col &&
-	       strcmp(a->origin.rule, b->origin.rule) == 0;
-}
-
 static void describe_half(const char *who, const struct rl_half *h)
 {
 	fprintf(stderr, "    %s: set=%d value=%d/%llu rlim=%llu rule=%s %s:%u:%u\n", who, h->set,
@@ -475,8 +467,7 @@ static void same_resolution(const struct rl_policy *ref, const char *refname,
 		bool same = true;
 		for (int it = 0; it < RL_NITEMS; it++) {
 			const struct rl_item_result *x = &a.item[it], *y = &b.item[it];
-			if (same_half(&x->soft, &y->soft) && same_half(&x->hard, &y->hard) &&
-			    x->soft_clamped == y->soft_clamped)
+			if (tr_same_item(x, y))
 				continue;
 			same = false;
 			fprintf(stderr, "  %s (clamped %d | %d):\n", rl_items[it].name,

@@ -41,6 +41,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../common/testresult.h"
 #include "policy_int.h" /* struct rl_policy, rl_rule_matches, rl_hash64 */
 
 /* The layout documented at the top of policy/index.c. */
@@ -130,22 +131,12 @@ static void free_ids(struct rl_ident ids[NIDS])
 		rl_ident_free(&ids[i]);
 }
 
-/* Field by field: padding is not part of a result. */
-static bool same_half(const struct rl_half *a, const struct rl_half *b)
-{
-	return a->set == b->set && a->value.type == b->value.type && a->value.n == b->value.n &&
-	       a->rlim == b->rlim && strcmp(a->origin.file, b->origin.file) == 0 &&
-	       a->origin.line == b->origin.line && a->origin.col == b->origin.col &&
-	       strcmp(a->origin.rule, b->origin.rule) == 0;
-}
-
 static void expect_same_result(const struct rl_result *a, const struct rl_result *b,
 			       const char *what)
 {
 	for (int it = 0; it < RL_NITEMS; it++) {
 		const struct rl_item_result *x = &a->item[it], *y = &b->item[it];
-		if (!same_half(&x->soft, &y->soft) || !same_half(&x->hard, &y->hard) ||
-		    x->soft_clamped != y->soft_clamped)
+		if (!tr_same_item(x, y))
 			fail_msg("%s: %s differs (%s %s:%u vs %s %s:%u)", what, rl_items[it].name,
 				 x->soft.origin.rule, x->soft.origin.file, x->soft.origin.line,
 				 y->soft.origin.rule, y->soft.origin.file, y->soft.origin.line);

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/testresult.h"
 #include "policy_int.h" /* the property test looks at the kept rules */
 
 #define GiB (1ULL << 30)
@@ -1076,24 +1077,6 @@ static void dump_case(char *const *docs, size_t ndocs, const struct rl_ident *id
 		fprintf(stderr, "--- doc %zu\n%s", i, docs[i]);
 }
 
-/*
- * Field by field: a result's padding bytes are not its value (the library
- * copies struct rl_value, padding and all, from locals).
- */
-static bool same_half(const struct rl_half *a, const struct rl_half *b)
-{
-	return a->set == b->set && a->value.type == b->value.type && a->value.n == b->value.n &&
-	       a->rlim == b->rlim && strcmp(a->origin.file, b->origin.file) == 0 &&
-	       a->origin.line == b->origin.line && a->origin.col == b->origin.col &&
-	       strcmp(a->origin.rule, b->origin.rule) == 0;
-}
-
-static bool same_item(const struct rl_item_result *a, const struct rl_item_result *b)
-{
-	return same_half(&a->soft, &b->soft) && same_half(&a->hard, &b->hard) &&
-	       a->soft_clamped == b->soft_clamped;
-}
-
 static void test_filter_equivalence(void **state)
 {
 	(void)state;
@@ -1132,7 +1115,7 @@ static void test_filter_equivalence(void **state)
 			assert_int_equal(rl_resolve(filtered, &id, &host16, &r1), RL_OK);
 			bool same = true;
 			for (int it = 0; it < RL_NITEMS; it++) {
-				if (same_item(&r0.item[it], &r1.item[it]))
+				if (tr_same_item(&r0.item[it], &r1.item[it]))
 					continue;
 				if (same)
 					dump_case(docs, ndocs, &id);
@@ -1149,7 +1132,7 @@ static void test_filter_equivalence(void **state)
 			assert_int_equal(rl_index_load_mem(ix, ixlen, &id, &fromix), RL_OK);
 			assert_int_equal(rl_resolve(fromix, &id, &host16, &r2), RL_OK);
 			for (int it = 0; it < RL_NITEMS; it++) {
-				if (!same_item(&r0.item[it], &r2.item[it])) {
+				if (!tr_same_item(&r0.item[it], &r2.item[it])) {
 					dump_case(docs, ndocs, &id);
 					fail_msg("policy %d identity %d: %s from the index differs",
 						 pi, k, rl_items[it].name);

@@ -66,7 +66,17 @@
 #define MAX_NAME 256
 #define MAX_LABEL (MAX_NAME + 16)
 
-enum { T_DEFAULT, T_USER, T_UID, T_UID_RANGE, T_GROUP, T_GID, T_GID_RANGE, T_N };
+/* One key table per kind of rule, in the order of enum rl_rule_kind. */
+enum {
+	T_DEFAULT = RL_RULE_DEFAULT,
+	T_USER = RL_RULE_USER,
+	T_UID = RL_RULE_UID,
+	T_UID_RANGE = RL_RULE_UID_RANGE,
+	T_GROUP = RL_RULE_GROUP,
+	T_GID = RL_RULE_GID,
+	T_GID_RANGE = RL_RULE_GID_RANGE,
+	T_N
+};
 
 /* ---------------------------------------------------------------------
  * The hash: files and names.  Not cryptographic: whoever could choose
@@ -176,13 +186,17 @@ static void put_bytes(struct out *o, const void *s, size_t n)
 }
 
 struct key_ent {
+	unsigned table; /* the rule's kind */
 	uint64_t key;
 	uint32_t hi, rule;
 };
 
+/* By table, then key: all the tables in one sort, in the order they are written. */
 static int key_cmp(const void *a, const void *b)
 {
 	const struct key_ent *x = a, *y = b;
+	if (x->table != y->table)
+		return x->table < y->table ? -1 : 1;
 	if (x->key != y->key)
 		return x->key < y->key ? -1 : 1;
 	if (x->hi != y->hi)
@@ -190,30 +204,9 @@ static int key_cmp(const void *a, const void *b)
 	return x->rule < y->rule ? -1 : x->rule > y->rule;
 }
 
-static int table_of(enum rl_rule_kind k)
-{
-	switch (k) {
-	case RL_RULE_DEFAULT:
-		return T_DEFAULT;
-	case RL_RULE_USER:
-		return T_USER;
-	case RL_RULE_UID:
-		return T_UID;
-	case RL_RULE_UID_RANGE:
-		return T_UID_RANGE;
-	case RL_RULE_GROUP:
-		return T_GROUP;
-	case RL_RULE_GID:
-		return T_GID;
-	case RL_RULE_GID_RANGE:
-		return T_GID_RANGE;
-	}
-	return -1;
-}
-
 static struct key_ent key_of(const struct rl_rule *r, uint32_t idx)
 {
-	struct key_ent e = {r->lo, r->hi, idx};
+	struct key_ent e = {(unsigned)r->kind, r->lo, r->hi, idx};
 	if (r->kind == RL_RULE_USER || r->kind == RL_RULE_GROUP)
 		e.key = rl_hash64(r->name, strlen(r->name));
 	else if (r->kind == RL_RULE_DEFAULT)
@@ -274,8 +267,8 @@ enum rl_status rl_index_build(const struct rl_policy *p, unsigned char **out, si
 		goto done;
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct rl_rule *r = p->rules[i];
-		int t = table_of(r->kind);
-		if (t < 0 || (!r->name) != (t != T_USER && t != T_GROUP) || !r->label ||
+		unsigned t = (unsigned)r->kind;
+		if (t >= T_N || (!r->name) != (t != T_USER && t != T_GROUP) || !r->label ||
 		    strlen(r->label) > MAX_LABEL || (r->name && strlen(r->name) > MAX_NAME)) {
 			res = RL_EUSAGE;
 			goto done;
@@ -324,24 +317,13 @@ enum rl_status rl_index_build(const struct rl_policy *p, unsigned char **out, si
 		put(&o, boff[i + 1] - boff[i], 4);
 		put(&o, rl_hash64(blobs.b + boff[i], boff[i + 1] - boff[i]), 8);
 	}
-	for (int t = 0; t < T_N; t++) {
-		/* Gather this table's entries, sorted; rules keep their policy order. */
-		size_t k = 0;
-		struct key_ent *tab = malloc((nkeys[t] + 1) * sizeof(*tab));
-		if (!tab)
-			goto done;
-		for (size_t i = 0; i < p->nrules; i++) {
-			if (table_of(p->rules[i]->kind) == t)
-				tab[k++] = keys[i];
-		}
-		if (k > 1)
-			qsort(tab, k, sizeof(*tab), key_cmp);
-		for (size_t i = 0; i < k; i++) {
-			put(&o, tab[i].key, 8);
-			put(&o, tab[i].hi, 4);
-			put(&o, tab[i].rule, 4);
-		}
-		free(tab);
+	/* The rules keep their policy order; the key tables are sorted. */
+	if (p->nrules > 1)
+		qsort(keys, p->nrules, sizeof(*keys), key_cmp);
+	for (size_t i = 0; i < p->nrules; i++) {
+		put(&o, keys[i].key, 8);
+		put(&o, keys[i].hi, 4);
+		put(&o, keys[i].rule, 4);
 	}
 	for (size_t i = 0; i < p->nfiles; i++)
 		put_bytes(&o, p->files[i], strlen(p->files[i]));
@@ -404,6 +386,12 @@ static bool read_at(const struct idx *x, size_t off, size_t len, unsigned char *
 static const unsigned char *key_at(const struct idx *x, int t, size_t i)
 {
 	return x->keys[t] + i * KEY_ENT;
+}
+
+/* The rule entry i of table t names. */
+static uint32_t key_rule(const struct idx *x, int t, size_t i)
+{
+	return rd32(key_at(x, t, i) + 12);
 }
 
 /*
@@ -472,7 +460,7 @@ static enum rl_status idx_open(struct idx *x)
 	for (int t = 0; t < T_N; t++) {
 		for (uint32_t i = 0; i < x->nkeys[t]; i++) {
 			const unsigned char *k = key_at(x, t, i);
-			if (rd32(k + 12) >= x->nrules)
+			if (key_rule(x, t, i) >= x->nrules)
 				return RL_EINVALID;
 			if (i && rd64(k - KEY_ENT) > rd64(k))
 				return RL_EINVALID;
@@ -550,11 +538,7 @@ static enum rl_status read_rule(const struct idx *x, uint32_t i, struct rl_rule 
 	r = NULL;
 	res = RL_OK;
 done:
-	if (r) {
-		free(r->name);
-		free(r->label);
-		free(r);
-	}
+	rl_rule_free(r);
 	free(b);
 	return res;
 }
@@ -567,14 +551,10 @@ struct cand {
 
 static enum rl_status cand_add(struct cand *c, uint32_t rule)
 {
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 16;
-		uint32_t *nv = realloc(c->v, cap * sizeof(*nv));
-		if (!nv)
-			return RL_ENOMEM;
-		c->v = nv;
-		c->cap = cap;
-	}
+	uint32_t *nv = rl_grow(c->v, c->n, &c->cap, sizeof(*nv));
+	if (!nv)
+		return RL_ENOMEM;
+	c->v = nv;
 	c->v[c->n++] = rule;
 	return RL_OK;
 }
@@ -606,9 +586,18 @@ static enum rl_status add_equal(const struct idx *x, int t, uint64_t key, struct
 		const unsigned char *k = key_at(x, t, i);
 		if (rd64(k) != key)
 			break;
-		if (cand_add(c, rd32(k + 12)) != RL_OK)
+		if (cand_add(c, key_rule(x, t, i)) != RL_OK)
 			return RL_ENOMEM;
 	}
+	return RL_OK;
+}
+
+/* Every rule of table t. */
+static enum rl_status add_all(const struct idx *x, int t, struct cand *c)
+{
+	for (size_t i = 0; i < x->nkeys[t]; i++)
+		if (cand_add(c, key_rule(x, t, i)) != RL_OK)
+			return RL_ENOMEM;
 	return RL_OK;
 }
 
@@ -622,9 +611,8 @@ static enum rl_status add_equal(const struct idx *x, int t, uint64_t key, struct
 static enum rl_status candidates(const struct idx *x, struct rl_ident *id, struct cand *c)
 {
 	enum rl_status st;
-	for (size_t i = 0; i < x->nkeys[T_DEFAULT]; i++)
-		if ((st = cand_add(c, rd32(key_at(x, T_DEFAULT, i) + 12))) != RL_OK)
-			return st;
+	if ((st = add_all(x, T_DEFAULT, c)) != RL_OK)
+		return st;
 	if (id->name && (st = add_equal(x, T_USER, rl_hash64(id->name, strlen(id->name)), c)))
 		return st;
 	if ((st = add_equal(x, T_UID, id->uid, c)) != RL_OK)
@@ -634,7 +622,7 @@ static enum rl_status candidates(const struct idx *x, struct rl_ident *id, struc
 		const unsigned char *k = key_at(x, T_UID_RANGE, --r);
 		if (rd32(k + 8) < id->uid)
 			break;
-		if ((st = cand_add(c, rd32(k + 12))) != RL_OK)
+		if ((st = cand_add(c, key_rule(x, T_UID_RANGE, r))) != RL_OK)
 			return st;
 	}
 	for (size_t i = 0; i < id->ngids; i++)
@@ -645,7 +633,7 @@ static enum rl_status candidates(const struct idx *x, struct rl_ident *id, struc
 		uint64_t lo = rd64(k);
 		if (lo <= rd32(k + 8) && lo <= (gid_t)-1 &&
 		    rl_ident_has_gid_in(id, (gid_t)lo, rd32(k + 8)))
-			if ((st = cand_add(c, rd32(k + 12))) != RL_OK)
+			if ((st = cand_add(c, key_rule(x, T_GID_RANGE, i))) != RL_OK)
 				return st;
 	}
 	/*
@@ -656,12 +644,8 @@ static enum rl_status candidates(const struct idx *x, struct rl_ident *id, struc
 	 */
 	if (x->nkeys[T_GROUP] == 0 || id->uid == 0)
 		return RL_OK;
-	if (!id->gnames_loaded && x->nkeys[T_GROUP] <= id->ngids) {
-		for (size_t i = 0; i < x->nkeys[T_GROUP]; i++)
-			if ((st = cand_add(c, rd32(key_at(x, T_GROUP, i) + 12))) != RL_OK)
-				return st;
-		return RL_OK;
-	}
+	if (!id->gnames_loaded && x->nkeys[T_GROUP] <= id->ngids)
+		return add_all(x, T_GROUP, c);
 	if ((st = rl_ident_load_group_names(id)) != RL_OK)
 		return st;
 	for (size_t i = 0; i < id->ngnames; i++) {
@@ -703,9 +687,7 @@ static enum rl_status idx_policy(const struct idx *x, struct rl_ident *id, struc
 			goto fail;
 		if ((st = rl_rule_matches(r, id, &match)) != RL_OK || !match ||
 		    (st = rl_policy_push_rule(p, r)) != RL_OK) {
-			free(r->name);
-			free(r->label);
-			free(r);
+			rl_rule_free(r);
 			if (st != RL_OK)
 				goto fail;
 		}
@@ -727,9 +709,7 @@ static enum rl_status idx_verify_rules(const struct idx *x)
 		enum rl_status st = read_rule(x, i, &r);
 		if (st != RL_OK)
 			return st;
-		free(r->name);
-		free(r->label);
-		free(r);
+		rl_rule_free(r);
 	}
 	return RL_OK;
 }

@@ -31,15 +31,21 @@ enum rl_status rl_policy_new(struct rl_ident *filter, struct rl_policy **out)
 	return RL_OK;
 }
 
+void rl_rule_free(struct rl_rule *r)
+{
+	if (!r)
+		return;
+	free(r->name);
+	free(r->label);
+	free(r);
+}
+
 void rl_policy_free(struct rl_policy *p)
 {
 	if (!p)
 		return;
-	for (size_t i = 0; i < p->nrules; i++) {
-		free(p->rules[i]->name);
-		free(p->rules[i]->label);
-		free(p->rules[i]);
-	}
+	for (size_t i = 0; i < p->nrules; i++)
+		rl_rule_free(p->rules[i]);
 	free(p->rules);
 	for (size_t i = 0; i < p->nfiles; i++)
 		free(p->files[i]);
@@ -52,14 +58,10 @@ void rl_policy_free(struct rl_policy *p)
 
 enum rl_status rl_policy_push_rule(struct rl_policy *p, struct rl_rule *r)
 {
-	if (p->nrules == p->rules_cap) {
-		size_t cap = p->rules_cap ? p->rules_cap * 2 : 8;
-		struct rl_rule **rules = realloc(p->rules, cap * sizeof(*rules));
-		if (!rules)
-			return RL_ENOMEM;
-		p->rules = rules;
-		p->rules_cap = cap;
-	}
+	struct rl_rule **rules = rl_grow(p->rules, p->nrules, &p->rules_cap, sizeof(*rules));
+	if (!rules)
+		return RL_ENOMEM;
+	p->rules = rules;
 	p->rules[p->nrules++] = r;
 	return RL_OK;
 }
@@ -299,14 +301,10 @@ static enum rl_status read_all(int fd, const char *shown, size_t hint, char **bu
 static enum rl_status srclist_add(struct rl_srclist *l, const char *path, uint64_t size,
 				  uint64_t hash)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 8;
-		struct rl_src *v = realloc(l->v, cap * sizeof(*v));
-		if (!v)
-			return RL_ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
+	struct rl_src *v = rl_grow(l->v, l->n, &l->cap, sizeof(*v));
+	if (!v)
+		return RL_ENOMEM;
+	l->v = v;
 	if (!(l->v[l->n].path = rl_strndup(path, strlen(path))))
 		return RL_ENOMEM;
 	l->v[l->n].size = size;
@@ -374,14 +372,10 @@ struct namelist {
 
 static enum rl_status namelist_add(struct namelist *l, const char *name)
 {
-	if (l->n == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 16;
-		char **nv = realloc(l->v, ncap * sizeof(*nv));
-		if (!nv)
-			return RL_ENOMEM;
-		l->v = nv;
-		l->cap = ncap;
-	}
+	char **nv = rl_grow(l->v, l->n, &l->cap, sizeof(*nv));
+	if (!nv)
+		return RL_ENOMEM;
+	l->v = nv;
 	if (!(l->v[l->n] = rl_strndup(name, strlen(name))))
 		return RL_ENOMEM;
 	l->n++;

@@ -587,14 +587,10 @@ static void parse_rule_body(struct ld *ld, const struct rule_key *k, const char 
 static enum rl_status add_range(struct rl_policy *p, const struct rule_key *k, uint32_t file,
 				struct pos at)
 {
-	if (p->nranges == p->ranges_cap) {
-		size_t cap = p->ranges_cap ? p->ranges_cap * 2 : 8;
-		struct rl_range *r = realloc(p->ranges, cap * sizeof(*r));
-		if (!r)
-			return RL_ENOMEM;
-		p->ranges = r;
-		p->ranges_cap = cap;
-	}
+	struct rl_range *r = rl_grow(p->ranges, p->nranges, &p->ranges_cap, sizeof(*r));
+	if (!r)
+		return RL_ENOMEM;
+	p->ranges = r;
 	p->ranges[p->nranges++] = (struct rl_range){k->lo, k->hi, file, at.line, at.col};
 	return RL_OK;
 }

@@ -110,6 +110,9 @@ struct rl_policy {
 	unsigned errors;
 };
 
+/* Frees r, its name and its label; NULL-safe. */
+void rl_rule_free(struct rl_rule *r);
+
 /* Appends r to p's rules, which then own it; RL_ENOMEM leaves r the caller's. */
 enum rl_status rl_policy_push_rule(struct rl_policy *p, struct rl_rule *r);
 
@@ -149,6 +152,14 @@ const char *rl_errstr(int e, char *buf, size_t size);
 
 /* malloc'd copy of s[0..len), NUL-terminated; NULL when out of memory. */
 char *rl_strndup(const char *s, size_t len);
+
+/*
+ * Room for element n of array v (elem bytes each, *cap allocated): v itself
+ * when it has it, else v grown to twice *cap (8 at first) with *cap
+ * updated, or NULL when out of memory (v then untouched, still the
+ * caller's).  Use: if (!(t = rl_grow(a->v, a->n, &a->cap, sizeof(*t)))) ...
+ */
+void *rl_grow(void *v, size_t n, size_t *cap, size_t elem);
 
 /* qsort/bsearch order of an array of C strings (char *), by strcmp. */
 int rl_name_cmp(const void *a, const void *b);

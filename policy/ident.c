@@ -1,7 +1,8 @@
 /*
- * ident.c - who the user is: one getpwnam_r, one getgrouplist, and group
- * names only when a policy names groups.  Reentrant: every buffer is the
- * caller's or ours, never a static one.
+ * ident.c - who the user is: one getpwnam_r, one getgrouplist (two for a
+ * user in more than 1,024 groups), and group names only when a policy
+ * names groups.  Reentrant: every buffer is the caller's or ours, never a
+ * static one.
  */
 #include <errno.h>
 #include <grp.h>
@@ -14,7 +15,21 @@
 
 #define NSS_BUF_START 1024
 #define NSS_BUF_MAX (1024 * 1024)
+/*
+ * The first getgrouplist array: enough for nearly every user, and small,
+ * since glibc's getgrouplist mallocs a temporary array of the size it is
+ * given (4 KiB here) and copies it into ours.  A user in more groups costs
+ * a second call, which glibc answers with the exact count it needs.
+ */
+#define GROUPS_FIRST 1024
+/* The Linux kernel's NGROUPS_MAX: a directory asking for more is broken. */
 #define GROUPS_MAX 65536
+/*
+ * getgrouplist calls per user: the first, the retry at the size asked for,
+ * and room for groups added between the two.  A directory still asking for
+ * more after that is failing, however little more it asks each time.
+ */
+#define GROUPS_CALLS 4
 
 static int gid_cmp(const void *a, const void *b)
 {
@@ -145,56 +160,45 @@ static enum rl_status nss_miss(int e)
  */
 static enum rl_status lookup_groups(const struct passwd *pw, struct rl_ident *id)
 {
-	/*
-	 * Sized for the kernel's maximum so that one getgrouplist call is
-	 * enough: a bigger array costs address space, a second call costs a
-	 * directory round trip.
-	 */
-	long max = sysconf(_SC_NGROUPS_MAX);
-	int ngroups = pw->pw_uid == 0 ? 1 : max > 0 && max < GROUPS_MAX ? (int)max + 1 : GROUPS_MAX;
+	if (pw->pw_uid == 0) {
+		if (!(id->gids = malloc(sizeof(gid_t))))
+			return RL_ENOMEM;
+		id->gids[0] = pw->pw_gid;
+		id->ngids = 1;
+		return RL_OK;
+	}
+
+	int ngroups = GROUPS_FIRST;
 	gid_t *groups = NULL;
 
-	for (;;) {
-		gid_t *ng = realloc(groups, (size_t)ngroups * sizeof(gid_t));
-		if (!ng) {
-			free(groups);
+	for (int calls = 1;; calls++) {
+		/* What a too-small array got is thrown away: no realloc copy. */
+		free(groups);
+		if (!(groups = malloc((size_t)ngroups * sizeof(gid_t))))
 			return RL_ENOMEM;
-		}
-		groups = ng;
-		if (pw->pw_uid == 0) {
-			groups[0] = pw->pw_gid;
-			break;
-		}
 		/*
 		 * getgrouplist says -1 both for "your array is too small" (and
-		 * then raises ngroups) and for its own failures (and then does
-		 * not): only the first is worth a retry.
+		 * then raises ngroups to what it needs) and for its own failures
+		 * (and then does not): only the first is worth a retry.
 		 */
 		int asked = ngroups;
 		id->nss_lookups++;
 		int r = getgrouplist(pw->pw_name, pw->pw_gid, groups, &ngroups);
-		if (r >= 1) {
+		if (r >= 1 && r <= asked) {
 			ngroups = r;
 			break;
 		}
-		if (r == 0 || ngroups <= asked || ngroups > GROUPS_MAX) {
+		if (r == 0 || ngroups <= asked || ngroups > GROUPS_MAX || calls == GROUPS_CALLS) {
 			free(groups);
 			return RL_ENSS;
 		}
 	}
 	/*
-	 * The array was sized for the kernel's maximum (256 KiB); keep an exact
-	 * copy for the session, so the policy's parse does not pay for it.
+	 * No exact-size copy: the array is the 4 KiB first one or the size the
+	 * library asked for, and it lives no longer than the session.
 	 */
-	size_t n = sort_unique_gids(groups, (size_t)ngroups);
-	id->gids = malloc(n * sizeof(gid_t));
-	if (!id->gids) {
-		free(groups);
-		return RL_ENOMEM;
-	}
-	memcpy(id->gids, groups, n * sizeof(gid_t));
-	id->ngids = n;
-	free(groups);
+	id->gids = groups;
+	id->ngids = sort_unique_gids(groups, (size_t)ngroups);
 	return RL_OK;
 }
 

@@ -186,8 +186,9 @@ struct rl_ident {
 };
 
 /*
- * Looks user up (one getpwnam_r, one getgrouplist).  Group names are
- * fetched later, and only if a policy names groups.  Returns RL_OK,
+ * Looks user up: one getpwnam_r, one getgrouplist (two for a user in more
+ * than 1,024 groups).  Group names are fetched later, and only if a policy
+ * names groups.  Returns RL_OK,
  * RL_ENOUSER, RL_ENSS or RL_ENOMEM; on success the caller frees *id with
  * rl_ident_free.  On failure *id holds nothing to free.
  */

@@ -250,7 +250,7 @@ struct scenario {
 /*
  * The most runs that may give oom_rc_prefix, one after the other from the
  * first: the allocations of the user lookup (its buffer, the name, the
- * group arrays: 4 today), before the module knows the user is root.
+ * group array: 3 today), before the module knows the user is root.
  */
 #define MAX_PREFIX 8
 

@@ -112,6 +112,14 @@ install: all $(if $(wildcard man/man.mk),install-man)
 	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(BINDIR)
 	install -m 0644 $(MODULE) $(DESTDIR)$(PAMDIR)/pam_rlimit.so
 	install -m 0755 $(TOOL) $(DESTDIR)$(BINDIR)/rlimit-policy
+	@# A live install: warn if apt may autoremove the library the module
+	@# needs (libpam then cannot load it, and every session fails; INSTALL.md).
+	@if [ -z "$(DESTDIR)" ] && command -v apt-mark >/dev/null 2>&1 && \
+	    apt-mark showauto 2>/dev/null | grep -qx 'libyaml-0-2\(:.*\)\?'; then \
+		echo "pam_rlimit: libyaml-0-2 is marked as automatically installed: run" \
+			"'apt-mark manual libyaml-0-2', or 'apt autoremove' may remove it and" \
+			"then every session that requires pam_rlimit fails (INSTALL.md, 2)" >&2; \
+	fi
 
 uninstall: $(if $(wildcard man/man.mk),uninstall-man)
 	rm -f $(DESTDIR)$(PAMDIR)/pam_rlimit.so $(DESTDIR)$(BINDIR)/rlimit-policy

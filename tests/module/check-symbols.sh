@@ -3,6 +3,12 @@
 # session hooks, and reach nothing that exits, aborts, prints or uses a
 # non-reentrant libc lookup.  Checked on the built .so, so a call that
 # sneaks in through the policy library is caught too.
+#
+# It must also need no library beyond libc, libpam and libyaml: libpam
+# cannot load a module whose library is missing, and then every session
+# with "session required pam_rlimit.so" fails, root's too (INSTALL.md).
+# A new run-time dependency is a new way to lock everyone out, so it has
+# to be a decision made here, not a side effect of a link line.
 # Usage: check-symbols.sh MODULE.so
 set -eu
 so=${1:?usage: check-symbols.sh MODULE.so}
@@ -27,7 +33,27 @@ for f in $forbidden; do
 		fail=1
 	fi
 done
+
+allowed="libc.so.6 libpam.so.0 libyaml-0.so.2"
+needed=$(readelf -d "$so" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p' | sort | tr '\n' ' ')
+for lib in $needed; do
+	case " $allowed " in
+	*" $lib "*) ;;
+	*)
+		echo "FAIL: $so needs $lib at run time (allowed: $allowed)"
+		fail=1
+		;;
+	esac
+done
+case " $needed" in
+*" libpam.so.0 "*) ;;
+*)
+	echo "FAIL: $so does not name libpam.so.0 (needed: $needed): is this the module?"
+	fail=1
+	;;
+esac
 [ "$fail" -eq 0 ] || exit 1
 n=$(printf '%s\n' $forbidden | wc -l)
-echo "check-module-symbols: exports exactly the 2 session hooks; none of $n forbidden functions used"
+echo "check-module-symbols: exports exactly the 2 session hooks; none of $n forbidden functions used;" \
+	"needs only: $(echo $needed)"
 echo "1 passed, 0 failed"

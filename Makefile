@@ -80,18 +80,29 @@ $(POLICY_LIB): $(POLICY_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(MODULE): $(BUILD)/pam_module/pam_rlimit.o $(POLICY_LIB) pam_module/pam_rlimit.map
+# The module carries libyaml inside it when the archive is there (see
+# scripts/module-yaml.sh and INSTALL.md): MODULE_YAML=auto|static|shared.
+# -z text: an archive that is not position-independent fails the link
+# rather than giving the module text relocations.
+MODULE_YAML ?= auto
+MODULE_LINK = $(CC) -shared -o $@ $(1) $(POLICY_LIB) $(ALL_LDFLAGS) -Wl,-z,text \
+	-Wl,--version-script=pam_module/pam_rlimit.map -Wl,-z,defs $(2) $(PAM_LIBS)
+
+$(MODULE): $(BUILD)/pam_module/pam_rlimit.o $(POLICY_LIB) pam_module/pam_rlimit.map \
+		scripts/module-yaml.sh
 	@mkdir -p $(@D)
-	$(CC) -shared -o $@ $(BUILD)/pam_module/pam_rlimit.o $(POLICY_LIB) $(ALL_LDFLAGS) \
-		-Wl,--version-script=pam_module/pam_rlimit.map -Wl,-z,defs $(YAML_LIBS) $(PAM_LIBS)
+	yaml=$$(sh scripts/module-yaml.sh $(MODULE_YAML)) && \
+	$(call MODULE_LINK,$(BUILD)/pam_module/pam_rlimit.o,$$yaml)
 
 $(BUILD)/test/pam_rlimit.o: pam_module/pam_rlimit.c $(wildcard policy/*.h) | $(BUILD)/.deps
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(PAM_CFLAGS) -DRL_TEST_TRUST_OWN_UID -c -o $@ $<
 
+# The test twin links libyaml as a library of its own, whatever the module
+# does: the fault suites tell libyaml's allocations from the module's by
+# the object they come from.  The code is the same.
 $(TEST_MODULE): $(BUILD)/test/pam_rlimit.o $(POLICY_LIB) pam_module/pam_rlimit.map
-	$(CC) -shared -o $@ $(BUILD)/test/pam_rlimit.o $(POLICY_LIB) $(ALL_LDFLAGS) \
-		-Wl,--version-script=pam_module/pam_rlimit.map -Wl,-z,defs $(YAML_LIBS) $(PAM_LIBS)
+	$(call MODULE_LINK,$(BUILD)/test/pam_rlimit.o,$(YAML_LIBS))
 
 $(TOOL): $(CLI_OBJ) $(POLICY_LIB)
 	@mkdir -p $(@D)
@@ -112,9 +123,11 @@ install: all $(if $(wildcard man/man.mk),install-man)
 	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(BINDIR)
 	install -m 0644 $(MODULE) $(DESTDIR)$(PAMDIR)/pam_rlimit.so
 	install -m 0755 $(TOOL) $(DESTDIR)$(BINDIR)/rlimit-policy
-	@# A live install: warn if apt may autoremove the library the module
-	@# needs (libpam then cannot load it, and every session fails; INSTALL.md).
-	@if [ -z "$(DESTDIR)" ] && command -v apt-mark >/dev/null 2>&1 && \
+	@# A live install of a module that needs the shared libyaml: warn if apt
+	@# may autoremove it (libpam then cannot load the module, and every
+	@# session fails; INSTALL.md).
+	@if [ -z "$(DESTDIR)" ] && grep -q 'libyaml-0\.so\.2' $(MODULE) && \
+	    command -v apt-mark >/dev/null 2>&1 && \
 	    apt-mark showauto 2>/dev/null | grep -qx 'libyaml-0-2\(:.*\)\?'; then \
 		echo "pam_rlimit: libyaml-0-2 is marked as automatically installed: run" \
 			"'apt-mark manual libyaml-0-2', or 'apt autoremove' may remove it and" \

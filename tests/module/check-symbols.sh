@@ -4,14 +4,26 @@
 # non-reentrant libc lookup.  Checked on the built .so, so a call that
 # sneaks in through the policy library is caught too.
 #
-# It must also need no library beyond libc, libpam and libyaml: libpam
-# cannot load a module whose library is missing, and then every session
-# with "session required pam_rlimit.so" fails, root's too (INSTALL.md).
-# A new run-time dependency is a new way to lock everyone out, so it has
-# to be a decision made here, not a side effect of a link line.
-# Usage: check-symbols.sh MODULE.so
+# It must also need no library it was not meant to: libpam cannot load a
+# module whose library is missing, and then every session with
+# "session required pam_rlimit.so" fails, root's too (INSTALL.md).  A new
+# run-time dependency is a new way to lock everyone out, so it has to be a
+# decision made here, not a side effect of a link line.
+#
+# Usage: check-symbols.sh MODULE.so static|shared OWN.so
+#   static|shared  how MODULE.so got libyaml (scripts/module-yaml.sh --mode)
+#   OWN.so         the same objects linked without libyaml: the module's own
+#                  code and the policy library, whose calls are held to the
+#                  list below with no exception.  With libyaml linked in,
+#                  MODULE.so also calls what libyaml calls; of the forbidden
+#                  functions only LIBYAML_OWN may come from there: its
+#                  assert()s, which guard against a caller misusing its API,
+#                  and the file writer of its emitter, which the module
+#                  never uses.  A libyaml that calls anything more fails here.
 set -eu
-so=${1:?usage: check-symbols.sh MODULE.so}
+so=${1:?usage: check-symbols.sh MODULE.so static|shared OWN.so}
+mode=${2:?usage: check-symbols.sh MODULE.so static|shared OWN.so}
+own=${3:?usage: check-symbols.sh MODULE.so static|shared OWN.so}
 fail=0
 
 exported=$(nm -D --defined-only "$so" | awk '$2 ~ /^[TDBRW]$/ {print $3}' | sort | tr '\n' ' ')
@@ -25,35 +37,55 @@ perror printf vprintf fprintf vfprintf dprintf puts fputs putchar fputc putc fwr
 syslog vsyslog openlog strerror getpwnam getpwuid getgrnam getgrgid getgrent getpwent
 setgrent setpwent gethostbyname localtime gmtime ctime asctime strtok readdir_r system popen
 __assert_fail"
-# _FORTIFY_SOURCE turns printf into __printf_chk, syslog into __syslog_chk...
-undefined=$(nm -D --undefined-only "$so" | awk '{print $2}' | sed 's/@.*//; s/^__\(.*\)_chk$/\1/')
-for f in $forbidden; do
-	if printf '%s\n' "$undefined" | grep -qx "$f"; then
-		echo "FAIL: $so calls $f"
-		fail=1
-	fi
-done
+LIBYAML_OWN="__assert_fail fwrite"
 
-allowed="libc.so.6 libpam.so.0 libyaml-0.so.2"
-needed=$(readelf -d "$so" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p' | sort | tr '\n' ' ')
-for lib in $needed; do
-	case " $allowed " in
-	*" $lib "*) ;;
-	*)
-		echo "FAIL: $so needs $lib at run time (allowed: $allowed)"
-		fail=1
+# The forbidden functions FILE.so calls.  _FORTIFY_SOURCE turns printf into
+# __printf_chk, syslog into __syslog_chk...
+calls() {
+	undefined=$(nm -D --undefined-only "$1" | awk '{print $2}' | sed 's/@.*//; s/^__\(.*\)_chk$/\1/')
+	for f in $forbidden; do
+		if printf '%s\n' "$undefined" | grep -qx "$f"; then
+			printf '%s ' "$f"
+		fi
+	done
+}
+
+own_calls=$(calls "$own")
+for f in $own_calls; do
+	echo "FAIL: the module's own code calls $f"
+	fail=1
+done
+from_libyaml=
+for f in $(calls "$so"); do
+	case " $own_calls " in *" $f "*) continue ;; esac
+	case " $LIBYAML_OWN " in
+	*" $f "*)
+		if [ "$mode" = static ]; then
+			from_libyaml="$from_libyaml $f"
+			continue
+		fi
 		;;
 	esac
-done
-case " $needed" in
-*" libpam.so.0 "*) ;;
-*)
-	echo "FAIL: $so does not name libpam.so.0 (needed: $needed): is this the module?"
+	echo "FAIL: $so calls $f"
 	fail=1
+done
+
+case $mode in
+static) allowed="libc.so.6 libpam.so.0" ;;
+shared) allowed="libc.so.6 libpam.so.0 libyaml-0.so.2" ;;
+*)
+	echo "check-symbols.sh: mode must be static or shared, not '$mode'" >&2
+	exit 2
 	;;
 esac
+needed=$(readelf -d "$so" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p' | sort | tr '\n' ' ')
+if [ "$needed" != "$(echo $allowed | tr ' ' '\n' | sort | tr '\n' ' ')" ]; then
+	echo "FAIL: $so needs at run time: $needed(want exactly: $allowed, libyaml $mode)"
+	fail=1
+fi
 [ "$fail" -eq 0 ] || exit 1
 n=$(printf '%s\n' $forbidden | wc -l)
-echo "check-module-symbols: exports exactly the 2 session hooks; none of $n forbidden functions used;" \
-	"needs only: $(echo $needed)"
+echo "check-module-symbols: exports exactly the 2 session hooks; the module's own code uses none of" \
+	"$n forbidden functions${from_libyaml:+ (libyaml, linked in, calls:$from_libyaml)};" \
+	"libyaml $mode; needs only: $(echo $needed)"
 echo "1 passed, 0 failed"

@@ -5,6 +5,7 @@
 #   make bench                       the full run (a few minutes)
 #   make bench BENCH_RULES="10 1000" BENCH_GROUPS=50    a subset
 #   make check-bench-smoke           a few sessions at one size (in make check)
+#   make bench-system NSCD=...       on glibc's NSS, files or nscd (root)
 #
 # The tables go to stdout and to $(BUILD)/bench/report.md.  The other
 # BENCH_* knobs are described at the top of bench/run.sh.
@@ -20,9 +21,15 @@ BENCH_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) -fstack-protector-strong \
 # The installed module trusts only root-owned policies; as anyone else the
 # test variant (which also trusts the caller's own files) is measured.
 BENCH_MODULE ?= $(if $(filter 0,$(shell id -u)),$(MODULE),$(TEST_MODULE))
+# The probe runs count libyaml parsers by interposing libyaml's functions,
+# which only a module that links libyaml as a library of its own lets it
+# see: for a module that carries libyaml inside (scripts/module-yaml.sh),
+# they use a twin linked from the same objects with -lyaml.  The timed and
+# heap runs always use BENCH_MODULE itself.
+BENCH_PROBE_MODULE ?= $(if $(filter 0,$(shell id -u)),$(BENCH_DIR)/pam_rlimit_probe.so,$(TEST_MODULE))
 # The tool compiles each policy (rlimit-policy compile) for the indexed stack.
 BENCH_ENV = NSS_WRAPPER_SO=$(NSS_WRAPPER_SO) \
-	PAM_MODULE_DIR=$(PAMDIR) RLIMIT_POLICY=$(TOOL)
+	PAM_MODULE_DIR=$(PAMDIR) RLIMIT_POLICY=$(TOOL) PROBE_MODULE=$(abspath $(BENCH_PROBE_MODULE))
 
 $(BENCH_DIR)/bench_gen: bench/bench_gen.c
 	@mkdir -p $(@D)
@@ -38,15 +45,28 @@ $(BENCH_DIR)/heapcount.so: bench/heapcount.c
 
 # Linked with libyaml whether or not it looks needed: the probe finds the
 # real yaml_parser_initialize with RTLD_NEXT.
+$(BENCH_DIR)/pam_rlimit_probe.so: $(BUILD)/pam_module/pam_rlimit.o $(POLICY_LIB) \
+		pam_module/pam_rlimit.map
+	@mkdir -p $(@D)
+	$(call MODULE_LINK,$(BUILD)/pam_module/pam_rlimit.o,$(YAML_LIBS))
+
 $(BENCH_DIR)/probe.so: bench/probe.c
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) -fPIC -shared -o $@ $< -Wl,--no-as-needed $(YAML_LIBS) -ldl
 
-.PHONY: bench bench-tools check-bench-smoke
+.PHONY: bench bench-system bench-tools check-bench-smoke
 bench-tools: $(BENCH_TOOLS)
 
-bench: $(BENCH_TOOLS) $(BENCH_MODULE) $(TOOL)
+bench: $(BENCH_TOOLS) $(BENCH_MODULE) $(BENCH_PROBE_MODULE) $(TOOL)
 	$(BENCH_ENV) sh bench/run.sh $(BENCH_DIR) $(BENCH_MODULE) $(BENCH_DIR)/report.md
+
+# The same on glibc's own NSS in a private mount namespace (root only;
+# bench/sysdir.sh): NSCD=none for the files backend alone, or NSCD=the path
+# of an nscd binary for its cache in front.
+NSCD ?= none
+bench-system: $(BENCH_TOOLS) $(BENCH_MODULE) $(BENCH_PROBE_MODULE) $(TOOL)
+	$(BENCH_ENV) sh bench/sysdir.sh $(BENCH_DIR) $(BENCH_MODULE) $(NSCD) \
+		$(BENCH_DIR)/report-system.md
 
 # Keeps the harness from rotting: every stack at 10 rules for a user in 50
 # groups, the compiled policy included, a few sessions each, heap counter
@@ -54,7 +74,7 @@ bench: $(BENCH_TOOLS) $(BENCH_MODULE) $(TOOL)
 # the YAML.  Seconds, not minutes.  Skipped in sanitizer builds (an ASan
 # module cannot be dlopened into an uninstrumented program).
 CHECK_TARGETS += check-bench-smoke
-check-bench-smoke: $(BENCH_TOOLS) $(BENCH_MODULE) $(TOOL)
+check-bench-smoke: $(BENCH_TOOLS) $(BENCH_MODULE) $(BENCH_PROBE_MODULE) $(TOOL)
 ifeq ($(SAN),)
 	$(BENCH_ENV) BENCH_RULES=10 BENCH_GROUPS=50 BENCH_SECONDS=0.2 BENCH_MAX=50 \
 		BENCH_MIN=5 BENCH_MASSIF=0 BENCH_VERDICT=0 \

@@ -31,7 +31,14 @@
 #                  valgrind massif (1)
 #   BENCH_VERDICT  1: print the issue's targets with met / NOT MET (1)
 #   RLIMIT_POLICY  the rlimit-policy to compile with (cli/rlimit-policy)
+#   PROBE_MODULE   the pam_rlimit.so the probe runs load (MODULE): the same
+#                  code linked with libyaml as a library, when MODULE carries
+#                  libyaml inside and the probe could not see its parsers
 #   NSS_WRAPPER_SO path of libnss_wrapper.so
+#   BENCH_SYSTEM_NSS  1: no nss_wrapper; glibc's own NSS answers, and the
+#                  generated directory must already be /etc/passwd and
+#                  /etc/group (bench/sysdir.sh arranges that in a private
+#                  mount namespace) (0)
 #   PAM_MODULE_DIR where pam_permit.so and pam_limits.so are
 # Exit status: 0, or 1 when a session or a check failed (a timed-out
 # pam_limits cell is not a failure).
@@ -40,6 +47,7 @@ set -eu
 bindir=$1
 module=$2
 report=${3:-}
+probe_module=${PROBE_MODULE:-$module}
 : "${BENCH_RULES:=10 100 1000 10000}"
 : "${BENCH_GROUPS:=1 50 500}"
 : "${BENCH_SECONDS:=2}"
@@ -50,11 +58,13 @@ report=${3:-}
 : "${BENCH_MASSIF:=1}"
 : "${BENCH_VERDICT:=1}"
 : "${NSS_WRAPPER_SO:=libnss_wrapper.so}"
+: "${BENCH_SYSTEM_NSS:=0}"
 : "${RLIMIT_POLICY:=cli/rlimit-policy}"
 pamdir=${PAM_MODULE_DIR:-/lib/x86_64-linux-gnu/security}
 
 case $bindir in /*) ;; *) bindir=$(pwd)/$bindir ;; esac
 case $module in /*) ;; *) module=$(pwd)/$module ;; esac
+case $probe_module in /*) ;; *) probe_module=$(pwd)/$probe_module ;; esac
 tool=$RLIMIT_POLICY
 case $tool in /*) ;; *) tool=$(pwd)/$tool ;; esac
 have_rlimit=1
@@ -76,6 +86,24 @@ res=$tmp/results
 failed=0
 
 "$bindir/bench_gen" "$tmp" "$BENCH_GROUPS" $BENCH_RULES >"$tmp/gen"
+nsslib=$NSS_WRAPPER_SO
+directory="nss_wrapper $(dpkg-query -W -f='${Version}' libnss-wrapper 2>/dev/null || echo '?')"
+if [ "$BENCH_SYSTEM_NSS" = 1 ]; then
+	# Never measure a directory other than the one generated: the users'
+	# names, uids and groups must be exactly the policies' own.
+	if ! cmp -s "$tmp/passwd" /etc/passwd || ! cmp -s "$tmp/group" /etc/group; then
+		echo "bench: BENCH_SYSTEM_NSS=1 needs the generated directory at /etc/passwd" \
+			"and /etc/group: run it through bench/sysdir.sh" >&2
+		exit 1
+	fi
+	nsslib=
+	directory="glibc NSS, $(grep '^group:' /etc/nsswitch.conf | tr -s ' \t' ' ')"
+	if [ -S /run/nscd/socket ]; then
+		directory="$directory, nscd running"
+	else
+		directory="$directory, no nscd"
+	fi
+fi
 echo "session required $pamdir/pam_permit.so" >"$tmp/svc/permit"
 for r in $BENCH_RULES; do
 	echo "session required $pamdir/pam_limits.so conf=$tmp/limits-$r.conf" >"$tmp/svc/limits-$r"
@@ -83,6 +111,10 @@ for r in $BENCH_RULES; do
 		>"$tmp/svc/yaml-$r"
 	echo "session required $module conf=$tmp/policy-$r.yaml confdir=$tmp/drop" \
 		>"$tmp/svc/index-$r"
+	echo "session required $probe_module conf=$tmp/policy-$r.yaml confdir=$tmp/drop noindex" \
+		>"$tmp/svc/probe-yaml-$r"
+	echo "session required $probe_module conf=$tmp/policy-$r.yaml confdir=$tmp/drop" \
+		>"$tmp/svc/probe-index-$r"
 done
 
 # rlimit-policy with the benchmark's files.
@@ -118,7 +150,7 @@ fi
 # scans, so a long environment would make every directory lookup dearer.
 pamrun() {
 	env -i PATH=/usr/bin:/bin \
-		LD_PRELOAD="${PRELOAD_FIRST:+$PRELOAD_FIRST }$NSS_WRAPPER_SO${PRELOAD_MORE:+ $PRELOAD_MORE}" \
+		LD_PRELOAD="$(echo ${PRELOAD_FIRST:-} $nsslib ${PRELOAD_MORE:-})" \
 		NSS_WRAPPER_PASSWD="$tmp/passwd" NSS_WRAPPER_GROUP="$tmp/group" "$@"
 }
 
@@ -179,7 +211,8 @@ probe() {
 				" sessions: the compiled policy was not used"
 		else if (kind == "yaml" && y < n)
 			print "the noindex stack started " y " libyaml parsers in " n \
-				" sessions: the probe does not see libyaml"
+				" sessions: the probe does not see libyaml (a module with libyaml" \
+				" linked in needs PROBE_MODULE)"
 	}')
 	if [ -n "$why" ]; then
 		echo "bench: $kind at $r rules, bench$g: $why" >&2
@@ -203,7 +236,7 @@ for r in $BENCH_RULES; do
 			for kind in yaml index; do
 				cell "$r" "$g" "$kind" "$kind-$r"
 				heap "$r" "$g" "$kind" "$kind-$r" 20
-				probe "$r" "$g" "$kind" "$kind-$r"
+				probe "$r" "$g" "$kind" "probe-$kind-$r"
 			done
 		fi
 		[ "$r" -gt "$BENCH_LIMITS_HEAP_MAX" ] || heap "$r" "$g" limits "limits-$r" 1
@@ -238,11 +271,10 @@ elapsed=$(($(date +%s) - started))
 	echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'); host: $(uname -srm); cpus: $(nproc);" \
 		"cpu: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
 	echo "libpam: $(dpkg-query -W -f='${Version}' libpam0g 2>/dev/null || echo '?');" \
-		"nss_wrapper: $(dpkg-query -W -f='${Version}' libnss-wrapper 2>/dev/null || echo '?');" \
-		"libyaml: $(dpkg-query -W -f='${Version}' libyaml-0-2 2>/dev/null || echo '?');" \
+				"libyaml: $(dpkg-query -W -f='${Version}' libyaml-0-2 2>/dev/null || echo '?');" \
 		"uid: $(id -u); module: $module; tool: $tool" \
 		"(tree $(git describe --always --dirty 2>/dev/null || echo unknown))"
-	echo "directory: $(wc -l <"$tmp/passwd") passwd entries, $(wc -l <"$tmp/group") groups;" \
+	echo "directory: $directory; $(wc -l <"$tmp/passwd") passwd entries, $(wc -l <"$tmp/group") groups;" \
 		"measured users bench{$(echo $BENCH_GROUPS | tr ' ' ,)} in that many groups"
 	echo "sessions per cell: up to $BENCH_MAX in ${BENCH_SECONDS}s, at least $BENCH_MIN;" \
 		"pam_limits cut off after ${BENCH_CAP}s; took ${elapsed}s;" \

@@ -1,10 +1,12 @@
 # What the installed module may export, call and need at run time
 # (tests/module/check-symbols.sh).  OWN is the same objects linked without
-# libyaml, so the module's own code is checked apart from libyaml's.
+# libyaml, so the module's own code is checked apart from libyaml's; and
+# the choice of static or shared libyaml (scripts/module-yaml.sh) itself.
 CHECK_TARGETS += check-module-symbols
 MODULE_OWN := $(BUILD)/module/own.so
 .PHONY: check-module-symbols
 check-module-symbols: $(MODULE) $(MODULE_OWN)
+	sh tests/module/check-module-yaml.sh scripts/module-yaml.sh
 	sh tests/module/check-symbols.sh $(MODULE) $$(sh scripts/module-yaml.sh --mode $(MODULE_YAML)) \
 		$(MODULE_OWN)
 

@@ -4,6 +4,8 @@
 #   make check      builds and runs every test
 #   make demo       shows the module capping a Python memory hog (no /etc changes)
 #   make install    PREFIX, DESTDIR, PAMDIR honoured
+#   MODULE_YAML=auto|static|shared   libyaml linked into the module or not
+#                   (auto: static where libyaml.a is installed; INSTALL.md)
 #
 # Variant builds (sanitizers) reuse these rules with another BUILD folder:
 #   make BUILD=build/asan SAN=address,undefined

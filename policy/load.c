@@ -489,6 +489,18 @@ static enum rl_status load_dir(struct rl_policy *p, const char *dir, bool requir
 	return worse(opened, res);
 }
 
+/* The main file opts names: the given one or the default. */
+static const char *conf_path(const struct rl_load_opts *opts)
+{
+	return opts->conf ? opts->conf : RL_DEFAULT_CONF;
+}
+
+/* The drop-in folder: the given one, the default with the default main file, else none. */
+static const char *confdir_path(const struct rl_load_opts *opts)
+{
+	return opts->confdir ? opts->confdir : opts->conf ? NULL : RL_DEFAULT_CONFDIR;
+}
+
 /*
  * What opts->index is worth now, and with out, the filtered policy from it
  * when it is fresh: the index can be trusted and was made from the very
@@ -496,10 +508,10 @@ static enum rl_status load_dir(struct rl_policy *p, const char *dir, bool requir
  * the load cannot go on; for anything else but RL_INDEX_FRESH the caller
  * reads the YAML, and that load reports whatever is wrong with the files.
  */
-static enum rl_index_state index_state(const struct rl_load_opts *opts, const char *conf,
-				       const char *dir, struct rl_policy **out,
+static enum rl_index_state index_state(const struct rl_load_opts *opts, struct rl_policy **out,
 				       enum rl_status *st)
 {
+	const char *conf = conf_path(opts), *dir = confdir_path(opts);
 	struct rl_srclist now = {0};
 	const struct load_ctx quiet = {opts->trusted_uid, false, false, NULL, &now};
 	enum rl_index_state state = RL_INDEX_NONE;
@@ -531,14 +543,11 @@ enum rl_index_state rl_index_state(const struct rl_load_opts *opts)
 	enum rl_status st;
 	if (!opts || !opts->index)
 		return RL_INDEX_NONE;
-	const char *conf = opts->conf ? opts->conf : RL_DEFAULT_CONF;
-	const char *dir = opts->confdir ? opts->confdir : opts->conf ? NULL : RL_DEFAULT_CONFDIR;
-	return index_state(opts, conf, dir, NULL, &st);
+	return index_state(opts, NULL, &st);
 }
 
 /* The policy from the index when it is fresh; a warning when it is there but not used. */
-static enum rl_status load_index(const struct rl_load_opts *opts, const char *conf,
-				 const char *dir, struct rl_policy **out,
+static enum rl_status load_index(const struct rl_load_opts *opts, struct rl_policy **out,
 				 const struct rl_sink *sink)
 {
 	static const char *const why[] = {
@@ -549,7 +558,7 @@ static enum rl_status load_index(const struct rl_load_opts *opts, const char *co
 				 "rlimit-policy compile",
 	};
 	enum rl_status st;
-	enum rl_index_state s = index_state(opts, conf, dir, out, &st);
+	enum rl_index_state s = index_state(opts, out, &st);
 	if (s == RL_INDEX_FRESH || stops_load(st))
 		return st;
 	if (s == RL_INDEX_REFUSED || s == RL_INDEX_STALE || s == RL_INDEX_DAMAGED)
@@ -565,12 +574,11 @@ enum rl_status rl_policy_load(const struct rl_load_opts *opts, struct rl_policy 
 	*out = NULL;
 	if (!opts)
 		return RL_EUSAGE;
-	const char *conf = opts->conf ? opts->conf : RL_DEFAULT_CONF;
-	const char *dir = opts->confdir ? opts->confdir : opts->conf ? NULL : RL_DEFAULT_CONFDIR;
+	const char *conf = conf_path(opts), *dir = confdir_path(opts);
 	const struct load_ctx cx = {opts->trusted_uid, opts->read_untrusted, opts->note_ignored,
 				    sink, NULL};
 	if (opts->index && opts->filter) {
-		enum rl_status ist = load_index(opts, conf, dir, out, sink);
+		enum rl_status ist = load_index(opts, out, sink);
 		if (ist == RL_OK || stops_load(ist))
 			return ist;
 	}

@@ -87,13 +87,23 @@ $(POLICY_LIB): $(POLICY_OBJ)
 # -z text: an archive that is not position-independent fails the link
 # rather than giving the module text relocations.
 MODULE_YAML ?= auto
-MODULE_LINK = $(CC) -shared -o $@ $(1) $(POLICY_LIB) $(ALL_LDFLAGS) -Wl,-z,text \
-	-Wl,--version-script=pam_module/pam_rlimit.map -Wl,-z,defs $(2) $(PAM_LIBS)
+# The mode chosen, in a file rewritten only when it changes: the module is
+# relinked when MODULE_YAML, or whether libyaml.a is there, changes, and
+# check-module-symbols judges the module by the mode it was linked with.
+MODULE_YAML_MODE := $(BUILD)/module-yaml.mode
+$(MODULE_YAML_MODE): scripts/module-yaml.sh FORCE | $(BUILD)/.deps
+	@mkdir -p $(@D)
+	@m=$$(sh scripts/module-yaml.sh --mode $(MODULE_YAML)) || exit 1; \
+	[ "$$(cat $@ 2>/dev/null)" = "$$m" ] || echo "$$m" >$@
+.PHONY: FORCE
+FORCE:
+MODULE_LDFLAGS = $(ALL_LDFLAGS) -Wl,-z,text -Wl,--version-script=pam_module/pam_rlimit.map
+MODULE_LINK = $(CC) -shared -o $@ $(1) $(POLICY_LIB) $(MODULE_LDFLAGS) -Wl,-z,defs $(2) $(PAM_LIBS)
 
 $(MODULE): $(BUILD)/pam_module/pam_rlimit.o $(POLICY_LIB) pam_module/pam_rlimit.map \
-		scripts/module-yaml.sh
+		$(MODULE_YAML_MODE)
 	@mkdir -p $(@D)
-	yaml=$$(sh scripts/module-yaml.sh $(MODULE_YAML)) && \
+	yaml=$$(sh scripts/module-yaml.sh $$(cat $(MODULE_YAML_MODE))) && \
 	$(call MODULE_LINK,$(BUILD)/pam_module/pam_rlimit.o,$$yaml)
 
 $(BUILD)/test/pam_rlimit.o: pam_module/pam_rlimit.c $(wildcard policy/*.h) | $(BUILD)/.deps

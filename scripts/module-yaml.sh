@@ -10,9 +10,10 @@
 # shared: -lyaml, as the tool links it.
 # auto:   static when the archive is there (Debian's libyaml-dev ships it),
 #         else shared.
-# Prints the link arguments, or with --mode the mode chosen.  Run when the
-# module is linked, not when make starts: on a fresh machine libyaml-dev is
-# installed by the dependency step of that same make.
+# Prints the link arguments, or with --mode the mode chosen.  make runs it
+# while it builds (for $(BUILD)/module-yaml.mode, then for the link), not
+# when it starts: on a fresh machine libyaml-dev is installed by the
+# dependency step of that same make.
 set -eu
 
 show=args

@@ -26,7 +26,9 @@ BENCH_MODULE ?= $(if $(filter 0,$(shell id -u)),$(MODULE),$(TEST_MODULE))
 # see: for a module that carries libyaml inside (scripts/module-yaml.sh),
 # they use a twin linked from the same objects with -lyaml.  The timed and
 # heap runs always use BENCH_MODULE itself.
-BENCH_PROBE_MODULE ?= $(if $(filter 0,$(shell id -u)),$(BENCH_DIR)/pam_rlimit_probe.so,$(TEST_MODULE))
+# The twin keeps the file name pam_rlimit.so: libpam starts each logged line
+# with it, and the probe counts pam_rlimit's warnings by that prefix.
+BENCH_PROBE_MODULE ?= $(if $(filter 0,$(shell id -u)),$(BENCH_DIR)/probe/pam_rlimit.so,$(TEST_MODULE))
 # The tool compiles each policy (rlimit-policy compile) for the indexed stack.
 BENCH_ENV = NSS_WRAPPER_SO=$(NSS_WRAPPER_SO) \
 	PAM_MODULE_DIR=$(PAMDIR) RLIMIT_POLICY=$(TOOL) PROBE_MODULE=$(abspath $(BENCH_PROBE_MODULE))
@@ -45,7 +47,7 @@ $(BENCH_DIR)/heapcount.so: bench/heapcount.c
 
 # Linked with libyaml whether or not it looks needed: the probe finds the
 # real yaml_parser_initialize with RTLD_NEXT.
-$(BENCH_DIR)/pam_rlimit_probe.so: $(BUILD)/pam_module/pam_rlimit.o $(POLICY_LIB) \
+$(BENCH_DIR)/probe/pam_rlimit.so: $(BUILD)/pam_module/pam_rlimit.o $(POLICY_LIB) \
 		pam_module/pam_rlimit.map
 	@mkdir -p $(@D)
 	$(call MODULE_LINK,$(BUILD)/pam_module/pam_rlimit.o,$(YAML_LIBS))

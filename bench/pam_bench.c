@@ -218,33 +218,34 @@ static int run_heap(const struct opts *o)
 	return 0;
 }
 
-/* The order of probe.c's enum probe_counter. */
-static const char *const probe_names[] = {"yaml_parsers",   "getpwnam_r", "getgrouplist",
-					  "getgrnam_r",     "getgrgid_r", "log_lines",
-					  "rlimit_warnings"};
-#define PROBE_N (sizeof(probe_names) / sizeof(probe_names[0]))
+/* More than probe.c has counters. */
+#define PROBE_MAX 16
 
 static int run_probe(const struct opts *o)
 {
 	unsigned long (*count)(int) = (unsigned long (*)(int))dlsym(RTLD_DEFAULT, "probe_count");
-	unsigned long before[PROBE_N];
-	if (!count) {
+	const char *(*name)(int) = (const char *(*)(int))dlsym(RTLD_DEFAULT, "probe_name");
+	unsigned long before[PROBE_MAX];
+	size_t n = 0;
+	if (!count || !name) {
 		fprintf(stderr, "pam_bench: -V needs probe.so in LD_PRELOAD\n");
 		return 1;
 	}
+	while (n < PROBE_MAX && name((int)n))
+		n++;
 	for (long i = 0; i < o->warmup; i++) {
 		if (!session(o, NULL, NULL))
 			return 1;
 	}
-	for (size_t c = 0; c < PROBE_N; c++)
+	for (size_t c = 0; c < n; c++)
 		before[c] = count((int)c);
 	for (int i = 0; i < 3; i++) {
 		if (!session(o, NULL, NULL))
 			return 1;
 	}
 	printf("sessions 3");
-	for (size_t c = 0; c < PROBE_N; c++)
-		printf(" %s %lu", probe_names[c], count((int)c) - before[c]);
+	for (size_t c = 0; c < n; c++)
+		printf(" %s %lu", name((int)c), count((int)c) - before[c]);
 	printf("\n");
 	return 0;
 }

@@ -10,7 +10,7 @@
  * each with the module's name; libpam's own lines are not pam_rlimit's:
  * here it says in every session that the private service folder has no
  * "other" stack).  Every syslog line is also copied to stderr, never to
- * the system log.  pam_bench -V finds probe_count with dlsym.
+ * the system log.  pam_bench -V finds probe_count and probe_name with dlsym.
  *
  * It is linked with libyaml, so that libyaml sits in the global scope and
  * RTLD_NEXT finds the real functions.  That also keeps libyaml loaded
@@ -44,6 +44,7 @@ enum probe_counter {
 };
 
 unsigned long probe_count(int which);
+const char *probe_name(int which);
 int yaml_parser_initialize(void *parser);
 int getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t size, struct passwd **res);
 int getgrouplist(const char *user, gid_t group, gid_t *groups, int *ngroups);
@@ -56,6 +57,21 @@ __attribute__((format(printf, 3, 0))) void __vsyslog_chk(int pri, int flag, cons
 							 va_list ap);
 
 static unsigned long counts[P_N];
+
+/* The name pam_bench prints for each counter; NULL past the last one. */
+const char *probe_name(int which)
+{
+	static const char *const names[P_N] = {
+	    [P_YAML] = "yaml_parsers",
+	    [P_GETPWNAM] = "getpwnam_r",
+	    [P_GETGROUPLIST] = "getgrouplist",
+	    [P_GETGRNAM] = "getgrnam_r",
+	    [P_GETGRGID] = "getgrgid_r",
+	    [P_LOG_LINES] = "log_lines",
+	    [P_RLIMIT_WARNINGS] = "rlimit_warnings",
+	};
+	return which >= 0 && which < P_N ? names[which] : NULL;
+}
 
 unsigned long probe_count(int which)
 {

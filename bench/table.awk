@@ -123,7 +123,8 @@ function speedup(r, g, k, fl, lib, v) {
 }
 # A probe count per session.
 function per(r, g, k, what, v) {
-	if (!((r, g, k) in PROBED) || !((r, g, k, what) in PR))
+	# A probe line the bench refused (run.sh says why) is still shown.
+	if (!((r, g, k) in PROBED) || !((r, g, k, what) in PR) || !(PR[r, g, k, "sessions"] > 0))
 		return "n/a"
 	v = PR[r, g, k, what] / PR[r, g, k, "sessions"]
 	return v == int(v) ? sprintf("%d", v) : sprintf("%.1f", v)

@@ -55,8 +55,8 @@ FUZZ_EXTRA_fuzz_import := cli/import.c
 FUZZ_COV_DIR := $(FUZZ_DIR)/cov
 $(FUZZ_IMPORT) $(FUZZ_COV_DIR)/fuzz_import: cli/import.c cli/import.h
 
-$(addprefix $(FUZZ_DIR)/,$(FUZZ_TARGETS)): $(FUZZ_DIR)/%: fuzz/%.c fuzz/split.h tests/common/testresult.h $(POLICY_SRC) \
-		$(FUZZ_HDRS) | $(BUILD)/.deps
+$(addprefix $(FUZZ_DIR)/,$(FUZZ_TARGETS)): $(FUZZ_DIR)/%: fuzz/%.c fuzz/split.h fuzz/common.h \
+		tests/common/testresult.h $(POLICY_SRC) $(FUZZ_HDRS) | $(BUILD)/.deps
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -o $@ fuzz/$*.c $(FUZZ_EXTRA_$*) $(POLICY_SRC) \
 		$(YAML_LIBS)
@@ -84,8 +84,8 @@ fuzz: fuzz-build fuzz-seed
 
 # Coverage: the same targets built with clang's source-based coverage (no
 # sanitizers), replaying the corpora once (-runs=0); llvm-14's tools report.
-$(addprefix $(FUZZ_COV_DIR)/,$(FUZZ_TARGETS)): $(FUZZ_COV_DIR)/%: fuzz/%.c fuzz/split.h tests/common/testresult.h \
-		$(POLICY_SRC) $(FUZZ_HDRS) | $(BUILD)/.deps
+$(addprefix $(FUZZ_COV_DIR)/,$(FUZZ_TARGETS)): $(FUZZ_COV_DIR)/%: fuzz/%.c fuzz/split.h \
+		fuzz/common.h tests/common/testresult.h $(POLICY_SRC) $(FUZZ_HDRS) | $(BUILD)/.deps
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -fprofile-instr-generate -fcoverage-mapping \
 		-o $@ fuzz/$*.c $(FUZZ_EXTRA_$*) $(POLICY_SRC) $(YAML_LIBS)

@@ -13,16 +13,10 @@
  *     library, loaded the way "rlimit-policy check" loads it: whatever the
  *     input, the output passes check (rlimit-policy(1) promises it).
  */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
+#define FUZZ_NAME "fuzz_import"
 
 #include "../cli/import.h"
-#include "rlimit_policy.h"
-#include "split.h"
+#include "common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -40,16 +34,12 @@ static void emit(void *ctx, enum rl_severity sev, const char *msg)
 		snprintf(s->first, sizeof(s->first), "%s", msg);
 }
 
-__attribute__((noreturn)) static void fail(const char *what, const char *detail, const char *text,
-					   size_t len)
+/* For the report of a broken invariant: what the converter wrote. */
+static void show_output(const char *text, size_t len)
 {
-	fprintf(stderr, "fuzz_import: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
-	if (text) {
-		fputs("--- the converter's output:\n", stderr);
-		fwrite(text, 1, len, stderr);
-		fputs("--- end\n", stderr);
-	}
-	abort();
+	fputs("--- the converter's output:\n", stderr);
+	fwrite(text, 1, len, stderr);
+	fputs("--- end\n", stderr);
 }
 
 #define MAX_PARTS 4
@@ -60,44 +50,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static FILE *quiet;
 	static char path[MAX_PARTS][64];
 
-	if (fd[0] < 0) {
-		quiet = fopen("/dev/null", "w");
-		for (int i = 0; i < MAX_PARTS; i++) {
-			fd[i] = memfd_create("limits.conf", MFD_CLOEXEC);
-			if (fd[i] < 0)
-				fail("setup", "memfd_create failed", NULL, 0);
-			snprintf(path[i], sizeof(path[i]), "/proc/self/fd/%d", fd[i]);
-		}
-		if (!quiet)
-			fail("setup", "cannot open /dev/null", NULL, 0);
-	}
+	if (!quiet && !(quiet = fopen("/dev/null", "w")))
+		fail("cannot open /dev/null");
 	struct fuzz_part parts[MAX_PARTS];
 	char *files[MAX_PARTS];
 	size_t nfiles = fuzz_split(data, size, MAX_PARTS, parts);
 	for (size_t i = 0; i < nfiles; i++) {
-		if (ftruncate(fd[i], 0) != 0 ||
-		    (parts[i].len &&
-		     pwrite(fd[i], parts[i].p, parts[i].len, 0) != (ssize_t)parts[i].len))
-			fail("setup", "could not write the input to a memfd", NULL, 0);
+		fuzz_memfd(&fd[i], "limits.conf", parts[i].p, parts[i].len);
+		snprintf(path[i], sizeof(path[i]), "/proc/self/fd/%d", fd[i]);
 		files[i] = path[i];
 	}
 
 	char *text = NULL;
 	size_t len = 0;
 	if (import_limits_conf((int)nfiles, files, &text, &len, quiet) != 0 || !text)
-		fail("the converter failed", NULL, NULL, 0);
+		fail("the converter failed");
 
 	struct seen seen = {0};
 	struct rl_sink sink = {emit, &seen};
 	struct rl_policy *p = NULL;
 	if (rl_policy_new(NULL, &p) != RL_OK)
-		fail("setup", "rl_policy_new failed", NULL, 0);
+		fail("rl_policy_new failed");
 	enum rl_status st = rl_policy_add_buffer(p, "imported.yaml", text, len, &sink);
 	if (st == RL_OK)
 		st = rl_policy_finish(p, &sink);
-	if (st != RL_OK || seen.errors)
-		fail("the output is not a valid policy", seen.errors ? seen.first : "no message",
-		     text, len);
+	if (st != RL_OK || seen.errors) {
+		show_output(text, len);
+		fail("the output is not a valid policy: %s",
+		     seen.errors ? seen.first : "no message");
+	}
 	rl_policy_free(p);
 	free(text);
 	return 0;

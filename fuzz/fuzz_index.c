@@ -25,36 +25,34 @@
  *   - read from a file (rl_index_load_fd, as check and a login read it),
  *     the index is not up to date with the documents, or still is with a
  *     file more or fewer or a file's hash, size or path changed; or gives
- *     other rules than from memory;
+ *     other rules than from memory (for one identity: the file is read
+ *     with pread where memory is copied, the same for any identity);
  *   - an edited or raw index gives a status other than RL_OK, RL_EINVALID
  *     or RL_ENOMEM, or a policy along with a failure; is accepted although
  *     its size or its header and tables changed under the old hash; with
  *     only rule records changed, gives other rules than the undamaged
- *     index; or is accepted with a rule that does not match the identity,
- *     a value that names no file, or a policy that does not resolve; read
- *     from a file, gives other than from memory (unless it is stale), or
- *     passes check (every rule reads back) yet fails a login.
+ *     index; or is accepted with a rule that does not match the identity
+ *     (read by the harness, not by rl_rule_matches), a value that names no
+ *     file, or a policy that does not resolve; read from a file, gives
+ *     other than from memory (unless it is stale), or passes check (every
+ *     rule reads back) yet fails a login.
  * Indexes are read from exact-size copies so that ASan sees any read past
  * them; UBSan catches the rest, and a leak fails the run too.
  */
-#include <stdarg.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
+#define FUZZ_NAME "fuzz_index"
 
 #include "../tests/common/testresult.h"
+#include "common.h"
 #include "policy_int.h"
-#include "split.h"
 
-#define MAX_DOCS 3
 #define EDIT_MARKER "\n#--index--\n"
 #define MAGIC "RLIMIDX1"
 #define MAX_EDITS 32
-#define MAX_MAIN_IDS 8
 #define MAX_FACTS 64
+#define KEYS_PER_TABLE 16    /* of a raw index's id tables, read for facts */
+#define FIXED_IDS (ID_N + 1) /* fuzz_policy's, and nobody */
+#define FACT_IDS 4           /* see fact_idents */
+#define MAX_IDS (FIXED_IDS + FACT_IDS)
 #define MAX_ID ((uid_t)-2) /* the largest id a policy may name */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -75,38 +73,6 @@ enum {
 	KEY_ENT = 16,
 };
 enum { T_DEFAULT, T_USER, T_UID, T_UID_RANGE, T_GROUP, T_GID, T_GID_RANGE, T_N };
-
-static const char *const doc_names[MAX_DOCS] = {
-    "/etc/security/rlimit.yaml",
-    "/etc/security/rlimit.d/10-fuzz.yaml",
-    "/etc/security/rlimit.d/20-fuzz.yaml",
-};
-
-static const struct rl_host hosts[] = {
-    {16ULL << 30, 1048576},
-    /* percentages at the edge of 128-bit math */
-    {UINT64_MAX, 1024},
-};
-#define NHOSTS (sizeof(hosts) / sizeof(hosts[0]))
-
-__attribute__((noreturn, format(printf, 1, 2))) static void fail(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("fuzz_index: invariant broken: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	abort();
-}
-
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-	if (!p)
-		fail("out of memory");
-	return p;
-}
 
 /* ------------------------------------------------------------------ */
 /* The layout, as far as the harness needs it */
@@ -201,63 +167,11 @@ static bool seal(unsigned char *b, size_t len, bool all)
 /* ------------------------------------------------------------------ */
 /* Input */
 
-struct doc {
-	char *text; /* an exact-size copy, so ASan sees any read past it */
-	size_t len;
-};
-
-struct input {
-	struct doc docs[MAX_DOCS];
-	size_t ndocs;
-	const uint8_t *edits; /* after EDIT_MARKER, or NULL */
-	size_t nedits;
-};
-
-static void split_input(const uint8_t *data, size_t size, struct input *in)
-{
-	struct fuzz_part parts[MAX_DOCS];
-	const uint8_t *m = memmem(data, size, EDIT_MARKER, strlen(EDIT_MARKER));
-	memset(in, 0, sizeof(*in));
-	if (m) {
-		in->edits = m + strlen(EDIT_MARKER);
-		in->nedits = (size_t)(data + size - in->edits);
-		size = (size_t)(m - data);
-	}
-	in->ndocs = fuzz_split(data, size, MAX_DOCS, parts);
-	for (size_t i = 0; i < in->ndocs; i++) {
-		struct doc *d = &in->docs[i];
-		d->len = parts[i].len;
-		d->text = xmalloc(d->len);
-		if (d->len)
-			memcpy(d->text, parts[i].p, d->len);
-	}
-}
-
-static void free_input(struct input *in)
-{
-	for (size_t i = 0; i < in->ndocs; i++)
-		free(in->docs[i].text);
-}
-
-/* add_buffer for each document, then finish; NULL when it does not load. */
+/* The documents loaded without diagnostics; NULL when they do not load. */
 static struct rl_policy *load(const struct input *in, struct rl_ident *filter)
 {
 	struct rl_policy *p;
-	enum rl_status worst = RL_OK;
-	if (rl_policy_new(filter, &p) != RL_OK)
-		fail("rl_policy_new failed");
-	for (size_t i = 0; i < in->ndocs; i++) {
-		enum rl_status st =
-		    rl_policy_add_buffer(p, doc_names[i], in->docs[i].text, in->docs[i].len, NULL);
-		if (st != RL_OK && st != RL_EINVALID)
-			fail("rl_policy_add_buffer returned %d", (int)st);
-		if (st != RL_OK)
-			worst = st;
-	}
-	enum rl_status st = rl_policy_finish(p, NULL);
-	if (st != RL_OK && st != RL_EINVALID)
-		fail("rl_policy_finish returned %d", (int)st);
-	if (worst != RL_OK || st != RL_OK) {
+	if (load_docs(in, filter, NULL, &p) != RL_OK) {
 		rl_policy_free(p);
 		return NULL;
 	}
@@ -280,24 +194,13 @@ static void add_group(struct rl_ident *id, const char *name, bool known, gid_t g
 		fail("rl_ident_add_group failed");
 }
 
-/* The fixed ones: root, alice and bob of fuzz_policy, and the largest id. */
+/* The fixed ones: fuzz_policy's, and the largest id. */
 static size_t fixed_idents(struct rl_ident *ids)
 {
-	static const gid_t root_gids[] = {10, 3001};
-	static const gid_t alice_gids[] = {100};
-	static const gid_t bob_gids[] = {3999, 4000, 65534};
 	static const gid_t edge_gids[] = {0, 1, MAX_ID - 1};
-	make_ident(&ids[0], "root", 0, 0, root_gids, 2);
-	add_group(&ids[0], "root", true, 0);
-	add_group(&ids[0], "research", true, 3001);
-	make_ident(&ids[1], "alice", 2001, 2001, alice_gids, 1);
-	add_group(&ids[1], "research", true, 3001);
-	add_group(&ids[1], "students", true, 3500);
-	add_group(&ids[1], "users", true, 100);
-	make_ident(&ids[2], "bob", 1000, 3000, bob_gids, 3);
-	add_group(&ids[2], "staff", false, 0);
-	make_ident(&ids[3], "nobody", MAX_ID, MAX_ID, edge_gids, 3);
-	return 4;
+	make_idents(ids);
+	make_ident(&ids[ID_N], "nobody", MAX_ID, MAX_ID, edge_gids, 3);
+	return FIXED_IDS;
 }
 
 /* What a policy or an index names: the values worth being. */
@@ -334,11 +237,21 @@ static void add_name(const char **v, size_t *n, const char *s)
 		v[(*n)++] = s;
 }
 
+/* f's uids or its gids, and their count. */
+static uint32_t *id_list(struct facts *f, bool users, size_t **n)
+{
+	*n = users ? &f->nuids : &f->ngids;
+	return users ? f->uids : f->gids;
+}
+
 static void policy_facts(const struct rl_policy *p, struct facts *f)
 {
 	memset(f, 0, sizeof(*f));
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct rl_rule *r = p->rules[i];
+		bool users = r->kind == RL_RULE_UID || r->kind == RL_RULE_UID_RANGE;
+		size_t *n;
+		uint32_t *v = id_list(f, users, &n);
 		switch (r->kind) {
 		case RL_RULE_USER:
 			add_name(f->users, &f->nusers, r->name);
@@ -347,16 +260,12 @@ static void policy_facts(const struct rl_policy *p, struct facts *f)
 			add_name(f->groups, &f->ngroups, r->name);
 			break;
 		case RL_RULE_UID:
-			add_id(f->uids, &f->nuids, r->lo);
+		case RL_RULE_GID:
+			add_id(v, n, r->lo);
 			break;
 		case RL_RULE_UID_RANGE:
-			add_span(f->uids, &f->nuids, r->lo, r->hi);
-			break;
-		case RL_RULE_GID:
-			add_id(f->gids, &f->ngids, r->lo);
-			break;
 		case RL_RULE_GID_RANGE:
-			add_span(f->gids, &f->ngids, r->lo, r->hi);
+			add_span(v, n, r->lo, r->hi);
 			break;
 		case RL_RULE_DEFAULT:
 			break;
@@ -374,11 +283,11 @@ static void index_facts(const unsigned char *b, size_t len, struct facts *f)
 	static const int tabs[] = {T_UID, T_UID_RANGE, T_GID, T_GID_RANGE};
 	for (size_t k = 0; k < 4; k++) {
 		int t = tabs[k];
-		bool users = t == T_UID || t == T_UID_RANGE;
-		for (uint32_t i = 0; i < l.nkeys[t] && i < 16; i++) {
+		size_t *n;
+		uint32_t *v = id_list(f, t == T_UID || t == T_UID_RANGE, &n);
+		for (uint32_t i = 0; i < l.nkeys[t] && i < KEYS_PER_TABLE; i++) {
 			const unsigned char *e = b + l.keys[t] + (size_t)i * KEY_ENT;
-			add_span(users ? f->uids : f->gids, users ? &f->nuids : &f->ngids, get64(e),
-				 get32(e + 8));
+			add_span(v, n, get64(e), get32(e + 8));
 		}
 	}
 }
@@ -390,9 +299,9 @@ static void index_facts(const unsigned char *b, size_t len, struct facts *f)
  */
 static size_t fact_idents(const struct facts *f, struct rl_ident *ids)
 {
-	static const char *const fallback[] = {"carol", "dave", "erin", "frank"};
+	static const char *const fallback[FACT_IDS] = {"carol", "dave", "erin", "frank"};
 	size_t n = 0;
-	for (size_t d = 0; d < 4; d++) {
+	for (size_t d = 0; d < FACT_IDS; d++) {
 		const char *name = fallback[d];
 		if (d == 0 && f->nusers)
 			name = f->users[0];
@@ -613,10 +522,7 @@ static void sources_of(const struct input *in, struct sources *s)
 static int index_fd(const unsigned char *b, size_t len)
 {
 	static int fd = -1;
-	if (fd < 0 && (fd = memfd_create("rlimit.yaml.idx", MFD_CLOEXEC)) < 0)
-		fail("memfd_create failed");
-	if (ftruncate(fd, 0) != 0 || (len && pwrite(fd, b, len, 0) != (ssize_t)len))
-		fail("cannot write the index to a memfd");
+	fuzz_memfd(&fd, "rlimit.yaml.idx", b, len);
 	return fd;
 }
 
@@ -891,24 +797,54 @@ static void edit(struct buf *b, const struct layout *l, size_t orig_len, struct 
 	}
 }
 
+/*
+ * Does r apply to id?  The harness's own reading of the rule's fields, not
+ * rl_rule_matches, which is what index.c filters with; the same semantics:
+ * root takes no default, uid range or group rule, uid:N applies to uid N
+ * (root too), gid:N to a user with gid N.  A name is looked up in the
+ * identity's group names, which are all there: the identities of this
+ * fuzzer are made by rl_ident_make, which sets gnames_loaded.
+ */
+static bool rule_applies(const struct rl_rule *r, const struct rl_ident *id)
+{
+	bool root = id->uid == 0;
+	switch (r->kind) {
+	case RL_RULE_DEFAULT:
+		return !root;
+	case RL_RULE_USER:
+		return strcmp(r->name, id->name) == 0;
+	case RL_RULE_UID:
+		return id->uid == r->lo;
+	case RL_RULE_UID_RANGE:
+		return !root && r->lo <= id->uid && id->uid <= r->hi;
+	case RL_RULE_GROUP:
+		if (!id->gnames_loaded)
+			fail("identity %s without its group names", id->name);
+		return !root && has_gname(id, r->name);
+	case RL_RULE_GID:
+		return !root && has_gid(id, r->lo);
+	case RL_RULE_GID_RANGE:
+		return !root && any_gid_in(id, r->lo, r->hi);
+	}
+	return false;
+}
+
 /* A policy read from a hostile index: what it holds must still be sane. */
 static void check_hostile_policy(const struct rl_policy *p, struct rl_ident *id)
 {
 	char buf[1024];
-	if (rl_policy_file_count(p) != p->nfiles)
-		fail("rl_policy_file_count disagrees");
 	for (size_t i = 0; i < p->nfiles; i++) {
 		if (!p->files[i])
 			fail("file %zu has no name", i);
 	}
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct rl_rule *r = p->rules[i];
-		bool named = r->kind == RL_RULE_USER || r->kind == RL_RULE_GROUP, m;
+		bool named = r->kind == RL_RULE_USER || r->kind == RL_RULE_GROUP;
 		if ((unsigned)r->kind > RL_RULE_GID_RANGE || !r->label ||
 		    named != (r->name != NULL))
 			fail("rule %zu: kind %d, label %p, name %p", i, (int)r->kind,
 			     (const void *)r->label, (const void *)r->name);
-		if (rl_rule_matches(r, id, &m) != RL_OK || !m)
+		if (!rule_applies(r, id))
 			fail("a damaged index kept rule \"%s\" (kind %d, %u-%u) for %s, which it "
 			     "does not match",
 			     r->label, (int)r->kind, r->lo, r->hi,
@@ -1050,7 +986,7 @@ static void damage(const unsigned char *ix, size_t len, const uint8_t *prog, siz
 
 static void raw_index(const uint8_t *data, size_t size)
 {
-	struct rl_ident ids[MAX_MAIN_IDS * 2];
+	struct rl_ident ids[MAX_IDS];
 	struct facts f;
 	size_t n = fixed_idents(ids);
 	index_facts(data, size, &f);
@@ -1077,7 +1013,8 @@ static void one_id(const struct rl_policy *whole, const unsigned char *ix, size_
 	rl_ident_free(&id);
 }
 
-static void policy_input(const struct input *in, uint64_t seed)
+/* edits: the program after EDIT_MARKER, NULL for none. */
+static void policy_input(const struct input *in, const uint8_t *edits, size_t nedits, uint64_t seed)
 {
 	struct rl_policy *whole = load(in, NULL);
 	if (!whole)
@@ -1089,7 +1026,7 @@ static void policy_input(const struct input *in, uint64_t seed)
 		fail("rl_index_build of a policy that loads returned %d", (int)st);
 	check_layout(in, whole, ix, len);
 
-	struct rl_ident ids[MAX_MAIN_IDS * 2];
+	struct rl_ident ids[MAX_IDS];
 	struct facts f;
 	struct sources srcs;
 	size_t n = fixed_idents(ids);
@@ -1105,7 +1042,13 @@ static void policy_input(const struct input *in, uint64_t seed)
 		struct rl_policy *p = from_index(ix, len, &ids[i]);
 		same_as_filtered(p, filtered, &ids[i]);
 		same_as_whole(p, whole, &ids[i]);
-		read_hostile_fd(fd, len, &srcs, &ids[i], RL_OK, p, RL_OK, false);
+		/*
+		 * From a file the index reads as from memory, pread for memcpy,
+		 * whoever logs in: once, for alice, whom more rules apply to
+		 * than to root (ids[0], check's).
+		 */
+		if (i == ID_ALICE)
+			read_hostile_fd(fd, len, &srcs, &ids[i], RL_OK, p, RL_OK, false);
 		rl_policy_free(p);
 		rl_policy_free(filtered);
 	}
@@ -1119,8 +1062,8 @@ static void policy_input(const struct input *in, uint64_t seed)
 	for (size_t i = 0; i < f.nusers; i++)
 		one_id(whole, ix, len, f.users[i], 4000000002u, 4000000002u, NULL);
 
-	if (in->edits) {
-		damage(ix, len, in->edits, in->nedits, ids, n, &srcs);
+	if (edits) {
+		damage(ix, len, edits, nedits, ids, n, &srcs);
 	} else {
 		for (int round = 1; round <= 3; round++) {
 			uint8_t prog[24];
@@ -1142,9 +1085,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		raw_index(data, size);
 		return 0;
 	}
+	/* The edit program is cut off first: only what precedes it is policy. */
+	const uint8_t *m = memmem(data, size, EDIT_MARKER, strlen(EDIT_MARKER));
+	const uint8_t *edits = m ? m + strlen(EDIT_MARKER) : NULL;
 	struct input in;
-	split_input(data, size, &in);
-	policy_input(&in, rl_hash64(data, size));
+	split_input(data, m ? (size_t)(m - data) : size, &in);
+	policy_input(&in, edits, edits ? (size_t)(data + size - edits) : 0, rl_hash64(data, size));
 	free_input(&in);
 	return 0;
 }

@@ -15,85 +15,11 @@
  *     hard after the clamp, a value outside its item's range.
  * ASan and UBSan catch the rest; a leak fails the run too.
  */
-#include <stdarg.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#define FUZZ_NAME "fuzz_policy"
 
-#include "rlimit_policy.h"
-#include "split.h"
-
-#define MAX_DOCS 3
+#include "common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static const char *const doc_names[MAX_DOCS] = {
-    "/etc/security/rlimit.yaml",
-    "/etc/security/rlimit.d/10-fuzz.yaml",
-    "/etc/security/rlimit.d/20-fuzz.yaml",
-};
-
-struct doc {
-	char *text; /* an exact-size copy, so ASan sees any read past it */
-	size_t len;
-	unsigned max_line; /* no position in this document can be past it */
-};
-
-struct input {
-	struct doc docs[MAX_DOCS];
-	size_t ndocs;
-};
-
-__attribute__((noreturn, format(printf, 1, 2))) static void fail(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("fuzz_policy: invariant broken: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	abort();
-}
-
-/*
- * libyaml counts a line at \n, \r, \r\n, NEL (C2 85), LS and PS (E2 80 A8/A9):
- * counting each \n, \r, 0x85 and 0xE2 byte is a bound that is never low.
- * Its end of stream starts one more line when the last has no line break.
- */
-static unsigned line_bound(const char *s, size_t len)
-{
-	unsigned n = 2;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '\n' || c == '\r' || c == 0x85 || c == 0xE2)
-			n++;
-	}
-	return n;
-}
-
-static void split_input(const uint8_t *data, size_t size, struct input *in)
-{
-	struct fuzz_part parts[MAX_DOCS];
-	memset(in, 0, sizeof(*in));
-	in->ndocs = fuzz_split(data, size, MAX_DOCS, parts);
-	for (size_t i = 0; i < in->ndocs; i++) {
-		struct doc *d = &in->docs[i];
-		d->len = parts[i].len;
-		d->text = malloc(d->len ? d->len : 1);
-		if (!d->text)
-			fail("out of memory");
-		if (d->len)
-			memcpy(d->text, parts[i].p, d->len);
-		d->max_line = line_bound(d->text, d->len);
-	}
-}
-
-static void free_input(struct input *in)
-{
-	for (size_t i = 0; i < in->ndocs; i++)
-		free(in->docs[i].text);
-}
 
 /* What the sink saw: a running hash and count of every message, and checks. */
 struct diag {
@@ -153,28 +79,14 @@ struct loaded {
 	struct diag diag;
 };
 
-/* add_buffer for each document, then finish, as rl_policy_load does. */
+/* The documents loaded with a sink that checks and counts the diagnostics. */
 static void load(const struct input *in, struct rl_ident *filter, struct loaded *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->diag.in = in;
 	out->diag.hash = 1469598103934665603ULL;
 	struct rl_sink sink = {on_message, &out->diag};
-	if (rl_policy_new(filter, &out->p) != RL_OK)
-		fail("rl_policy_new failed");
-	for (size_t i = 0; i < in->ndocs; i++) {
-		enum rl_status st = rl_policy_add_buffer(out->p, doc_names[i], in->docs[i].text,
-							 in->docs[i].len, &sink);
-		if (st != RL_OK && st != RL_EINVALID)
-			fail("rl_policy_add_buffer returned %d", (int)st);
-		if (st != RL_OK)
-			out->st = st;
-	}
-	enum rl_status st = rl_policy_finish(out->p, &sink);
-	if (st != RL_OK && st != RL_EINVALID)
-		fail("rl_policy_finish returned %d", (int)st);
-	if (st != RL_OK)
-		out->st = st;
+	out->st = load_docs(in, filter, &sink, &out->p);
 	if ((out->st == RL_OK) != (out->diag.errors == 0))
 		fail("status %d after %u error messages", (int)out->st, out->diag.errors);
 	if (rl_policy_file_count(out->p) != in->ndocs)
@@ -183,59 +95,7 @@ static void load(const struct input *in, struct rl_ident *filter, struct loaded 
 }
 
 /* ------------------------------------------------------------------ */
-/* Identities */
-
-enum { ID_ROOT, ID_ALICE, ID_BOB, ID_N };
-
-static void make_idents(struct rl_ident ids[ID_N])
-{
-	/* root: groups never apply to it, so give it some to ignore */
-	static const gid_t root_gids[] = {10, 3001};
-	/* alice: in uid:2000-2999, named groups with gids */
-	static const gid_t alice_gids[] = {100};
-	/* bob: gid rules only (gid:N, gid:N-M), and one name without a gid */
-	static const gid_t bob_gids[] = {3999, 4000, 65534};
-	if (rl_ident_make("root", 0, 0, root_gids, 2, &ids[ID_ROOT]) != RL_OK ||
-	    rl_ident_add_group(&ids[ID_ROOT], "root", true, 0) != RL_OK ||
-	    rl_ident_add_group(&ids[ID_ROOT], "research", true, 3001) != RL_OK ||
-	    rl_ident_make("alice", 2001, 2001, alice_gids, 1, &ids[ID_ALICE]) != RL_OK ||
-	    rl_ident_add_group(&ids[ID_ALICE], "research", true, 3001) != RL_OK ||
-	    rl_ident_add_group(&ids[ID_ALICE], "students", true, 3500) != RL_OK ||
-	    rl_ident_add_group(&ids[ID_ALICE], "users", true, 100) != RL_OK ||
-	    rl_ident_make("bob", 1000, 3000, bob_gids, 3, &ids[ID_BOB]) != RL_OK ||
-	    rl_ident_add_group(&ids[ID_BOB], "staff", false, 0) != RL_OK)
-		fail("cannot build the identities");
-}
-
-/* ------------------------------------------------------------------ */
 /* Sanity of one result */
-
-static bool has_gid(const struct rl_ident *id, uint64_t g)
-{
-	for (size_t i = 0; i < id->ngids; i++) {
-		if (id->gids[i] == g)
-			return true;
-	}
-	return false;
-}
-
-static bool any_gid_in(const struct rl_ident *id, uint64_t lo, uint64_t hi)
-{
-	for (size_t i = 0; i < id->ngids; i++) {
-		if (id->gids[i] >= lo && id->gids[i] <= hi)
-			return true;
-	}
-	return false;
-}
-
-static bool has_gname(const struct rl_ident *id, const char *name)
-{
-	for (size_t i = 0; i < id->ngnames; i++) {
-		if (strcmp(id->gnames[i], name) == 0)
-			return true;
-	}
-	return false;
-}
 
 /* Parses "N" or "N-M" as the whole of s. */
 static bool id_span(const char *s, uint64_t *lo, uint64_t *hi)
@@ -440,10 +300,6 @@ static void resolve(const struct rl_policy *p, struct rl_ident *id, const struct
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct rl_host hosts[] = {
-	    {16ULL << 30, 1048576},
-	    {UINT64_MAX, 1024}, /* percentages at the edge of 128-bit math */
-	};
 	struct input in;
 	struct rl_ident ids[ID_N];
 	struct loaded all;
@@ -467,7 +323,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (rl_policy_rule_count(one.p) > rl_policy_rule_count(all.p))
 				fail("filtered for %s keeps %zu rules, unfiltered %zu", ids[i].name,
 				     rl_policy_rule_count(one.p), rl_policy_rule_count(all.p));
-			for (size_t h = 0; h < sizeof(hosts) / sizeof(hosts[0]); h++) {
+			for (size_t h = 0; h < NHOSTS; h++) {
 				struct rl_result ra, rb, again;
 				resolve(all.p, &ids[i], &hosts[h], &ra);
 				resolve(one.p, &ids[i], &hosts[h], &rb);

@@ -11,9 +11,13 @@
  *     same limit (2^64-1 and "unlimited" are the same rlim_t);
  *   - rl_value_format of the first eight input bytes, read as a limit, does
  *     not parse back to it, for every item whose range holds it;
- *   - rl_text_safe of the input lets a control character or invalid UTF-8
- *     through, loses or changes a character, or cuts anywhere but at a
- *     character boundary.
+ *   - rl_text_safe of the input differs from the output built here from
+ *     Unicode's Table 3-7 (each valid non-control character as is, every
+ *     other byte as \xNN), or, in a smaller buffer, cuts anywhere but at a
+ *     character boundary or short of what fits;
+ *   - rl_utf8_next disagrees with Table 3-7 at any offset of the input.
+ * Before the first input, the same checks meet each code point of the BMP
+ * and of both ends of the other planes, and every lead and second byte.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +27,7 @@
 #include "rlimit_policy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 __attribute__((noreturn)) static void fail(const char *what, int item, const char *text, size_t len)
 {
@@ -136,63 +141,261 @@ static void check_refused(int item, enum rl_verr e, const char *s, size_t len,
 }
 
 /*
- * rl_text_safe of the input up to its first NUL, in the size that always
- * fits and in a smaller one: valid UTF-8 with no control character, never
- * past the buffer, the whole text when it fits, and a cut output a prefix
- * of the whole.
+ * The length of the well-formed UTF-8 sequence at p (NUL-terminated) and its
+ * code point in *cp, or 0.  Unicode's Table 3-7 written out row by row, not
+ * rl_utf8_next: an oracle that shared the decoder would share its bugs (an
+ * overlong form or a surrogate let through, a valid sequence refused).
+ */
+static int utf8_table(const unsigned char *p, uint32_t *cp)
+{
+	/* The row of the lead byte: the length, and the second byte's range.
+	 * An if per row, so each is its own edge for the fuzzer to reach. */
+	unsigned char b = p[0], lo = 0x80, hi = 0xbf;
+	int len;
+	if (b <= 0x7f) {
+		*cp = b;
+		return 1;
+	} else if (b >= 0xc2 && b <= 0xdf) {
+		len = 2;
+	} else if (b == 0xe0) {
+		len = 3;
+		lo = 0xa0;
+	} else if (b >= 0xe1 && b <= 0xec) {
+		len = 3;
+	} else if (b == 0xed) {
+		len = 3;
+		hi = 0x9f;
+	} else if (b >= 0xee && b <= 0xef) {
+		len = 3;
+	} else if (b == 0xf0) {
+		len = 4;
+		lo = 0x90;
+	} else if (b >= 0xf1 && b <= 0xf3) {
+		len = 4;
+	} else if (b == 0xf4) {
+		len = 4;
+		hi = 0x8f;
+	} else {
+		return 0;
+	}
+	/* Byte by byte, so a NUL (never in 80..BF) stops it before the end. */
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (int i = 2; i < len; i++) {
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	}
+	/* The bits a lead byte of each length carries. */
+	static const unsigned char lead_bits[5] = {0, 0x7f, 0x1f, 0x0f, 0x07};
+	uint32_t v = b & lead_bits[len];
+	for (int i = 1; i < len; i++)
+		v = v << 6 | (p[i] & 0x3fu);
+	*cp = v;
+	return len;
+}
+
+/* C0, DEL and C1; written out, not rl_cp_is_control, for the same reason. */
+static int cp_control(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
+}
+
+/*
+ * rl_utf8_next, which rl_text_safe, the CLI and the importer decode with,
+ * agrees with Table 3-7 at every offset of the input (stray continuation
+ * bytes included): the same length, and the same code point when valid.
+ */
+static void check_utf8_next(const char *in, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		const unsigned char *p = (const unsigned char *)in + i;
+		uint32_t cp = 0, want_cp = 0;
+		int n = rl_utf8_next(p, &cp), want = utf8_table(p, &want_cp);
+		if (n != want || (n > 0 && cp != want_cp)) {
+			char what[128];
+			snprintf(what, sizeof(what),
+				 "rl_utf8_next gives %d U+%04X at offset %zu, Table 3-7 %d U+%04X",
+				 n, (unsigned)cp, i, want, (unsigned)want_cp);
+			fail(what, -1, in, len);
+		}
+	}
+}
+
+/*
+ * What rl_text_safe must write for in (len bytes, no NUL) in a buffer that
+ * fits it, built from Table 3-7: each valid non-control character copied,
+ * each byte of a control character or of invalid UTF-8 as \xNN (an invalid
+ * byte alone, resyncing on the next).  want holds RL_TEXT_SAFE_SIZE(len);
+ * ends, when not NULL, len of them, gets where the text of each input
+ * character ends.  Returns the length written.
+ */
+static size_t expect_safe(const char *in, size_t len, char *want, size_t *ends, size_t *nunits_out)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t w = 0, nunits = 0;
+	for (size_t i = 0; i < len;) {
+		const unsigned char *p = (const unsigned char *)in + i;
+		uint32_t cp = 0;
+		int n = utf8_table(p, &cp);
+		if (n > 0 && !cp_control(cp)) {
+			memcpy(want + w, p, (size_t)n);
+			w += (size_t)n;
+		} else {
+			if (n == 0)
+				n = 1;
+			for (int k = 0; k < n; k++) {
+				want[w++] = '\\';
+				want[w++] = 'x';
+				want[w++] = hex[p[k] >> 4];
+				want[w++] = hex[p[k] & 0xf];
+			}
+		}
+		i += (size_t)n;
+		if (ends)
+			ends[nunits] = w;
+		nunits++;
+	}
+	want[w] = '\0';
+	if (nunits_out)
+		*nunits_out = nunits;
+	return w;
+}
+
+/*
+ * rl_text_safe of the input up to its first NUL, against expect_safe: byte
+ * for byte in the size that always fits; in smaller sizes, a prefix of it
+ * that ends where one input character's text ends and that the next
+ * character's text would not have fitted after (rl_text_safe stops when
+ * need >= size - o).
  */
 static void check_text_safe(const uint8_t *data, size_t size)
 {
-	size_t len = strnlen((const char *)data, size);
-	char *in = malloc(len + 1), *out = malloc(RL_TEXT_SAFE_SIZE(len));
-	if (!in || !out) {
-		free(in);
-		free(out);
-		return;
-	}
+	size_t len = strnlen((const char *)data, size), full = RL_TEXT_SAFE_SIZE(len);
+	char *in = malloc(len + 1), *out = malloc(full), *want = malloc(full);
+	/* ends[k]: where the text of input character k ends in want. */
+	size_t *ends = malloc((len + 1) * sizeof(*ends));
+	if (!in || !out || !want || !ends)
+		goto done;
 	memcpy(in, data, len);
 	in[len] = '\0';
-	rl_text_safe(in, out, RL_TEXT_SAFE_SIZE(len));
-	size_t olen = strlen(out);
-	const unsigned char *p = (const unsigned char *)out;
-	for (int n; *p; p += n) {
-		uint32_t cp;
-		n = rl_utf8_next(p, &cp);
-		/* Written out, not rl_cp_is_control: the oracle does not lean on the code it
-		 * checks. */
-		if (n == 0 || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
-			fail("output holds a control or non-UTF-8", -1, in, len);
-	}
-	/* Everything is there: each input byte is itself, or \xNN of itself. */
-	size_t i = 0, back = 0;
-	while (i < olen) {
-		if (back >= len)
-			fail("output longer than the input", -1, in, len);
-		unsigned char c = (unsigned char)in[back++];
-		if (out[i] == '\\' && c != '\\') {
-			char esc[8];
-			snprintf(esc, sizeof(esc), "\\x%02x", c);
-			if (olen - i < 4 || memcmp(out + i, esc, 4) != 0)
-				fail("a wrong escape", -1, in, len);
-			i += 4;
-		} else if ((unsigned char)out[i] == c) {
-			i++;
-		} else {
-			fail("output is not the input", -1, in, len);
-		}
-	}
-	if (back != len)
-		fail("output lost part of the input", -1, in, len);
-	size_t small = RL_TEXT_SAFE_SIZE(len) / 2;
-	char *cut = small ? malloc(small) : NULL;
-	if (cut) {
+	check_utf8_next(in, len);
+
+	size_t nunits, w = expect_safe(in, len, want, ends, &nunits);
+
+	rl_text_safe(in, out, full);
+	if (strcmp(out, want) != 0)
+		fail("output is not each character as is or \\xNN of its bytes", -1, in, len);
+
+	/* Sizes that cut: nothing fits, about half, the last character just
+	 * short, and the old half of the worst case; then a whole fit. */
+	size_t sizes[] = {1, w / 2 + 1, w, full / 2, w + 1};
+	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		size_t small = sizes[s];
+		/* Exact size: ASan sees any write past it. */
+		char *cut = small ? malloc(small) : NULL;
+		if (!cut)
+			continue;
 		rl_text_safe(in, cut, small);
-		if (strlen(cut) >= small || strncmp(cut, out, strlen(cut)) != 0)
+		size_t clen = strnlen(cut, small);
+		if (clen >= small || memcmp(cut, want, clen) != 0)
 			fail("a cut output is not a prefix of the whole", -1, in, len);
+		/* The cut ends a character's text: not inside an escape, nor
+		 * inside a multi-byte character, nor between the two escapes of
+		 * a C1 control (rl_text_safe writes a character whole). */
+		size_t k = 0;
+		while (k < nunits && ends[k] < clen)
+			k++;
+		if (clen > 0 && (k == nunits || ends[k] != clen))
+			fail("a cut output ends inside a character", -1, in, len);
+		/* ... and the next character's text did not fit: nothing was
+		 * dropped that the buffer had room for. */
+		size_t next = clen == 0 ? 0 : k + 1;
+		if (next < nunits && ends[next] < small)
+			fail("a cut output stops short of what fits", -1, in, len);
 		free(cut);
 	}
+done:
 	free(in);
 	free(out);
+	free(want);
+	free(ends);
+}
+
+/* cp in UTF-8 the plain way, surrogates included (they must be refused). */
+static int utf8_encode(uint32_t cp, unsigned char *p)
+{
+	if (cp < 0x80) {
+		p[0] = (unsigned char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		p[0] = (unsigned char)(0xc0 | cp >> 6);
+		p[1] = (unsigned char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		p[0] = (unsigned char)(0xe0 | cp >> 12);
+		p[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+		p[2] = (unsigned char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	p[0] = (unsigned char)(0xf0 | cp >> 18);
+	p[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
+	p[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+	p[3] = (unsigned char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/*
+ * Once, before fuzzing: random bytes seldom spell one given character (an
+ * 'e' acute escaped, or U+10FFFF refused, went unseen in a minute's run),
+ * so each code point of the BMP and of both ends of every other plane goes
+ * alone through rl_utf8_next and rl_text_safe, and rl_utf8_next meets every
+ * lead and second byte with each edge of the bytes after.  The encoder
+ * checks the oracle's table too: each encoded non-surrogate is well-formed
+ * there, with its own code point.
+ */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	for (uint32_t cp = 1; cp <= 0x10ffff; cp++) {
+		/* Past the BMP, the first and last 256 of each plane: all of them
+		 * would take seconds under the fuzzer's instrumentation. */
+		if (cp > 0xffff && (cp & 0xffff) == 0x100)
+			cp |= 0xff00;
+		unsigned char one[5] = {0};
+		char out[RL_TEXT_SAFE_SIZE(4)], want[RL_TEXT_SAFE_SIZE(4)];
+		uint32_t back = 0;
+		int len = utf8_encode(cp, one);
+		int surrogate = cp >= 0xd800 && cp <= 0xdfff;
+		if (utf8_table(one, &back) != (surrogate ? 0 : len) || (!surrogate && back != cp))
+			fail("the oracle's Table 3-7 disagrees with the encoder", -1, (char *)one,
+			     (size_t)len);
+		check_utf8_next((const char *)one, (size_t)len);
+		expect_safe((const char *)one, (size_t)len, want, NULL, NULL);
+		rl_text_safe((const char *)one, out, sizeof(out));
+		if (strcmp(out, want) != 0)
+			fail("output is not each character as is or \\xNN of its bytes", -1,
+			     (char *)one, (size_t)len);
+	}
+	static const unsigned char edges[] = {0x00, 0x7f, 0x80, 0xbf, 0xc0};
+	unsigned char seq[5] = {0};
+	/* Leads from C0: each second byte is a lead at offset 1 too. */
+	for (unsigned lead = 0xc0; lead <= 0xff; lead++) {
+		for (unsigned second = 0; second <= 0xff; second++) {
+			for (size_t a = 0; a < sizeof(edges); a++) {
+				for (size_t b = 0; b < sizeof(edges); b++) {
+					seq[0] = (unsigned char)lead;
+					seq[1] = (unsigned char)second;
+					seq[2] = edges[a];
+					seq[3] = edges[b];
+					check_utf8_next((const char *)seq, strnlen((char *)seq, 4));
+				}
+			}
+		}
+	}
+	return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

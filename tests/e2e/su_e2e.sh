@@ -149,6 +149,14 @@ expect() { # name wanted
 	pass "$1 = $2"
 }
 
+# The policy's four limits, from the last su's output.
+same_limits() {
+	expect as_soft "$as_kib"
+	expect as_hard "$as_kib"
+	expect data_soft "$data_soft_kib"
+	expect data_hard "$data_hard_kib"
+}
+
 echo "e2e: su -l $user through pam_wrapper/nss_wrapper, module $module"
 rc=0
 run_su "$inside" || rc=$?
@@ -157,10 +165,7 @@ expect uid "$uid"
 # su's initgroups went through nss_wrapper: the fake research group is there.
 expect gids "$uid 4300"
 expect pwd "$home"
-expect as_soft "$as_kib"
-expect as_hard "$as_kib"
-expect data_soft "$data_soft_kib"
-expect data_hard "$data_hard_kib"
+same_limits
 expect python_as_soft "$((as_kib * 1024))"
 [ "$rc" -eq 0 ] || {
 	cat "$work/out" "$work/err" >&2
@@ -183,12 +188,6 @@ pass "MemoryError within $secs s (< $hog_max_seconds s)"
 # The same login reading the compiled policy: same limits, nothing logged
 # about the index.
 limits_cmd="echo as_soft \$(ulimit -S -v); echo as_hard \$(ulimit -H -v); echo data_soft \$(ulimit -S -d); echo data_hard \$(ulimit -H -d)"
-same_limits() {
-	expect as_soft "$as_kib"
-	expect as_hard "$as_kib"
-	expect data_soft "$data_soft_kib"
-	expect data_hard "$data_hard_kib"
-}
 "$tool" --conf "$work/rlimit.yaml" compile >"$work/compile.out" ||
 	fail "rlimit-policy compile failed: $(cat "$work/compile.out")"
 "$tool" --conf "$work/rlimit.yaml" check | grep -q "compiled policy .* is up to date" ||

@@ -131,7 +131,32 @@ static void current(int i, bool soft, bool hard, char *buf, size_t size)
 		snprintf(buf, size, "{%s: %s}", soft ? "soft" : "hard", soft ? s : h);
 }
 
-static void compile(const char *dir);
+/*
+ * rlimit-policy compile's work: policy/rlimit.yaml.idx, where the module
+ * looks.  Then the index must be fresh for what the even rounds load (the
+ * module's conf and its default index path, no drop-in folder, files of
+ * getuid() trusted as in a test build, and check_direct the same): their
+ * only other check, no "not used" warning, holds for a missing index too.
+ */
+static void compile(const char *dir)
+{
+	char conf[4096], ix[4200];
+	struct rl_load_opts lo = {.conf = conf, .trusted_uid = getuid()};
+	struct rl_policy *p = NULL;
+	snprintf(conf, sizeof(conf), "%s/policy/rlimit.yaml", dir);
+	if (rl_policy_load(&lo, &p, NULL) != RL_OK || !rl_index_path(conf, ix, sizeof(ix)) ||
+	    rl_index_write(p, ix, NULL) != RL_OK) {
+		fprintf(stderr, "threads: cannot compile %s\n", conf);
+		exit(2);
+	}
+	rl_policy_free(p);
+	lo.index = ix;
+	enum rl_index_state st = rl_index_state(&lo);
+	if (st != RL_INDEX_FRESH) {
+		fprintf(stderr, "threads: %s is not fresh after compiling (state %d)\n", ix, st);
+		exit(2);
+	}
+}
 
 static void setup(const char *dir)
 {
@@ -189,21 +214,6 @@ static void setup(const char *dir)
 	fenv_service("threads", "conf=%s/policy/rlimit.yaml debug", dir);
 	fenv_service("threads-noindex", "conf=%s/policy/rlimit.yaml noindex debug", dir);
 	compile(dir);
-}
-
-/* rlimit-policy compile's work: policy/rlimit.yaml.idx, where the module looks. */
-static void compile(const char *dir)
-{
-	char conf[4096], ix[4200];
-	struct rl_load_opts lo = {.conf = conf, .trusted_uid = getuid()};
-	struct rl_policy *p = NULL;
-	snprintf(conf, sizeof(conf), "%s/policy/rlimit.yaml", dir);
-	if (rl_policy_load(&lo, &p, NULL) != RL_OK || !rl_index_path(conf, ix, sizeof(ix)) ||
-	    rl_index_write(p, ix, NULL) != RL_OK) {
-		fprintf(stderr, "threads: cannot compile %s\n", conf);
-		exit(2);
-	}
-	rl_policy_free(p);
 }
 
 /* ---------------------------------------------------------------------- */

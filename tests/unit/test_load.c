@@ -350,7 +350,7 @@ static void test_uid_ranges_overlap_dropins(void **state)
 	docs[0] = "version: 1\nusers:\n  \"uid:1000-1999\":\n    as: 1G\n";
 	docs[1] = "version: 1\nusers:\n  \"uid:1000-1999\":\n    data: 1G\n";
 	assert_int_equal(load_docs(names, docs, 2, NULL, &p, &cap), RL_OK);
-	assert_int_equal(cap.n, 0);
+	cap_expect_none(&cap);
 	assert_int_equal(rl_policy_rule_count(p), 1);
 	rl_policy_free(p);
 }
@@ -888,27 +888,6 @@ static int tmp_teardown(void **state)
 	return 0;
 }
 
-/* Writes dir/name with mode 0644. */
-static char *put(const char *dir, const char *name, const char *text)
-{
-	return write_file(dir, name, text, strlen(text), 0644);
-}
-
-static char *mkdir_in(const char *dir, const char *name, mode_t mode)
-{
-	char *p = path_join(dir, name);
-	if (mkdir(p, mode) != 0 || chmod(p, mode) != 0)
-		fail_msg("mkdir %s: %s", p, strerror(errno));
-	return p;
-}
-
-static enum rl_status load_files(const char *conf, const char *confdir, struct rl_policy **p)
-{
-	struct rl_load_opts o = {.conf = conf, .confdir = confdir, .trusted_uid = getuid()};
-	struct rl_sink sink = cap_sink(&cap);
-	return rl_policy_load(&o, p, &sink);
-}
-
 /* line with every "dir/" taken out (the fixtures name files without folders). */
 static const char *strip(const char *line, const char *dir)
 {
@@ -932,15 +911,15 @@ static void test_dropin_byte_order(void **state)
 					    "9-x.yaml", "_z.yaml", "a.yaml.yaml"};
 	static const char *const order[] = {"10-x.yaml", "9-x.yaml",    "B.yaml", "_z.yaml",
 					    "a.yaml",    "a.yaml.yaml", "b.yaml"};
-	char *main_conf = put(t->dir, "main.yaml", "version: 1\nnope: 1\n");
-	char *d = mkdir_in(t->dir, "conf.d", 0755);
+	char *main_conf = put_file(t->dir, "main.yaml", "version: 1\nnope: 1\n");
+	char *d = make_dir(t->dir, "conf.d", 0755);
 	char text[128];
 	for (size_t i = 0; i < 7; i++) {
 		snprintf(text, sizeof(text), "version: 1\nfrom-%s: 1\n", names[i]);
-		free(put(d, names[i], text));
+		free(put_file(d, names[i], text));
 	}
 	struct rl_policy *p;
-	assert_int_equal(load_files(main_conf, d, &p), RL_EINVALID);
+	assert_int_equal(load_files(main_conf, d, &p, &cap), RL_EINVALID);
 	assert_null(p);
 	/* One error per file, in the order the files were read. */
 	assert_int_equal(cap.n, 8);
@@ -954,13 +933,13 @@ static void test_dropin_byte_order(void **state)
 	}
 
 	/* Valid files: the last in byte order sets the item. */
-	free(put(t->dir, "main.yaml", "version: 1\ndefault: {nofile: 1}\n"));
+	free(put_file(t->dir, "main.yaml", "version: 1\ndefault: {nofile: 1}\n"));
 	for (size_t i = 0; i < 7; i++) {
 		snprintf(text, sizeof(text), "version: 1\ndefault: {nofile: %zu}\n", 100 + i);
-		free(put(d, names[i], text));
+		free(put_file(d, names[i], text));
 	}
-	assert_int_equal(load_files(main_conf, d, &p), RL_OK);
-	assert_int_equal(cap.n, 0);
+	assert_int_equal(load_files(main_conf, d, &p, &cap), RL_OK);
+	cap_expect_none(&cap);
 	assert_int_equal(rl_policy_file_count(p), 8);
 	assert_int_equal(rl_policy_rule_count(p), 1);
 	struct rl_ident id;
@@ -981,28 +960,28 @@ static void test_dropin_byte_order(void **state)
 static void test_dropin_names_skipped(void **state)
 {
 	struct tmp *t = *state;
-	char *d = mkdir_in(t->dir, "conf.d", 0755);
+	char *d = make_dir(t->dir, "conf.d", 0755);
 	/* Anything read from these would be a syntax error. */
 	static const char *const skipped[] = {".hidden.yaml", ".yaml",       "x.yml",  "x.yaml~",
 					      "x.yaml.bak",   "README",      "x.YAML", "yaml",
 					      "x.yaml.swp",   ".x.yaml.swp", "x.json", "xyaml"};
 	for (size_t i = 0; i < sizeof(skipped) / sizeof(skipped[0]); i++)
-		free(put(d, skipped[i], "[ not yaml\n"));
-	free(mkdir_in(d, "sub.d", 0755));
-	free(put(d, "real.yaml", "version: 1\ndefault: {core: 0}\n"));
-	char *conf = put(t->dir, "rlimit.yaml", "version: 1\n");
+		free(put_file(d, skipped[i], "[ not yaml\n"));
+	free(make_dir(d, "sub.d", 0755));
+	free(put_file(d, "real.yaml", "version: 1\ndefault: {core: 0}\n"));
+	char *conf = put_file(t->dir, "rlimit.yaml", "version: 1\n");
 	struct rl_policy *p;
-	if (load_files(conf, d, &p) != RL_OK) {
+	if (load_files(conf, d, &p, &cap) != RL_OK) {
 		cap_dump(&cap, "messages");
 		fail();
 	}
-	assert_int_equal(cap.n, 0);
+	cap_expect_none(&cap);
 	assert_int_equal(rl_policy_file_count(p), 2);
 	assert_int_equal(rl_policy_rule_count(p), 1);
 	rl_policy_free(p);
 	/* An empty folder adds nothing. */
-	char *empty = mkdir_in(t->dir, "empty.d", 0755);
-	assert_int_equal(load_files(conf, empty, &p), RL_OK);
+	char *empty = make_dir(t->dir, "empty.d", 0755);
+	assert_int_equal(load_files(conf, empty, &p, &cap), RL_OK);
 	assert_int_equal(rl_policy_file_count(p), 1);
 	rl_policy_free(p);
 	free(empty);
@@ -1018,9 +997,9 @@ static void test_missing_default_conf(void **state)
 	redirect_conf = conf;
 	redirect_confdir = dir;
 	struct rl_policy *p = NULL;
-	assert_int_equal(load_files(NULL, NULL, &p), RL_OK);
+	assert_int_equal(load_files(NULL, NULL, &p, &cap), RL_OK);
 	assert_non_null(p);
-	assert_int_equal(cap.n, 0);
+	cap_expect_none(&cap);
 	assert_int_equal(rl_policy_file_count(p), 0);
 	assert_int_equal(rl_policy_rule_count(p), 0);
 	/* Both defaults were tried. */
@@ -1029,23 +1008,23 @@ static void test_missing_default_conf(void **state)
 	rl_policy_free(p);
 
 	/* The default folder alone, without the default file, is read. */
-	free(mkdir_in(t->dir, "absent.d", 0755));
-	free(put(dir, "10-site.yaml", "version: 1\ndefault: {core: 0}\n"));
-	assert_int_equal(load_files(NULL, NULL, &p), RL_OK);
+	free(make_dir(t->dir, "absent.d", 0755));
+	free(put_file(dir, "10-site.yaml", "version: 1\ndefault: {core: 0}\n"));
+	assert_int_equal(load_files(NULL, NULL, &p, &cap), RL_OK);
 	assert_int_equal(rl_policy_file_count(p), 1);
 	assert_int_equal(rl_policy_rule_count(p), 1);
 	rl_policy_free(p);
 
 	/* Both present: both read, file then folder. */
-	free(put(t->dir, "absent.yaml", "version: 1\nusers: {alice: {as: 1G}}\n"));
-	assert_int_equal(load_files(NULL, NULL, &p), RL_OK);
+	free(put_file(t->dir, "absent.yaml", "version: 1\nusers: {alice: {as: 1G}}\n"));
+	assert_int_equal(load_files(NULL, NULL, &p, &cap), RL_OK);
 	assert_int_equal(rl_policy_file_count(p), 2);
 	assert_int_equal(rl_policy_rule_count(p), 2);
 	rl_policy_free(p);
 
 	/* An explicit confdir with the default conf: the default conf is still optional. */
 	unlink(conf);
-	assert_int_equal(load_files(NULL, dir, &p), RL_OK);
+	assert_int_equal(load_files(NULL, dir, &p, &cap), RL_OK);
 	assert_int_equal(rl_policy_file_count(p), 1);
 	rl_policy_free(p);
 	free(conf);
@@ -1058,23 +1037,23 @@ static void test_missing_explicit_conf(void **state)
 	char *conf = path_join(t->dir, "absent.yaml");
 	char want[PATH_MAX + 64];
 	struct rl_policy *p = (struct rl_policy *)1;
-	assert_int_equal(load_files(conf, NULL, &p), RL_EIO);
+	assert_int_equal(load_files(conf, NULL, &p, &cap), RL_EIO);
 	assert_null(p);
 	snprintf(want, sizeof(want), "%s: no such file", conf);
 	CAP_EXPECT(&cap, want);
 
 	/* An explicit folder that is missing is an error too. */
-	char *ok = put(t->dir, "ok.yaml", "version: 1\n");
+	char *ok = put_file(t->dir, "ok.yaml", "version: 1\n");
 	char *dir = path_join(t->dir, "absent.d");
-	assert_int_equal(load_files(ok, dir, &p), RL_EIO);
+	assert_int_equal(load_files(ok, dir, &p, &cap), RL_EIO);
 	assert_null(p);
 	snprintf(want, sizeof(want), "%s: no such directory", dir);
 	CAP_EXPECT(&cap, want);
 
 	/* RL_EIO outranks RL_EINVALID, and both are reported. */
-	char *d = mkdir_in(t->dir, "conf.d", 0755);
-	free(put(d, "a.yaml", "version: 9\n"));
-	assert_int_equal(load_files(conf, d, &p), RL_EIO);
+	char *d = make_dir(t->dir, "conf.d", 0755);
+	free(put_file(d, "a.yaml", "version: 9\n"));
+	assert_int_equal(load_files(conf, d, &p, &cap), RL_EIO);
 	char want2[PATH_MAX + 128];
 	snprintf(want, sizeof(want), "%s: no such file", conf);
 	snprintf(want2, sizeof(want2),
@@ -1092,14 +1071,14 @@ static void test_conf_without_confdir(void **state)
 {
 	struct tmp *t = *state;
 	/* The default folder holds a broken drop-in: reading it would fail. */
-	char *dir = mkdir_in(t->dir, "default.d", 0755);
-	free(put(dir, "bad.yaml", "[ broken\n"));
+	char *dir = make_dir(t->dir, "default.d", 0755);
+	free(put_file(dir, "bad.yaml", "[ broken\n"));
 	redirect_confdir = dir;
-	char *conf = put(t->dir, "main.yaml", "version: 1\ndefault: {core: 0}\n");
+	char *conf = put_file(t->dir, "main.yaml", "version: 1\ndefault: {core: 0}\n");
 	struct rl_policy *p;
 	nopened = 0;
-	assert_int_equal(load_files(conf, NULL, &p), RL_OK);
-	assert_int_equal(cap.n, 0);
+	assert_int_equal(load_files(conf, NULL, &p, &cap), RL_OK);
+	cap_expect_none(&cap);
 	assert_int_equal(rl_policy_file_count(p), 1);
 	assert_false(was_opened(RL_DEFAULT_CONFDIR));
 	assert_false(was_opened(RL_DEFAULT_CONF));
@@ -1107,7 +1086,7 @@ static void test_conf_without_confdir(void **state)
 	rl_policy_free(p);
 	/* The same redirection does reach the loader when the defaults are used. */
 	redirect_conf = conf;
-	assert_int_equal(load_files(NULL, NULL, &p), RL_EINVALID);
+	assert_int_equal(load_files(NULL, NULL, &p, &cap), RL_EINVALID);
 	assert_true(was_opened(RL_DEFAULT_CONFDIR));
 	free(conf);
 	free(dir);
@@ -1117,19 +1096,19 @@ static void test_dropins_merge_and_overlap(void **state)
 {
 	struct tmp *t = *state;
 	char *conf =
-	    put(t->dir, "rlimit.yaml", "version: 1\nusers:\n  \"uid:1000-1999\": {as: 1G}\n");
-	char *d = mkdir_in(t->dir, "rlimit.d", 0755);
-	free(put(d, "50-more.yaml", "version: 1\n\nusers:\n  \"uid:1500-2500\": {as: 1G}\n"));
+	    put_file(t->dir, "rlimit.yaml", "version: 1\nusers:\n  \"uid:1000-1999\": {as: 1G}\n");
+	char *d = make_dir(t->dir, "rlimit.d", 0755);
+	free(put_file(d, "50-more.yaml", "version: 1\n\nusers:\n  \"uid:1500-2500\": {as: 1G}\n"));
 	struct rl_policy *p;
 	char want[PATH_MAX * 2 + 128];
-	assert_int_equal(load_files(conf, d, &p), RL_EINVALID);
+	assert_int_equal(load_files(conf, d, &p, &cap), RL_EINVALID);
 	snprintf(want, sizeof(want),
 		 "%s/50-more.yaml:4:3: users.uid:1500-2500 overlaps uid:1000-1999 (%s:3)", d, conf);
 	CAP_EXPECT(&cap, want);
 	/* A valid main file and an invalid drop-in: the whole policy is refused. */
-	free(put(d, "50-more.yaml", "version: 1\ndefault: {as: 1 G}\n"));
-	free(put(d, "60-fine.yaml", "version: 1\ndefault: {data: 1G}\n"));
-	assert_int_equal(load_files(conf, d, &p), RL_EINVALID);
+	free(put_file(d, "50-more.yaml", "version: 1\ndefault: {as: 1 G}\n"));
+	free(put_file(d, "60-fine.yaml", "version: 1\ndefault: {data: 1G}\n"));
+	assert_int_equal(load_files(conf, d, &p, &cap), RL_EINVALID);
 	assert_null(p);
 	snprintf(want, sizeof(want),
 		 "%s/50-more.yaml:2:15: invalid value \"1 G\" for as: white space is not allowed "
@@ -1146,32 +1125,32 @@ static void test_trust(void **state)
 	char *conf = write_file(t->dir, "g.yaml", "version: 1\n", 11, 0664);
 	char want[PATH_MAX + 128];
 	struct rl_policy *p;
-	assert_int_equal(load_files(conf, NULL, &p), RL_EUNTRUSTED);
+	assert_int_equal(load_files(conf, NULL, &p, &cap), RL_EUNTRUSTED);
 	assert_null(p);
 	snprintf(want, sizeof(want),
 		 "%s: refused: writable by its group (mode 0664); run chmod go-w on it", conf);
 	CAP_EXPECT(&cap, want);
 	free(conf);
 	conf = write_file(t->dir, "o.yaml", "version: 1\n", 11, 0646);
-	assert_int_equal(load_files(conf, NULL, &p), RL_EUNTRUSTED);
+	assert_int_equal(load_files(conf, NULL, &p, &cap), RL_EUNTRUSTED);
 	snprintf(want, sizeof(want),
 		 "%s: refused: writable by others (mode 0646); run chmod go-w on it", conf);
 	CAP_EXPECT(&cap, want);
 	free(conf);
 	/* A drop-in folder writable by others. */
-	char *d = mkdir_in(t->dir, "open.d", 0777);
-	conf = put(t->dir, "ok.yaml", "version: 1\n");
-	assert_int_equal(load_files(conf, d, &p), RL_EUNTRUSTED);
+	char *d = make_dir(t->dir, "open.d", 0777);
+	conf = put_file(t->dir, "ok.yaml", "version: 1\n");
+	assert_int_equal(load_files(conf, d, &p, &cap), RL_EUNTRUSTED);
 	snprintf(want, sizeof(want),
 		 "%s: refused: writable by others (mode 0777); run chmod go-w on it", d);
 	CAP_EXPECT(&cap, want);
 	free(d);
 	/* A folder where a file belongs, and a file where a folder belongs. */
-	d = mkdir_in(t->dir, "dir.yaml", 0755);
-	assert_int_equal(load_files(d, NULL, &p), RL_EUNTRUSTED);
+	d = make_dir(t->dir, "dir.yaml", 0755);
+	assert_int_equal(load_files(d, NULL, &p, &cap), RL_EUNTRUSTED);
 	snprintf(want, sizeof(want), "%s: refused: not a regular file", d);
 	CAP_EXPECT(&cap, want);
-	assert_int_equal(load_files(conf, conf, &p), RL_EUNTRUSTED);
+	assert_int_equal(load_files(conf, conf, &p, &cap), RL_EUNTRUSTED);
 	snprintf(want, sizeof(want), "%s: refused: not a directory", conf);
 	CAP_EXPECT(&cap, want);
 	free(d);
@@ -1209,8 +1188,8 @@ static void test_trust_reports_all(void **state)
 	struct tmp *t = *state;
 	bool root = getuid() == 0;
 	char *conf = write_file(t->dir, "loose.yaml", "version: 1\ndefault: {as: 10x}\n", 30, 0666);
-	char *d = mkdir_in(t->dir, "loose.d", 0775);
-	free(put(d, "10-a.yaml", "version: 1\nusers:\n  bob: {fsize: -1}\n"));
+	char *d = make_dir(t->dir, "loose.d", 0775);
+	free(put_file(d, "10-a.yaml", "version: 1\nusers:\n  bob: {fsize: -1}\n"));
 	if (root)
 		assert_int_equal(chown(conf, 65534, 65534), 0);
 	char owner[PATH_MAX + 64] = "", mode[PATH_MAX + 128], dmode[PATH_MAX + 128];
@@ -1274,13 +1253,13 @@ static void test_trust_reports_all(void **state)
 static void test_ignored_dropin_names(void **state)
 {
 	struct tmp *t = *state;
-	char *conf = put(t->dir, "rlimit.yaml", "version: 1\n");
-	char *d = mkdir_in(t->dir, "rlimit.d", 0755);
-	free(put(d, "10-a.yaml", "version: 1\ndefault: {core: 0}\n"));
-	free(put(d, "50-lab.yml", "version: 1\ndefault: {as: 1 G}\n"));
-	free(put(d, "10-a.yaml~", "version: 1\n"));
-	free(put(d, ".10-a.yaml.swp", "x"));
-	free(put(d, "README", "x"));
+	char *conf = put_file(t->dir, "rlimit.yaml", "version: 1\n");
+	char *d = make_dir(t->dir, "rlimit.d", 0755);
+	free(put_file(d, "10-a.yaml", "version: 1\ndefault: {core: 0}\n"));
+	free(put_file(d, "50-lab.yml", "version: 1\ndefault: {as: 1 G}\n"));
+	free(put_file(d, "10-a.yaml~", "version: 1\n"));
+	free(put_file(d, ".10-a.yaml.swp", "x"));
+	free(put_file(d, "README", "x"));
 	struct rl_load_opts o = {.conf = conf, .confdir = d, .trusted_uid = getuid()};
 	for (int note = 0; note <= 1; note++) {
 		struct rl_sink sink = cap_sink(&cap);
@@ -1366,7 +1345,7 @@ static enum rl_status load_fixture(const char *scratch, const char *src, const c
 	char *text = read_text(src, &len);
 	assert_non_null(text);
 	char *copy = write_file(scratch, name, text, len, 0644);
-	enum rl_status st = load_files(copy, NULL, p);
+	enum rl_status st = load_files(copy, NULL, p, &cap);
 	unlink(copy);
 	free(copy);
 	free(text);

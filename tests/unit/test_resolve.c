@@ -1142,6 +1142,7 @@ static void test_filter_equivalence(void **state)
 			for (size_t i = 0; i < fromix->nrules; i++)
 				assert_string_equal(fromix->rules[i]->label,
 						    filtered->rules[i]->label);
+			assert_int_equal(fromix->nfiles, filtered->nfiles);
 			for (size_t i = 0; i < fromix->nfiles; i++)
 				assert_string_equal(fromix->files[i], filtered->files[i]);
 			rl_policy_free(fromix);

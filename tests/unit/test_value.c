@@ -999,11 +999,17 @@ static void test_text_safe(void **state)
 	rl_text_safe(in, out, 0); /* nothing may be written */
 	assert_int_equal(out[0], 'z');
 
-	/* The worst case, every byte escaped, fits RL_TEXT_SAFE_SIZE exactly. */
+	/*
+	 * The worst case, every byte escaped, fits RL_TEXT_SAFE_SIZE exactly:
+	 * the size is the output and its NUL, and a byte less cuts the last escape.
+	 */
 	char worst[] = "\x01\x02\x03";
 	char big[RL_TEXT_SAFE_SIZE(3)];
+	assert_int_equal(sizeof(big), strlen("\\x01\\x02\\x03") + 1);
 	rl_text_safe(worst, big, sizeof(big));
 	assert_string_equal(big, "\\x01\\x02\\x03");
+	rl_text_safe(worst, big, sizeof(big) - 1);
+	assert_string_equal(big, "\\x01\\x02");
 }
 
 static void test_format_roundtrip(void **state)

@@ -50,17 +50,31 @@ void cap_dump(const struct cap *c, const char *why)
 		fprintf(stderr, "  [%s] %s\n", sevname[c->sev[i]], c->line[i]);
 }
 
-void cap_expect(const struct cap *c, const char *const *want, size_t n)
+void cap_expect_sev(const struct cap *c, enum rl_severity sev, const char *const *want, size_t n)
 {
 	bool ok = c->n == n && c->dropped == 0;
 	for (size_t i = 0; ok && i < n; i++)
-		ok = c->sev[i] == RL_SEV_ERROR && strcmp(c->line[i], want[i]) == 0;
+		ok = c->sev[i] == sev && strcmp(c->line[i], want[i]) == 0;
 	if (!ok) {
-		fprintf(stderr, "--- expected %zu error line(s):\n", n);
+		static const char *const sevword[] = {"error", "warning", "info"};
+		fprintf(stderr, "--- expected %zu %s line(s):\n", n, sevword[sev]);
 		for (size_t i = 0; i < n; i++)
 			fprintf(stderr, "  %s\n", want[i]);
 		cap_dump(c, "got");
 		fail_msg("the messages differ");
+	}
+}
+
+void cap_expect(const struct cap *c, const char *const *want, size_t n)
+{
+	cap_expect_sev(c, RL_SEV_ERROR, want, n);
+}
+
+void cap_expect_none(const struct cap *c)
+{
+	if (c->n != 0) {
+		cap_dump(c, "expected no message");
+		fail_msg("messages where none were expected");
 	}
 }
 
@@ -133,6 +147,16 @@ struct rl_policy *must_load(const char *doc)
 	return p;
 }
 
+enum rl_status load_files(const char *conf, const char *confdir, struct rl_policy **out,
+			  struct cap *c)
+{
+	struct rl_load_opts o = {.conf = conf, .confdir = confdir, .trusted_uid = getuid()};
+	struct rl_sink sink = {NULL, NULL};
+	if (c)
+		sink = cap_sink(c);
+	return rl_policy_load(&o, out, &sink);
+}
+
 char *tmp_dir(void)
 {
 	const char *base = getenv("TMPDIR");
@@ -185,6 +209,19 @@ char *write_file(const char *dir, const char *name, const char *text, size_t len
 	if (fchmod(fd, (mode_t)mode) != 0)
 		fail_msg("fchmod %s: %s", p, strerror(errno));
 	close(fd);
+	return p;
+}
+
+char *put_file(const char *dir, const char *name, const char *text)
+{
+	return write_file(dir, name, text, strlen(text), 0644);
+}
+
+char *make_dir(const char *dir, const char *name, unsigned mode)
+{
+	char *p = path_join(dir, name);
+	if (mkdir(p, (mode_t)mode) != 0 || chmod(p, (mode_t)mode) != 0)
+		fail_msg("mkdir %s: %s", p, strerror(errno));
 	return p;
 }
 

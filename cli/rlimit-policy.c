@@ -39,6 +39,7 @@ enum {
 	OPT_VERBOSE = 8,
 	OPT_DASHDASH = 16,
 	OPT_OUTPUT = 32,
+	OPT_GROUPS_AT_LOGIN = 64,
 };
 static const struct command {
 	const char *name, *args, *what;
@@ -50,10 +51,11 @@ static const struct command {
      cmd_explain, OPT_JSON | OPT_GROUP},
     {"run", "USER [--verbose] -- COMMAND [ARG]...",
      "apply USER's limits to this process, then run COMMAND", cmd_run, OPT_VERBOSE | OPT_DASHDASH},
-    {"compile", "[--output FILE]",
+    {"compile", "[--output FILE] [--groups-at-login]",
      "check the policy, then write it compiled for fast logins (FILE: the main file's\n"
-     "      name with " RL_INDEX_SUFFIX ")",
-     cmd_compile, OPT_OUTPUT},
+     "      name with " RL_INDEX_SUFFIX "); group names are resolved to gids now, or\n"
+     "      at every login with --groups-at-login",
+     cmd_compile, OPT_OUTPUT | OPT_GROUPS_AT_LOGIN},
     {"import-limits-conf", "[FILE]...", "write pam_limits files out as a policy", cmd_import, 0},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -80,7 +82,7 @@ struct opts {
 	const char *cmd;
 	const char *conf, *confdir, *output;
 	uid_t owner;
-	bool quiet, json, verbose;
+	bool quiet, json, verbose, groups_at_login;
 	const char *groups[MAX_GROUPS_ARG];
 	size_t ngroups;
 	char **pos; /* positional arguments after the command */
@@ -264,6 +266,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->json = true;
 		else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0)
 			o->verbose = true;
+		else if (strcmp(a, "--groups-at-login") == 0)
+			o->groups_at_login = true;
 		else
 			return usage_error("unknown option \"%s\"", a);
 	}
@@ -285,6 +289,8 @@ static int check_options(const struct opts *o, unsigned allowed)
 		return usage_error("%s: --verbose is for run only", o->cmd);
 	if (o->output && !(allowed & OPT_OUTPUT))
 		return usage_error("%s: --output is for compile only", o->cmd);
+	if (o->groups_at_login && !(allowed & OPT_GROUPS_AT_LOGIN))
+		return usage_error("%s: --groups-at-login is for compile only", o->cmd);
 	if (o->command && !(allowed & OPT_DASHDASH))
 		return usage_error("%s: unexpected \"--\"", o->cmd);
 	return -1;
@@ -301,6 +307,66 @@ static struct rl_load_opts load_opts(const struct opts *o)
  */
 
 /*
+ * The group names the index at path pinned to a gid they no longer have,
+ * each said on f after prefix; returns how many (and *unknown, the names
+ * no group had when compiled), or -1 when the index does not read back.
+ */
+static int pins_moved(const struct rl_load_opts *lo, FILE *f, const char *prefix, unsigned *unknown)
+{
+	struct rl_pins pins;
+	int moved = 0;
+	*unknown = 0;
+	if (rl_index_pins(lo, &pins) != RL_OK)
+		return -1;
+	for (size_t i = 0; i < pins.n; i++) {
+		const struct rl_pin *pn = &pins.v[i];
+		bool found;
+		gid_t gid;
+		enum rl_status st = rl_group_gid(pn->name, &found, &gid);
+		*unknown += !pn->found;
+		if (st == RL_OK && (!pn->found || (found && gid == pn->gid)))
+			continue;
+		fprintf(f, "%sgroup ", prefix);
+		text_put_safe(f, pn->name);
+		if (st != RL_OK)
+			fprintf(f, " cannot be looked up: %s\n", rl_status_str(st));
+		else if (found)
+			fprintf(f, " is gid %lu now, was gid %lu when compiled\n",
+				(unsigned long)gid, (unsigned long)pn->gid);
+		else
+			fprintf(f, " is gone, was gid %lu when compiled\n", (unsigned long)pn->gid);
+		moved++;
+	}
+	rl_pins_free(&pins);
+	return moved;
+}
+
+/*
+ * A fresh index is up to date only while each group name it pinned still
+ * has the gid it had then: say which changed.  A name no group had then is
+ * looked up at every login, so a group made since only costs time.
+ */
+static void pins_note(const struct rl_load_opts *lo, const char *path)
+{
+	unsigned unknown;
+	int moved = pins_moved(lo, stdout, "rlimit-policy: compiled policy: ", &unknown);
+	if (moved < 0)
+		printf("rlimit-policy: compiled policy %s does not read back; run rlimit-policy "
+		       "compile\n",
+		       path);
+	else if (moved > 0)
+		printf("rlimit-policy: compiled policy %s is out of date: logins match %d group "
+		       "name%s by the gid%s they had when compiled; run rlimit-policy compile\n",
+		       path, moved, moved == 1 ? "" : "s", moved == 1 ? "" : "s");
+	else
+		printf("rlimit-policy: compiled policy %s is up to date\n", path);
+	if (moved >= 0 && unknown)
+		printf("rlimit-policy: compiled policy %s: %u group name%s matched no group when "
+		       "compiled; logins look %s up\n",
+		       path, unknown, unknown == 1 ? "" : "s", unknown == 1 ? "it" : "them");
+}
+
+/*
  * Whether a login would use the compiled policy at the usual place (the
  * one the module looks for unless given index=).  Said only when there is
  * one, so that an index left behind after an edit does not go unnoticed.
@@ -315,7 +381,7 @@ static void index_note(const struct opts *o)
 	case RL_INDEX_NONE:
 		return;
 	case RL_INDEX_FRESH:
-		printf("rlimit-policy: compiled policy %s is up to date\n", path);
+		pins_note(&lo, path);
 		return;
 	case RL_INDEX_STALE:
 		printf("rlimit-policy: compiled policy %s is out of date and not used; run "
@@ -375,6 +441,29 @@ static int cmd_check(const struct opts *o)
  * compile
  */
 
+/* compile's pinner: NSS, with a warning for a name no group has. */
+struct pin_ctx {
+	unsigned found;
+};
+
+static enum rl_status pin_group(void *ctx, const char *name, bool *found, gid_t *gid)
+{
+	struct pin_ctx *pc = ctx;
+	enum rl_status st = rl_group_gid(name, found, gid);
+	if (st != RL_OK || !*found) {
+		fputs(st != RL_OK ? "rlimit-policy: cannot look up group "
+				  : "rlimit-policy: warning: no group named ",
+		      stderr);
+		text_put_safe(stderr, name);
+		if (st != RL_OK)
+			fprintf(stderr, ": %s\n", rl_status_str(st));
+		else
+			fputs(": logins will look the name up\n", stderr);
+	}
+	pc->found += st == RL_OK && *found;
+	return st;
+}
+
 static int cmd_compile(const struct opts *o)
 {
 	char def[4096];
@@ -394,11 +483,18 @@ static int cmd_compile(const struct opts *o)
 			rl_status_str(st), cs.errors, cs.errors == 1 ? "" : "s");
 		return EXIT_INVALID;
 	}
-	st = rl_index_write(p, out, &sink);
+	struct pin_ctx pc = {0};
+	const struct rl_pinner pin = {pin_group, &pc};
+	st = rl_index_write(p, o->groups_at_login ? NULL : &pin, out, &sink);
 	if (st == RL_OK) {
 		size_t nf = rl_policy_file_count(p), nr = rl_policy_rule_count(p);
-		printf("rlimit-policy: wrote %s: %zu rule%s from %zu file%s\n", out, nr,
+		printf("rlimit-policy: wrote %s: %zu rule%s from %zu file%s", out, nr,
 		       nr == 1 ? "" : "s", nf, nf == 1 ? "" : "s");
+		if (o->groups_at_login)
+			printf("; group names are looked up at every login\n");
+		else
+			printf("; %u group name%s resolved to gids\n", pc.found,
+			       pc.found == 1 ? "" : "s");
 	}
 	rl_policy_free(p);
 	return st == RL_OK ? 0 : EXIT_INVALID;
@@ -600,10 +696,24 @@ static int cmd_explain(const struct opts *o)
 	}
 	for (size_t i = 0; i < o->ngroups && st == RL_OK; i++)
 		st = rl_ident_assume_group(&id, o->groups[i]);
-	/* Resolved as the module resolves: group names fetched rule by rule. */
+	/*
+	 * Resolved as the module resolves: from the compiled policy when a
+	 * login would use it (its group names pinned when compiled), else
+	 * from the YAML with group names looked up rule by rule.
+	 */
+	char ipath[4096];
 	if (st == RL_OK) {
 		struct rl_session_opts so = {.load = load_opts(o)};
+		so.load.index = rl_index_path(o->conf, ipath, sizeof(ipath));
 		st = rl_session_resolve_ident(&so, &id, &res, &sink);
+		unsigned unknown;
+		if (st == RL_OK && so.load.index &&
+		    pins_moved(&so.load, stderr,
+			       "rlimit-policy: warning: compiled policy: ", &unknown) > 0)
+			fprintf(stderr,
+				"rlimit-policy: warning: logins, and this explanation, match "
+				"those groups by the gids they had when compiled; run "
+				"rlimit-policy compile\n");
 	}
 	/* The names shown, fetched after resolving so that resolving asked NSS
 	 * exactly what the module asks. */

@@ -9,19 +9,33 @@
  * Any other input is a policy, split at "\n#--dropin--\n" into up to three
  * documents as fuzz_policy does.  What follows "\n#--index--\n" is not
  * policy but a program of edits to its index (see edit()); without one,
- * three programs are drawn from the input's hash.  The target aborts when:
+ * three programs are drawn from the input's hash.  The policy is compiled
+ * twice: as is, and with its group names pinned by a directory of the
+ * harness's own (struct dir: a function of each name and the policy, some
+ * names no group), and the identities are given the group names that
+ * directory has for their gids.  The target aborts when:
  *   - a policy that loads does not compile (rl_index_build), or its index
- *     is not what index.c's layout says: magic, counts, each document's
- *     name, size and hash, one key per rule in its kind's table, the rule
- *     records one after another each under its hash; or a second build
- *     gives other bytes;
+ *     is not what index.c's layout says: magic, version, flags, counts,
+ *     each document's name, size and hash, one key per rule in its kind's
+ *     table (the right key, each table sorted), and pinned, each group
+ *     rule once more: by the directory's gid or, for a name that is no
+ *     group, by its hash; the rule records one after another each under
+ *     its hash; or a second build gives other bytes; or pinned, the index
+ *     differs from the unpinned one in more than its header and pin
+ *     tables, the directory was asked other than once about each group
+ *     name, the names rl_index_pins_fd reads back are not the directory's,
+ *     or a failing directory does not stop the compile with its status;
  *   - for an identity (fixed ones, and ones made of the policy's own user
  *     and group names, uids, gids and the ids either side of each range),
  *     the index's policy differs from the policy loaded from the same
  *     buffers with that identity as filter: files, groups_combine, the
  *     rules in the same order field by field, the resolution field by
  *     field; or (for every such id, cheaply) from the whole policy's rules
- *     that rl_rule_matches keeps;
+ *     that rl_rule_matches keeps.  The pinned index's policy is held to the
+ *     same for each identity that agrees with the directory (it has a
+ *     name exactly when it has that name's gid), and for every identity
+ *     to the whole policy's rules that the harness's own matcher keeps,
+ *     with a pinned name matched by its gid alone;
  *   - read from a file (rl_index_load_fd, as check and a login read it),
  *     the index is not up to date with the documents, or still is with a
  *     file more or fewer or a file's hash, size or path changed; or gives
@@ -29,13 +43,21 @@
  *     with pread where memory is copied, the same for any identity);
  *   - an edited or raw index gives a status other than RL_OK, RL_EINVALID
  *     or RL_ENOMEM, or a policy along with a failure; is accepted although
- *     its size or its header and tables changed under the old hash; with
- *     only rule records changed, gives other rules than the undamaged
- *     index; or is accepted with a rule that does not match the identity
- *     (read by the harness, not by rl_rule_matches), a value that names no
- *     file, or a policy that does not resolve; read from a file, gives
- *     other than from memory (unless it is stale), or passes check (every
- *     rule reads back) yet fails a login.
+ *     its size or its header and tables changed under the old hash, or
+ *     although its header is not one index.c writes (version, flags, the
+ *     counts of the kinds' and the pin tables) or a table is not sorted;
+ *     with only rule records changed, gives other rules than the
+ *     undamaged index; or is accepted with a rule that does not match the
+ *     identity (read by the harness, not by rl_rule_matches: a group rule
+ *     matches by name, or when the index is pinned, by a pin entry naming
+ *     that very record under one of the identity's gids, never for root),
+ *     with a pin entry under one of the identity's gids naming a rule that
+ *     is not a group rule, with a value that names no file, or with a
+ *     policy that does not resolve; read from a file, gives other than
+ *     from memory (unless it is stale), or passes check (every rule reads
+ *     back) yet fails a login; or its pins (rl_index_pins_fd) read back
+ *     when it is stale or changed under the old hash, or say it is pinned
+ *     when its header does not.
  * Indexes are read from exact-size copies so that ASan sees any read past
  * them; UBSan catches the rest, and a leak fails the run too.
  */
@@ -59,20 +81,37 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* index.c's layout (the comment at its top): header offsets and entry sizes. */
 enum {
+	VERSION = 2,
 	H_VERSION = 8,
 	H_COMBINE = 12,
 	H_NFILES = 16,
 	H_NRULES = 20,
 	H_NKEYS = 24,
-	H_STRINGS = 52,
-	H_BLOBS = 56,
-	H_HASH = 64,
-	HEADER = 72,
+	H_STRINGS = 60,
+	H_BLOBS = 64,
+	H_FLAGS = 68,
+	H_HASH = 72,
+	HEADER = 80,
+	F_PINNED = 1,
 	FILE_ENT = 24,
 	RULE_ENT = 16,
 	KEY_ENT = 16,
+	REC_HEAD = 16, /* of a rule record: kind, values, name and label lengths, lo, hi */
 };
-enum { T_DEFAULT, T_USER, T_UID, T_UID_RANGE, T_GROUP, T_GID, T_GID_RANGE, T_N };
+/* A table per kind of rule (enum rl_rule_kind), then the two of pinned names. */
+enum {
+	T_DEFAULT,
+	T_USER,
+	T_UID,
+	T_UID_RANGE,
+	T_GROUP,
+	T_GID,
+	T_GID_RANGE,
+	T_KINDS,
+	T_PIN = T_KINDS, /* group rules by the gid their name had */
+	T_UNPIN,         /* group rules whose name was no group, by its hash */
+	T_N
+};
 
 /* ------------------------------------------------------------------ */
 /* The layout, as far as the harness needs it */
@@ -101,7 +140,7 @@ static void put64(unsigned char *p, uint64_t v)
 
 /* Where each area of an index starts and ends, from its header. */
 struct layout {
-	uint32_t nfiles, nrules, nkeys[T_N], strings, blobs;
+	uint32_t nfiles, nrules, nkeys[T_N], strings, blobs, flags;
 	uint64_t tables;                                /* files, rules, keys and strings */
 	size_t files, rules, keys[T_N], str, blob_area; /* offsets */
 };
@@ -119,6 +158,7 @@ static bool layout_of(const unsigned char *b, size_t len, struct layout *l)
 		nk += l->nkeys[t] = get32(b + H_NKEYS + 4 * t);
 	l->strings = get32(b + H_STRINGS);
 	l->blobs = get32(b + H_BLOBS);
+	l->flags = get32(b + H_FLAGS);
 	l->tables = (uint64_t)l->nfiles * FILE_ENT + (uint64_t)l->nrules * RULE_ENT + nk * KEY_ENT +
 		    l->strings;
 	if (l->tables > len - HEADER)
@@ -280,8 +320,9 @@ static void index_facts(const unsigned char *b, size_t len, struct facts *f)
 	memset(f, 0, sizeof(*f));
 	if (!layout_of(b, len, &l))
 		return;
-	static const int tabs[] = {T_UID, T_UID_RANGE, T_GID, T_GID_RANGE};
-	for (size_t k = 0; k < 4; k++) {
+	/* A pin's key is a gid (or a name's hash, which add_span drops). */
+	static const int tabs[] = {T_UID, T_UID_RANGE, T_GID, T_GID_RANGE, T_PIN};
+	for (size_t k = 0; k < sizeof(tabs) / sizeof(tabs[0]); k++) {
 		int t = tabs[k];
 		size_t *n;
 		uint32_t *v = id_list(f, t == T_UID || t == T_UID_RANGE, &n);
@@ -292,39 +333,191 @@ static void index_facts(const unsigned char *b, size_t len, struct facts *f)
 	}
 }
 
+/* ------------------------------------------------------------------ */
+/* Pinned group names: the harness's own group directory */
+
+/*
+ * What a pinned compile asks about each group name of the policy (through
+ * struct rl_pinner), and what the identities are made to agree with.  The
+ * fixed identities' groups keep their gids, and staff (bob's, without a
+ * gid) is no group.  Any other name is no group for one name hash in five,
+ * else has a gid drawn by its hash: one of a few that several names share,
+ * one the policy names in a gid rule (or either side of a gid range), or
+ * one of the fixed identities'.  A function of the name and the policy, so
+ * that a mutation elsewhere in the input does not change it.
+ */
+struct dir {
+	const struct facts *f; /* the policy's */
+	const char **names;    /* the policy's group names, sorted, each once */
+	size_t nnames;
+};
+
+static const struct {
+	const char *name;
+	bool found;
+	gid_t gid;
+} fixed_groups[] = {
+    {"root", true, 0},    {"research", true, 3001}, {"students", true, 3500},
+    {"users", true, 100}, {"staff", false, 0},
+};
+
+static void dir_lookup(const struct dir *d, const char *name, bool *found, gid_t *gid)
+{
+	static const gid_t fixed_gids[] = {100, 3000, 3001, 3500, 4000, 65534, MAX_ID};
+	for (size_t i = 0; i < sizeof(fixed_groups) / sizeof(fixed_groups[0]); i++) {
+		if (strcmp(name, fixed_groups[i].name) == 0) {
+			*found = fixed_groups[i].found;
+			*gid = fixed_groups[i].gid;
+			return;
+		}
+	}
+	uint64_t h = rl_hash64(name, strlen(name));
+	unsigned how = (unsigned)(h >> 8) % 4;
+	*found = h % 5 != 0;
+	*gid = 0;
+	if (!*found)
+		return;
+	if (how == 2 && d->f->ngids)
+		*gid = d->f->gids[(h >> 16) % d->f->ngids];
+	else if (how == 3)
+		*gid = fixed_gids[(h >> 16) % (sizeof(fixed_gids) / sizeof(fixed_gids[0]))];
+	else
+		*gid = (gid_t)(70000 + (h >> 16) % 16);
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The directory of p's group names; free d->names. */
+static void dir_of(const struct rl_policy *p, const struct facts *f, struct dir *d)
+{
+	d->f = f;
+	d->names = xmalloc(p->nrules * sizeof(*d->names));
+	d->nnames = 0;
+	for (size_t i = 0; i < p->nrules; i++) {
+		if (p->rules[i]->kind == RL_RULE_GROUP)
+			d->names[d->nnames++] = p->rules[i]->name;
+	}
+	if (d->nnames > 1)
+		qsort(d->names, d->nnames, sizeof(*d->names), name_cmp);
+	size_t k = 0;
+	for (size_t i = 0; i < d->nnames; i++) {
+		if (k == 0 || strcmp(d->names[k - 1], d->names[i]) != 0)
+			d->names[k++] = d->names[i];
+	}
+	d->nnames = k;
+}
+
+static bool dir_has(const struct dir *d, const char *name)
+{
+	return d->nnames &&
+	       bsearch(&name, d->names, d->nnames, sizeof(*d->names), name_cmp) != NULL;
+}
+
+/* The pinner over a directory: each call checked, and one of them failing when asked. */
+struct pin_ctx {
+	const struct dir *d;
+	size_t calls;
+	size_t fail_at; /* the call that fails, or SIZE_MAX */
+	enum rl_status fail_with;
+};
+
+static enum rl_status pin_resolve(void *ctx, const char *name, bool *found, gid_t *gid)
+{
+	struct pin_ctx *c = ctx;
+	if (!name || !found || !gid || !dir_has(c->d, name))
+		fail("the pinner was asked about \"%s\", no group name of the policy",
+		     name ? name : "(null)");
+	if (c->calls++ == c->fail_at)
+		return c->fail_with;
+	dir_lookup(c->d, name, found, gid);
+	return RL_OK;
+}
+
+/*
+ * Gives id the names the directory has for its gids, as getgrouplist and
+ * getgrgid would: for every gid it has, the names with that gid.
+ */
+static void dir_complete(struct rl_ident *id, const struct dir *d)
+{
+	for (size_t i = 0; i < d->nnames; i++) {
+		bool found;
+		gid_t gid;
+		dir_lookup(d, d->names[i], &found, &gid);
+		if (found && has_gid(id, gid) && !has_gname(id, d->names[i]))
+			add_group(id, d->names[i], true, gid);
+	}
+}
+
+/*
+ * Whether id agrees with the directory: it has each name that is a group
+ * exactly when it has that group's gid.  Then a login by pinned gids and
+ * one by names keep the same group rules (root takes none either way).
+ */
+static bool dir_agrees(const struct rl_ident *id, const struct dir *d)
+{
+	if (id->uid == 0)
+		return true;
+	for (size_t i = 0; i < d->nnames; i++) {
+		bool found;
+		gid_t gid;
+		dir_lookup(d, d->names[i], &found, &gid);
+		if (found && has_gname(id, d->names[i]) != has_gid(id, gid))
+			return false;
+	}
+	return true;
+}
+
 /*
  * The identities made of what f names: a user named like the first user
  * rule, one like the last, one named like a group, and root; each at
- * another of the ids, in half or all of the groups and gids named.
+ * another of the ids, in half or all of the groups and gids named.  The
+ * groups have the directory d's gids (without d, made-up ones), except the
+ * second identity's, which are there without their gids, while it has the
+ * gids of the other half without their names: groups renumbered since a
+ * pinned compile.
  */
-static size_t fact_idents(const struct facts *f, struct rl_ident *ids)
+static size_t fact_idents(const struct facts *f, const struct dir *d, struct rl_ident *ids)
 {
 	static const char *const fallback[FACT_IDS] = {"carol", "dave", "erin", "frank"};
 	size_t n = 0;
-	for (size_t d = 0; d < FACT_IDS; d++) {
-		const char *name = fallback[d];
-		if (d == 0 && f->nusers)
+	for (size_t k = 0; k < FACT_IDS; k++) {
+		const char *name = fallback[k];
+		if (k == 0 && f->nusers)
 			name = f->users[0];
-		else if ((d == 1 || d == 3) && f->nusers)
+		else if ((k == 1 || k == 3) && f->nusers)
 			name = f->users[f->nusers - 1];
-		else if (d == 2 && f->ngroups)
+		else if (k == 2 && f->ngroups)
 			name = f->groups[0];
-		uid_t uid = (uid_t)(2500 + d);
-		if (d == 3)
+		uid_t uid = (uid_t)(2500 + k);
+		if (k == 3)
 			uid = 0;
 		else if (f->nuids)
-			uid = f->uids[d == 0 ? 0 : d == 1 ? f->nuids - 1 : f->nuids / 2];
-		gid_t gids[MAX_FACTS];
+			uid = f->uids[k == 0 ? 0 : k == 1 ? f->nuids - 1 : f->nuids / 2];
+		gid_t gids[2 * MAX_FACTS];
 		size_t ng = 0;
 		for (size_t i = 0; i < f->ngids; i++) {
-			if (d >= 2 || i % 2 == d)
+			if (k >= 2 || i % 2 == k)
 				gids[ng++] = f->gids[i];
 		}
-		gid_t primary = ng ? gids[0] : (gid_t)(7000 + d);
+		bool found;
+		gid_t gid;
+		for (size_t i = 0; d && k == 1 && i < f->ngroups; i += 2) {
+			dir_lookup(d, f->groups[i], &found, &gid);
+			if (found)
+				gids[ng++] = gid;
+		}
+		gid_t primary = ng ? gids[0] : (gid_t)(7000 + k);
 		make_ident(&ids[n], name, uid, primary, gids, ng);
 		for (size_t i = 0; i < f->ngroups; i++) {
-			if (d >= 2 || i % 2 == d)
-				add_group(&ids[n], f->groups[i], d != 1, (gid_t)(70000 + i));
+			if (k < 2 && i % 2 != k)
+				continue;
+			found = false;
+			if (d)
+				dir_lookup(d, f->groups[i], &found, &gid);
+			add_group(&ids[n], f->groups[i], k != 1, found ? gid : (gid_t)(70000 + i));
 		}
 		n++;
 	}
@@ -588,12 +781,88 @@ static void check_sources(int fd, size_t len, const struct sources *s, struct rl
 /* ------------------------------------------------------------------ */
 /* What rl_index_build wrote */
 
+/* The key rule r has in the table of its kind. */
+static uint64_t kind_key(const struct rl_rule *r)
+{
+	switch (r->kind) {
+	case RL_RULE_DEFAULT:
+		return 0;
+	case RL_RULE_USER:
+	case RL_RULE_GROUP:
+		return rl_hash64(r->name, strlen(r->name));
+	default:
+		return r->lo;
+	}
+}
+
+/*
+ * Each key table sorted by key, each entry the right key for a rule of the
+ * table's kind, each rule once in its kind's table; and with d (pinned),
+ * each group rule once more: under the gid d gives its name in T_PIN, or
+ * under the name's hash in T_UNPIN when d has no such group.
+ */
+static void check_keys(const struct rl_policy *whole, const unsigned char *ix,
+		       const struct layout *l, const struct dir *d)
+{
+	unsigned char *seen = xmalloc(2 * (size_t)l->nrules);
+	memset(seen, 0, 2 * (size_t)l->nrules);
+	for (int t = 0; t < T_N; t++) {
+		for (uint32_t i = 0; i < l->nkeys[t]; i++) {
+			const unsigned char *e = ix + l->keys[t] + (size_t)i * KEY_ENT;
+			uint64_t key = get64(e);
+			uint32_t hi = get32(e + 8), rule = get32(e + 12);
+			if (i && get64(e - KEY_ENT) > key)
+				fail("key table %d: entry %u is out of order", t, i);
+			if (rule >= l->nrules)
+				fail("key table %d: entry %u names rule %u of %u", t, i, rule,
+				     l->nrules);
+			const struct rl_rule *r = whole->rules[rule];
+			uint64_t want_key = kind_key(r);
+			uint32_t want_hi = r->hi;
+			int want_t = (int)r->kind;
+			if (t >= T_PIN) {
+				bool found = false;
+				gid_t gid = 0;
+				if (r->kind == RL_RULE_GROUP && d)
+					dir_lookup(d, r->name, &found, &gid);
+				want_t = -1; /* no pin but of a group rule, when pinned */
+				if (r->kind == RL_RULE_GROUP && d)
+					want_t = found ? T_PIN : T_UNPIN;
+				want_key = found ? gid : want_key;
+				want_hi = 0;
+			}
+			if (t != want_t || key != want_key || hi != want_hi)
+				fail("key table %d: entry %u is %016llx-%u for rule %u (\"%s\", "
+				     "kind "
+				     "%d), which belongs in table %d under %016llx-%u",
+				     t, i, (unsigned long long)key, hi, rule, r->label,
+				     (int)r->kind, want_t, (unsigned long long)want_key, want_hi);
+			if (seen[2 * (size_t)rule + (t >= T_PIN)]++)
+				fail("key table %d: rule %u has a second entry", t, rule);
+		}
+	}
+	for (uint32_t i = 0; i < l->nrules; i++) {
+		bool pin = d && whole->rules[i]->kind == RL_RULE_GROUP;
+		if (!seen[2 * (size_t)i] || seen[2 * (size_t)i + 1] != pin)
+			fail("rule %u (\"%s\"): %u entries by kind, %u pins", i,
+			     whole->rules[i]->label, seen[2 * (size_t)i], seen[2 * (size_t)i + 1]);
+	}
+	free(seen);
+}
+
+/*
+ * ix is rl_index_build's index of whole, pinned with pin over d or not (pin
+ * and d NULL); plain, when pinned, is the same policy's unpinned index.
+ */
 static void check_layout(const struct input *in, const struct rl_policy *whole,
-			 const unsigned char *ix, size_t len)
+			 const unsigned char *ix, size_t len, const struct rl_pinner *pin,
+			 const struct dir *d, const unsigned char *plain, size_t plain_len)
 {
 	struct layout l;
-	if (!layout_of(ix, len, &l) || memcmp(ix, MAGIC, 8) != 0 || get32(ix + H_VERSION) != 1)
-		fail("the index has no valid header (%zu bytes)", len);
+	if (!layout_of(ix, len, &l) || memcmp(ix, MAGIC, 8) != 0 ||
+	    get32(ix + H_VERSION) != VERSION || l.flags != (pin ? F_PINNED : 0))
+		fail("the index has no valid header (%zu bytes, flags %u)", len,
+		     len >= HEADER ? get32(ix + H_FLAGS) : 0);
 	if (get32(ix + H_COMBINE) != (uint32_t)whole->combine || l.nfiles != in->ndocs ||
 	    l.nrules != whole->nrules || l.blob_area + l.blobs != len)
 		fail("header: combine %u, %u files, %u rules, %u rule bytes; the policy: %d, %zu, "
@@ -602,25 +871,34 @@ static void check_layout(const struct input *in, const struct rl_policy *whole,
 		     in->ndocs, whole->nrules, len - l.blob_area);
 	for (uint32_t i = 0; i < l.nfiles; i++) {
 		const unsigned char *f = ix + l.files + (size_t)i * FILE_ENT;
-		const struct doc *d = &in->docs[i];
+		const struct doc *doc = &in->docs[i];
 		uint32_t off = get32(f + 16), plen = get32(f + 20);
-		if (get64(f) != d->len || get64(f + 8) != rl_hash64(d->text, d->len))
+		if (get64(f) != doc->len || get64(f + 8) != rl_hash64(doc->text, doc->len))
 			fail("file %u: size %llu hash %016llx, the document %zu bytes hash %016llx",
 			     i, (unsigned long long)get64(f), (unsigned long long)get64(f + 8),
-			     d->len, (unsigned long long)rl_hash64(d->text, d->len));
+			     doc->len, (unsigned long long)rl_hash64(doc->text, doc->len));
 		if (off > l.strings || plen > l.strings - off || plen != strlen(doc_names[i]) ||
 		    memcmp(ix + l.str + off, doc_names[i], plen) != 0)
 			fail("file %u: path at %u (%u bytes) is not \"%s\"", i, off, plen,
 			     doc_names[i]);
 	}
-	/* One key per rule, in the table of its kind. */
+	/* One key per rule, in the table of its kind; pinned, a group rule's pin. */
 	uint32_t count[T_N] = {0};
 	for (size_t i = 0; i < whole->nrules; i++)
 		count[whole->rules[i]->kind]++;
+	for (size_t i = 0; d && i < whole->nrules; i++) {
+		bool found;
+		gid_t gid;
+		if (whole->rules[i]->kind != RL_RULE_GROUP)
+			continue;
+		dir_lookup(d, whole->rules[i]->name, &found, &gid);
+		count[found ? T_PIN : T_UNPIN]++;
+	}
 	for (int t = 0; t < T_N; t++) {
 		if (count[t] != l.nkeys[t])
 			fail("key table %d has %u entries for %u rules", t, l.nkeys[t], count[t]);
 	}
+	check_keys(whole, ix, &l, d);
 	/* The rule records, one after another, each with its hash. */
 	uint64_t at = 0;
 	for (uint32_t i = 0; i < l.nrules; i++) {
@@ -636,6 +914,24 @@ static void check_layout(const struct input *in, const struct rl_policy *whole,
 	}
 	if (at != l.blobs)
 		fail("the rule records fill %llu bytes of %u", (unsigned long long)at, l.blobs);
+	/*
+	 * Pinned, the index is the unpinned one with the flag, the pin tables'
+	 * counts and the pin tables: every other byte the same but the hash.
+	 */
+	if (plain) {
+		struct layout u;
+		if (!layout_of(plain, plain_len, &u) || u.flags != 0 || u.nkeys[T_PIN] ||
+		    u.nkeys[T_UNPIN] ||
+		    plain_len + ((size_t)l.nkeys[T_PIN] + l.nkeys[T_UNPIN]) * KEY_ENT != len ||
+		    memcmp(ix, plain, H_NKEYS + 4 * T_KINDS) != 0 ||
+		    memcmp(ix + H_STRINGS, plain + H_STRINGS, H_FLAGS - H_STRINGS) != 0 ||
+		    memcmp(ix + HEADER, plain + HEADER, l.keys[T_PIN] - HEADER) != 0 ||
+		    memcmp(ix + l.str, plain + u.str, len - l.str) != 0)
+			fail(
+			    "the pinned index (%zu bytes) is not the unpinned one (%zu bytes) with "
+			    "pins",
+			    len, plain_len);
+	}
 	/* The harness reads the layout as index.c writes it. */
 	unsigned char *again = xmalloc(len);
 	memcpy(again, ix, len);
@@ -643,7 +939,9 @@ static void check_layout(const struct input *in, const struct rl_policy *whole,
 		fail("sealing a fresh index changed it: the harness's layout is not index.c's");
 	free(again);
 	size_t len2;
-	if (rl_index_build(whole, &again, &len2) != RL_OK || len2 != len ||
+	struct pin_ctx pc = {d, 0, SIZE_MAX, RL_OK};
+	struct rl_pinner pin2 = {pin_resolve, &pc};
+	if (rl_index_build(whole, pin ? &pin2 : NULL, &again, &len2) != RL_OK || len2 != len ||
 	    memcmp(again, ix, len) != 0)
 		fail("two builds of one policy differ");
 	free(again);
@@ -829,8 +1127,105 @@ static bool rule_applies(const struct rl_rule *r, const struct rl_ident *id)
 	return false;
 }
 
-/* A policy read from a hostile index: what it holds must still be sane. */
-static void check_hostile_policy(const struct rl_policy *p, struct rl_ident *id)
+/*
+ * The record rule i's entry in index b points at, when it lies in the rule
+ * area and holds a record's head; NULL otherwise.
+ */
+static const unsigned char *record_of(const unsigned char *b, size_t len, const struct layout *l,
+				      uint32_t i, uint32_t *rlen)
+{
+	if (i >= l->nrules)
+		return NULL;
+	const unsigned char *e = b + l->rules + (size_t)i * RULE_ENT;
+	uint32_t off = get32(e);
+	size_t rest = len - l->blob_area;
+	*rlen = get32(e + 4);
+	if (off > rest || *rlen > rest - off || *rlen < REC_HEAD)
+		return NULL;
+	return b + l->blob_area + off;
+}
+
+/* Whether the record rec is rule r: kind, ids, name and label. */
+static bool record_is(const unsigned char *rec, uint32_t rlen, const struct rl_rule *r)
+{
+	size_t nl = (size_t)rec[2] | (size_t)rec[3] << 8, ll = (size_t)rec[4] | (size_t)rec[5] << 8;
+	size_t rnl = r->name ? strlen(r->name) : 0;
+	return rec[0] == (unsigned)r->kind && get32(rec + 8) == r->lo && get32(rec + 12) == r->hi &&
+	       REC_HEAD + nl + ll <= rlen && nl == rnl && ll == strlen(r->label) &&
+	       (!nl || memcmp(rec + REC_HEAD, r->name, nl) == 0) &&
+	       memcmp(rec + REC_HEAD + nl, r->label, ll) == 0;
+}
+
+/*
+ * Whether index b (pinned) pins rule r to one of id's gids: an entry of
+ * its T_PIN table under such a gid names a record that is r.  Never for
+ * root, which group rules do not apply to.
+ */
+static bool pinned_to(const unsigned char *b, size_t len, const struct rl_ident *id,
+		      const struct rl_rule *r)
+{
+	struct layout l;
+	if (id->uid == 0 || r->kind != RL_RULE_GROUP || !layout_of(b, len, &l) ||
+	    !(l.flags & F_PINNED))
+		return false;
+	for (uint32_t i = 0; i < l.nkeys[T_PIN]; i++) {
+		const unsigned char *e = b + l.keys[T_PIN] + (size_t)i * KEY_ENT;
+		uint32_t rlen;
+		const unsigned char *rec = record_of(b, len, &l, get32(e + 12), &rlen);
+		if (has_gid(id, get64(e)) && rec && record_is(rec, rlen, r))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * An index that loaded (RL_OK) for id: its header is one index.c writes,
+ * each key table is sorted and names rules there are, and a pin under one
+ * of id's gids (which a login takes without asking NSS) names a group rule.
+ */
+static void check_accepted(const unsigned char *b, size_t len, const struct rl_ident *id)
+{
+	struct layout l;
+	char buf[1024];
+	if (!layout_of(b, len, &l) || memcmp(b, MAGIC, 8) != 0 || get32(b + H_VERSION) != VERSION ||
+	    l.blob_area + l.blobs != len)
+		fail("an index of %zu bytes without a valid header was accepted", len);
+	uint64_t kinds = 0, pins = (uint64_t)l.nkeys[T_PIN] + l.nkeys[T_UNPIN];
+	for (int t = 0; t < T_KINDS; t++)
+		kinds += l.nkeys[t];
+	if ((l.flags & ~(uint32_t)F_PINNED) || kinds != l.nrules || l.nkeys[T_DEFAULT] > 1 ||
+	    pins != (l.flags & F_PINNED ? l.nkeys[T_GROUP] : 0))
+		fail("an index was accepted with flags %u, %u rules, %llu keys by kind (%u "
+		     "defaults, %u groups) and %u + %u pins",
+		     l.flags, l.nrules, (unsigned long long)kinds, l.nkeys[T_DEFAULT],
+		     l.nkeys[T_GROUP], l.nkeys[T_PIN], l.nkeys[T_UNPIN]);
+	for (int t = 0; t < T_N; t++) {
+		for (uint32_t i = 0; i < l.nkeys[t]; i++) {
+			const unsigned char *e = b + l.keys[t] + (size_t)i * KEY_ENT;
+			if ((i && get64(e - KEY_ENT) > get64(e)) || get32(e + 12) >= l.nrules)
+				fail("an index was accepted with entry %u of key table %d unsorted "
+				     "or naming rule %u of %u",
+				     i, t, get32(e + 12), l.nrules);
+			if (t != T_PIN || id->uid == 0 || !has_gid(id, get64(e)))
+				continue;
+			uint32_t rlen;
+			const unsigned char *rec = record_of(b, len, &l, get32(e + 12), &rlen);
+			if (!rec || rec[0] != RL_RULE_GROUP)
+				fail(
+				    "an index was accepted for %s with a pin under gid %llu naming "
+				    "rule %u, of kind %d",
+				    ident_text(id, buf, sizeof(buf)), (unsigned long long)get64(e),
+				    get32(e + 12), rec ? rec[0] : -1);
+		}
+	}
+}
+
+/*
+ * A policy read from a hostile index b for id: what it holds must still be
+ * sane, and each rule match id.
+ */
+static void check_hostile_policy(const struct rl_policy *p, struct rl_ident *id,
+				 const unsigned char *b, size_t len)
 {
 	char buf[1024];
 	for (size_t i = 0; i < p->nfiles; i++) {
@@ -844,7 +1239,7 @@ static void check_hostile_policy(const struct rl_policy *p, struct rl_ident *id)
 		    named != (r->name != NULL))
 			fail("rule %zu: kind %d, label %p, name %p", i, (int)r->kind,
 			     (const void *)r->label, (const void *)r->name);
-		if (!rule_applies(r, id))
+		if (!rule_applies(r, id) && !pinned_to(b, len, id, r))
 			fail("a damaged index kept rule \"%s\" (kind %d, %u-%u) for %s, which it "
 			     "does not match",
 			     r->label, (int)r->kind, r->lo, r->hi,
@@ -896,6 +1291,42 @@ static void read_hostile_fd(int fd, size_t len, const struct sources *s, struct 
 }
 
 /*
+ * The pins of b, open on fd, as "rlimit-policy check" reads them: none when
+ * b is stale or changed under its old hash; else, if any, pinned as its
+ * header says, and nothing to free after a failure.
+ */
+static void check_hostile_pins(int fd, const unsigned char *b, size_t len, const struct sources *s,
+			       bool must_refuse, bool stale)
+{
+	struct rl_pins pins;
+	memset(&pins, 0xa5, sizeof(pins));
+	enum rl_status st = rl_index_pins_fd(fd, len, &s->list, &pins);
+	if (st != RL_OK && st != RL_EINVALID && st != RL_ENOMEM)
+		fail("rl_index_pins_fd returned %d", (int)st);
+	if (st != RL_OK) {
+		if (pins.v || pins.n || pins.pinned)
+			fail("rl_index_pins_fd returned %d with %zu pins", (int)st, pins.n);
+		return;
+	}
+	if (must_refuse || stale)
+		fail("rl_index_pins_fd reads %zu pins of an index %s", pins.n,
+		     stale ? "made of other files" : "changed under its old hash");
+	struct layout l;
+	if (!layout_of(b, len, &l) || pins.pinned != ((l.flags & F_PINNED) != 0) ||
+	    (!pins.pinned && pins.n) || pins.n > (size_t)l.nkeys[T_PIN] + l.nkeys[T_UNPIN])
+		fail("rl_index_pins_fd: %zu pins, pinned %d, of an index with flags %u and %u + %u "
+		     "pins",
+		     pins.n, pins.pinned, l.flags, l.nkeys[T_PIN], l.nkeys[T_UNPIN]);
+	for (size_t i = 0; i < pins.n; i++) {
+		if (!pins.v[i].name)
+			fail("rl_index_pins_fd: pin %zu has no name", i);
+	}
+	rl_pins_free(&pins);
+	if (pins.v || pins.n || pins.pinned)
+		fail("rl_pins_free leaves pins behind");
+}
+
+/*
  * Reads b as an index for every identity: from memory, and with s from a
  * file as check and a login do.  must_refuse: its size or its header and
  * tables are not the ones its hash was taken of.  fresh, when set, is the
@@ -920,6 +1351,7 @@ static void read_hostile(const unsigned char *b, size_t len, struct rl_ident *id
 			fail("check accepts an index of %zu bytes whose size or header and tables "
 			     "changed under the old hash",
 			     len);
+		check_hostile_pins(fd, copy, len, s, must_refuse, stale);
 	}
 	for (size_t i = 0; i < nids; i++) {
 		static char unset;
@@ -940,7 +1372,8 @@ static void read_hostile(const unsigned char *b, size_t len, struct rl_ident *id
 			fail("an index of %zu bytes whose size or header and tables changed under "
 			     "the old hash was accepted",
 			     len);
-		check_hostile_policy(p, &ids[i]);
+		check_accepted(copy, len, &ids[i]);
+		check_hostile_policy(p, &ids[i], copy, len);
 		if (fresh) {
 			struct rl_policy *ref = from_index(fresh, len, &ids[i]);
 			same_policy(p, ref, "the undamaged index", &ids[i]);
@@ -990,7 +1423,7 @@ static void raw_index(const uint8_t *data, size_t size)
 	struct facts f;
 	size_t n = fixed_idents(ids);
 	index_facts(data, size, &f);
-	n += fact_idents(&f, ids + n);
+	n += fact_idents(&f, NULL, ids + n);
 	read_hostile(data, size, ids, n, false, NULL, NULL);
 	unsigned char *sealed = xmalloc(size);
 	memcpy(sealed, data, size);
@@ -1000,17 +1433,157 @@ static void raw_index(const uint8_t *data, size_t size)
 	free_idents(ids, n);
 }
 
-static void one_id(const struct rl_policy *whole, const unsigned char *ix, size_t len,
-		   const char *name, uid_t uid, gid_t gid, const char *gname)
+/* ------------------------------------------------------------------ */
+/* A policy, compiled as is and pinned */
+
+/* The harness's matcher with the names of d pinned: a group by its gid alone. */
+static bool rule_applies_pinned(const struct rl_rule *r, const struct rl_ident *id,
+				const struct dir *d)
+{
+	bool found;
+	gid_t gid;
+	if (r->kind != RL_RULE_GROUP)
+		return rule_applies(r, id);
+	dir_lookup(d, r->name, &found, &gid);
+	return found ? id->uid != 0 && has_gid(id, gid) : rule_applies(r, id);
+}
+
+/* The pinned index's policy for id holds the whole policy's rules that id has by d. */
+static void same_as_pinned(const struct rl_policy *ix, const struct rl_policy *whole,
+			   const struct rl_ident *id, const struct dir *d)
+{
+	char buf[1024];
+	size_t k = 0;
+	same_frame(ix, whole, "the whole policy");
+	for (size_t i = 0; i < whole->nrules; i++) {
+		if (!rule_applies_pinned(whole->rules[i], id, d))
+			continue;
+		if (k == ix->nrules)
+			fail("the pinned index misses rule %s for %s", whole->rules[i]->label,
+			     ident_text(id, buf, sizeof(buf)));
+		same_rule(ix->rules[k], whole->rules[i], "the whole policy, pinned", id, k);
+		k++;
+	}
+	if (k != ix->nrules)
+		fail("the pinned index keeps %zu rules for %s, %zu of the whole policy match by "
+		     "pinned gids (first extra: %s)",
+		     ix->nrules, ident_text(id, buf, sizeof(buf)), k, ix->rules[k]->label);
+}
+
+/* A compiled policy: pinned over d, or not (d NULL). */
+struct compiled {
+	unsigned char *b;
+	size_t len;
+	const struct dir *d;
+};
+
+/*
+ * The index's policy for id (the caller frees it), held to the filtered
+ * load (when there is one) and the whole policy; pinned, to the whole
+ * policy matched with pinned gids, and to the rest only when id agrees
+ * with the directory: otherwise NSS would say other than the pins.
+ */
+static struct rl_policy *login(const struct compiled *c, const struct rl_policy *whole,
+			       const struct rl_policy *filtered, struct rl_ident *id)
+{
+	struct rl_policy *p = from_index(c->b, c->len, id);
+	if (c->d) {
+		same_as_pinned(p, whole, id, c->d);
+		if (!dir_agrees(id, c->d)) {
+			struct rl_result res;
+			for (size_t h = 0; h < NHOSTS; h++)
+				resolve(p, id, &hosts[h], &res, "the pinned index's policy");
+			return p;
+		}
+	}
+	if (filtered)
+		same_as_filtered(p, filtered, id);
+	same_as_whole(p, whole, id);
+	return p;
+}
+
+static void one_id(const struct rl_policy *whole, const struct compiled *c, const char *name,
+		   uid_t uid, gid_t gid, const char *gname)
 {
 	struct rl_ident id;
+	bool found = false;
+	gid_t g = 0;
+	if (gname && c->d)
+		dir_lookup(c->d, gname, &found, &g);
+	if (found)
+		gid = g;
 	make_ident(&id, name, uid, gid, NULL, 0);
 	if (gname)
 		add_group(&id, gname, true, gid);
-	struct rl_policy *p = from_index(ix, len, &id);
-	same_as_whole(p, whole, &id);
-	rl_policy_free(p);
+	if (c->d)
+		dir_complete(&id, c->d);
+	rl_policy_free(login(c, whole, NULL, &id));
 	rl_ident_free(&id);
+}
+
+/* The pins of a fresh index in fd: d's answer for each group name once, or none. */
+static void check_fresh_pins(int fd, const struct compiled *c, const struct sources *s)
+{
+	struct rl_pins pins;
+	enum rl_status st = rl_index_pins_fd(fd, c->len, &s->list, &pins);
+	const struct dir *d = c->d;
+	if (st != RL_OK || pins.pinned != (d != NULL) || pins.n != (d ? d->nnames : 0))
+		fail("rl_index_pins_fd of a fresh index: status %d, pinned %d, %zu pins of %zu "
+		     "names",
+		     (int)st, pins.pinned, pins.n, d ? d->nnames : 0);
+	unsigned char *seen = xmalloc(pins.n);
+	memset(seen, 0, pins.n);
+	for (size_t i = 0; i < pins.n; i++) {
+		const struct rl_pin *pn = &pins.v[i];
+		const char **at =
+		    pn->name ? bsearch(&pn->name, d->names, d->nnames, sizeof(*d->names), name_cmp)
+			     : NULL;
+		if (!at || seen[at - d->names]++)
+			fail("pin %zu: \"%s\" is no group name of the policy, or pinned twice", i,
+			     pn->name ? pn->name : "(null)");
+		bool found;
+		gid_t gid;
+		dir_lookup(d, pn->name, &found, &gid);
+		if (pn->found != found || (found && pn->gid != gid))
+			fail("pin %zu: \"%s\" found %d gid %u, the directory says %d %u", i,
+			     pn->name, pn->found, (unsigned)pn->gid, found, (unsigned)gid);
+		/* By gid, then the names that were no group. */
+		if (i &&
+		    (pins.v[i - 1].found < pn->found || (pn->found && pins.v[i - 1].gid > pn->gid)))
+			fail("pin %zu: \"%s\" (found %d, gid %u) is out of order", i, pn->name,
+			     pn->found, (unsigned)pn->gid);
+	}
+	free(seen);
+	rl_pins_free(&pins);
+}
+
+/*
+ * A pinner without a resolver is a caller's mistake; one whose resolver
+ * fails stops the compile with its status, at once, leaving nothing.
+ */
+static void check_failing_pinner(const struct rl_policy *whole, const struct dir *d, uint64_t seed)
+{
+	static const enum rl_status fails[] = {RL_ENSS, RL_ENOMEM, RL_ENOUSER, RL_EINVALID};
+	static unsigned char poison;
+	unsigned char *b = &poison;
+	size_t len = 1;
+	struct rl_pinner none = {NULL, NULL};
+	enum rl_status st = rl_index_build(whole, &none, &b, &len);
+	if (st != RL_EUSAGE || b || len)
+		fail("rl_index_build with a pinner without a resolver: status %d, index %p, %zu "
+		     "bytes",
+		     (int)st, (void *)b, len);
+	if (!d->nnames)
+		return;
+	struct pin_ctx pc = {d, 0, (size_t)(seed % d->nnames), fails[(seed >> 8) % 4]};
+	struct rl_pinner pin = {pin_resolve, &pc};
+	b = &poison;
+	len = 1;
+	st = rl_index_build(whole, &pin, &b, &len);
+	if (st != pc.fail_with || b || len || pc.calls != pc.fail_at + 1)
+		fail("rl_index_build with a pinner failing %d at call %zu: status %d, index %p, "
+		     "%zu bytes, %zu calls",
+		     (int)pc.fail_with, pc.fail_at, (int)st, (void *)b, len, pc.calls);
 }
 
 /* edits: the program after EDIT_MARKER, NULL for none. */
@@ -1019,63 +1592,92 @@ static void policy_input(const struct input *in, const uint8_t *edits, size_t ne
 	struct rl_policy *whole = load(in, NULL);
 	if (!whole)
 		return;
-	unsigned char *ix;
-	size_t len;
-	enum rl_status st = rl_index_build(whole, &ix, &len);
+	struct facts f;
+	struct dir d;
+	policy_facts(whole, &f);
+	dir_of(whole, &f, &d);
+	struct compiled c[2] = {{NULL, 0, NULL}, {NULL, 0, &d}};
+	enum rl_status st = rl_index_build(whole, NULL, &c[0].b, &c[0].len);
 	if (st != RL_OK)
 		fail("rl_index_build of a policy that loads returned %d", (int)st);
-	check_layout(in, whole, ix, len);
+	check_layout(in, whole, c[0].b, c[0].len, NULL, NULL, NULL, 0);
+	struct pin_ctx pc = {&d, 0, SIZE_MAX, RL_OK};
+	struct rl_pinner pin = {pin_resolve, &pc};
+	st = rl_index_build(whole, &pin, &c[1].b, &c[1].len);
+	if (st != RL_OK)
+		fail("rl_index_build of a policy that loads, pinned, returned %d", (int)st);
+	if (pc.calls != d.nnames)
+		fail("a pinned compile asked %zu times about the policy's %zu group names",
+		     pc.calls, d.nnames);
+	check_layout(in, whole, c[1].b, c[1].len, &pin, &d, c[0].b, c[0].len);
+	check_failing_pinner(whole, &d, seed);
 
+	/*
+	 * The identities, given the names their gids have in the directory;
+	 * but the second of the policy's (see fact_idents), which disagrees.
+	 */
 	struct rl_ident ids[MAX_IDS];
-	struct facts f;
 	struct sources srcs;
 	size_t n = fixed_idents(ids);
-	policy_facts(whole, &f);
-	n += fact_idents(&f, ids + n);
+	n += fact_idents(&f, &d, ids + n);
+	for (size_t i = 0; i < n; i++) {
+		if (i != FIXED_IDS + 1)
+			dir_complete(&ids[i], &d);
+	}
 	sources_of(in, &srcs);
-	int fd = index_fd(ix, len);
-	check_sources(fd, len, &srcs, &ids[0], seed);
+	for (size_t k = 0; k < 2; k++) {
+		int fd = index_fd(c[k].b, c[k].len);
+		check_sources(fd, c[k].len, &srcs, &ids[0], seed + k);
+		check_fresh_pins(fd, &c[k], &srcs);
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct rl_policy *filtered = load(in, &ids[i]);
 		if (!filtered)
 			fail("the policy loads, but not filtered for %s", ids[i].name);
-		struct rl_policy *p = from_index(ix, len, &ids[i]);
-		same_as_filtered(p, filtered, &ids[i]);
-		same_as_whole(p, whole, &ids[i]);
-		/*
-		 * From a file the index reads as from memory, pread for memcpy,
-		 * whoever logs in: once, for alice, whom more rules apply to
-		 * than to root (ids[0], check's).
-		 */
-		if (i == ID_ALICE)
-			read_hostile_fd(fd, len, &srcs, &ids[i], RL_OK, p, RL_OK, false);
-		rl_policy_free(p);
+		for (size_t k = 0; k < 2; k++) {
+			struct rl_policy *p = login(&c[k], whole, filtered, &ids[i]);
+			/*
+			 * From a file the index reads as from memory, pread for
+			 * memcpy, whoever logs in: once, for alice, whom more
+			 * rules apply to than to root (ids[0], check's).
+			 */
+			if (i == ID_ALICE)
+				read_hostile_fd(index_fd(c[k].b, c[k].len), c[k].len, &srcs,
+						&ids[i], RL_OK, p, RL_OK, false);
+			rl_policy_free(p);
+		}
 		rl_policy_free(filtered);
 	}
 	/* Every id the policy names and its neighbours, alone: cheap against the whole. */
-	for (size_t i = 0; i < f.nuids; i++)
-		one_id(whole, ix, len, "u", f.uids[i], 0, NULL);
-	for (size_t i = 0; i < f.ngids; i++)
-		one_id(whole, ix, len, "g", 4000000000u, f.gids[i], NULL);
-	for (size_t i = 0; i < f.ngroups; i++)
-		one_id(whole, ix, len, "n", 4000000001u, 4000000001u, f.groups[i]);
-	for (size_t i = 0; i < f.nusers; i++)
-		one_id(whole, ix, len, f.users[i], 4000000002u, 4000000002u, NULL);
+	for (size_t k = 0; k < 2; k++) {
+		for (size_t i = 0; i < f.nuids; i++)
+			one_id(whole, &c[k], "u", f.uids[i], 0, NULL);
+		for (size_t i = 0; i < f.ngids; i++)
+			one_id(whole, &c[k], "g", 4000000000u, f.gids[i], NULL);
+		for (size_t i = 0; i < f.ngroups; i++)
+			one_id(whole, &c[k], "n", 4000000001u, 4000000001u, f.groups[i]);
+		for (size_t i = 0; i < f.nusers; i++)
+			one_id(whole, &c[k], f.users[i], 4000000002u, 4000000002u, NULL);
+	}
 
-	if (edits) {
-		damage(ix, len, edits, nedits, ids, n, &srcs);
-	} else {
+	for (size_t k = 0; k < 2; k++) {
+		if (edits) {
+			damage(c[k].b, c[k].len, edits, nedits, ids, n, &srcs);
+			continue;
+		}
 		for (int round = 1; round <= 3; round++) {
 			uint8_t prog[24];
 			for (size_t i = 0; i < sizeof(prog); i += 8) {
 				uint64_t r = next_rand(&seed);
 				memcpy(prog + i, &r, 8);
 			}
-			damage(ix, len, prog, 8 * (size_t)round, ids, n, &srcs);
+			damage(c[k].b, c[k].len, prog, 8 * (size_t)round, ids, n, &srcs);
 		}
 	}
 	free_idents(ids, n);
-	free(ix);
+	free(c[0].b);
+	free(c[1].b);
+	free(d.names);
 	rl_policy_free(whole);
 }
 

@@ -16,27 +16,43 @@
  * else can write it, and the reader still treats it as hostile: every
  * count, offset and length is checked before use, and a rule read from it
  * is kept only when rl_rule_matches, the same test the YAML path uses, says
- * it applies.  The lookup tables only narrow the rules worth reading.
+ * it applies.  The lookup tables only narrow the rules worth reading, with
+ * one exception: a group rule found through a pinned gid (below) applies
+ * because the pin says so, once the rule is checked to be a group rule.
  *
  * Layout (all integers little-endian):
  *
- *   header   72 bytes: magic "RLIMIDX1", version, groups_combine, the
+ *   header   80 bytes: magic "RLIMIDX1", version, groups_combine, the
  *            number of files and rules, the number of entries in each of
- *            the seven key tables, the size of the string and rule areas,
- *            4 zero bytes, and a hash of the header and tables (taken with
- *            the hash's own 8 bytes zero)
+ *            the nine key tables, the size of the string and rule areas,
+ *            flags (bit 0: group names pinned; no other bit is set), and a
+ *            hash of the header and tables (taken with the hash's own 8
+ *            bytes zero)
  *   tables   files   nfiles x {u64 size, u64 hash, u32 path offset, u32 length}
  *            rules   nrules x {u32 offset, u32 length, u64 hash} into the
  *                    rule area: a rule read at login is checked against
  *                    its hash, so the tables' hash covers the rules too
- *            keys    seven tables (default, users by name, uid, uid range,
- *                    groups by name, gid, gid range) of {u64 key, u32 hi,
- *                    u32 rule}, each sorted by key; a name's key is its hash
+ *            keys    nine tables of {u64 key, u32 hi, u32 rule}, each
+ *                    sorted by key: seven with each rule once, by kind
+ *                    (default, users by name, uid, uid range, groups by
+ *                    name, gid, gid range; a name's key is its hash), then
+ *                    when names are pinned each group rule once more: by
+ *                    the gid its name had when compiled, or by the name's
+ *                    hash when no group had that name then
  *            strings the file paths
  *   rules    per rule: u8 kind, u8 values, u16 name length, u16 label
  *            length, u16 zero, u32 lo, u32 hi, the name, the label, then
  *            per value set: u8 item, u8 half, u8 type, u8 zero, u32 file,
  *            u32 seq, u32 line, u32 col, u64 n
+ *
+ * Pinned group names.  "rlimit-policy compile" resolves each group name
+ * of the policy when it writes the index (unless --groups-at-login), so a
+ * login finds the group rules that apply by the gids getgrouplist gave:
+ * one passwd lookup and one group-list lookup, whatever the size of the
+ * policy or of the user's group list.  A name no group had when compiled
+ * is looked up at each login, as without pinning.  The price is that a
+ * group given another gid afterwards keeps its old gid here until the next
+ * compile; "rlimit-policy check" says when that happened.
  *
  * A login reads the header and the tables in two reads and then one pread
  * per rule that may apply: not the rules that cannot.
@@ -51,8 +67,9 @@
 #include "policy_int.h"
 
 #define MAGIC "RLIMIDX1"
-#define VERSION 1
-#define HEADER_SIZE 72
+#define VERSION 2
+#define HEADER_SIZE 80
+#define F_PINNED 1u
 #define FILE_ENT 24
 #define RULE_ENT 16
 #define KEY_ENT 16
@@ -66,7 +83,10 @@
 #define MAX_NAME 256
 #define MAX_LABEL (MAX_NAME + 16)
 
-/* One key table per kind of rule, in the order of enum rl_rule_kind. */
+/*
+ * One key table per kind of rule, in the order of enum rl_rule_kind, then
+ * the two of pinned group names.
+ */
 enum {
 	T_DEFAULT = RL_RULE_DEFAULT,
 	T_USER = RL_RULE_USER,
@@ -75,6 +95,9 @@ enum {
 	T_GROUP = RL_RULE_GROUP,
 	T_GID = RL_RULE_GID,
 	T_GID_RANGE = RL_RULE_GID_RANGE,
+	T_KINDS,
+	T_PIN = T_KINDS, /* group rules by the gid their name had */
+	T_UNPIN,         /* group rules whose name no group had, by its hash */
 	T_N
 };
 
@@ -248,19 +271,51 @@ static void put_blob(struct out *o, const struct rl_rule *r)
 	}
 }
 
-enum rl_status rl_index_build(const struct rl_policy *p, unsigned char **out, size_t *out_len)
+/*
+ * Appends to keys[n..] the pin of each group rule: keys[0..n) are sorted,
+ * so a name's rules sit together (by its hash) and each name is resolved
+ * once, unless names with the same hash are interleaved.  *added says how
+ * many; RL_OK, or the resolver's failure.
+ */
+static enum rl_status add_pins(const struct rl_policy *p, const struct rl_pinner *pin,
+			       struct key_ent *keys, size_t n, size_t *added)
+{
+	const char *last = NULL;
+	bool found = false;
+	gid_t gid = 0;
+	*added = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (keys[i].table != T_GROUP)
+			continue;
+		const char *name = p->rules[keys[i].rule]->name;
+		if (!last || strcmp(last, name) != 0) {
+			enum rl_status st = pin->resolve(pin->ctx, name, &found, &gid);
+			if (st != RL_OK)
+				return st;
+			last = name;
+		}
+		keys[n + (*added)++] =
+		    found ? (struct key_ent){T_PIN, gid, 0, keys[i].rule}
+			  : (struct key_ent){T_UNPIN, keys[i].key, 0, keys[i].rule};
+	}
+	return RL_OK;
+}
+
+enum rl_status rl_index_build(const struct rl_policy *p, const struct rl_pinner *pin,
+			      unsigned char **out, size_t *out_len)
 {
 	*out = NULL;
 	*out_len = 0;
 	if (!p || p->filter || p->errors || (p->nfiles && !p->srcs) || p->nrules > MAX_RULES ||
-	    p->nfiles > MAX_FILES)
+	    p->nfiles > MAX_FILES || (pin && !pin->resolve))
 		return RL_EUSAGE;
 
 	/* The rule area first, to know each rule's offset. */
 	struct out blobs = {0};
 	uint32_t *boff = malloc((p->nrules + 1) * sizeof(*boff));
-	struct key_ent *keys = malloc((p->nrules + 1) * sizeof(*keys));
-	size_t nkeys[T_N] = {0};
+	/* Room for a second key per rule: the pins of group rules. */
+	struct key_ent *keys = malloc((2 * p->nrules + 1) * sizeof(*keys));
+	size_t nkeys[T_N] = {0}, nk = p->nrules;
 	enum rl_status res = RL_ENOMEM;
 	struct out o = {0};
 	if (!boff || !keys)
@@ -268,7 +323,7 @@ enum rl_status rl_index_build(const struct rl_policy *p, unsigned char **out, si
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct rl_rule *r = p->rules[i];
 		unsigned t = (unsigned)r->kind;
-		if (t >= T_N || (!r->name) != (t != T_USER && t != T_GROUP) || !r->label ||
+		if (t >= T_KINDS || (!r->name) != (t != T_USER && t != T_GROUP) || !r->label ||
 		    strlen(r->label) > MAX_LABEL || (r->name && strlen(r->name) > MAX_NAME)) {
 			res = RL_EUSAGE;
 			goto done;
@@ -285,6 +340,19 @@ enum rl_status rl_index_build(const struct rl_policy *p, unsigned char **out, si
 		res = RL_EUSAGE;
 		goto done;
 	}
+	/* The rules keep their policy order; the key tables are sorted. */
+	if (p->nrules > 1)
+		qsort(keys, p->nrules, sizeof(*keys), key_cmp);
+	if (pin) {
+		size_t added;
+		if ((res = add_pins(p, pin, keys, p->nrules, &added)) != RL_OK)
+			goto done;
+		for (size_t i = p->nrules; i < p->nrules + added; i++)
+			nkeys[keys[i].table]++;
+		nk += added;
+		qsort(keys, nk, sizeof(*keys), key_cmp);
+		res = RL_ENOMEM;
+	}
 
 	size_t strings = 0;
 	for (size_t i = 0; i < p->nfiles; i++)
@@ -300,7 +368,7 @@ enum rl_status rl_index_build(const struct rl_policy *p, unsigned char **out, si
 		put(&o, nkeys[t], 4);
 	put(&o, strings, 4);
 	put(&o, blobs.len, 4);
-	put(&o, 0, 4); /* reserved */
+	put(&o, pin ? F_PINNED : 0, 4);
 	put(&o, 0, 8); /* the hash */
 
 	size_t soff = 0;
@@ -317,10 +385,7 @@ enum rl_status rl_index_build(const struct rl_policy *p, unsigned char **out, si
 		put(&o, boff[i + 1] - boff[i], 4);
 		put(&o, rl_hash64(blobs.b + boff[i], boff[i + 1] - boff[i]), 8);
 	}
-	/* The rules keep their policy order; the key tables are sorted. */
-	if (p->nrules > 1)
-		qsort(keys, p->nrules, sizeof(*keys), key_cmp);
-	for (size_t i = 0; i < p->nrules; i++) {
+	for (size_t i = 0; i < nk; i++) {
 		put(&o, keys[i].key, 8);
 		put(&o, keys[i].hi, 4);
 		put(&o, keys[i].rule, 4);
@@ -356,7 +421,7 @@ struct idx {
 	int fd;                   /* or -1 and mem */
 	const unsigned char *mem; /* the whole index, for tests and fuzzers */
 	size_t size;              /* of the whole index */
-	uint32_t combine, nfiles, nrules, nkeys[T_N], strings_len, blobs_len;
+	uint32_t combine, nfiles, nrules, nkeys[T_N], strings_len, blobs_len, flags;
 	unsigned char *tables; /* owned */
 	size_t tables_len;
 	const unsigned char *files, *rules, *keys[T_N], *strings;
@@ -406,16 +471,20 @@ static enum rl_status idx_open(struct idx *x)
 	x->combine = rd32(h + 12);
 	x->nfiles = rd32(h + 16);
 	x->nrules = rd32(h + 20);
-	uint64_t tables = 0, nk = 0;
+	uint64_t tables = 0, nk = 0, nkinds = 0;
 	for (int t = 0; t < T_N; t++) {
 		x->nkeys[t] = rd32(h + 24 + 4 * t);
 		nk += x->nkeys[t];
+		nkinds += t < T_KINDS ? x->nkeys[t] : 0;
 	}
-	x->strings_len = rd32(h + 52);
-	x->blobs_len = rd32(h + 56);
+	x->strings_len = rd32(h + 60);
+	x->blobs_len = rd32(h + 64);
+	x->flags = rd32(h + 68);
+	/* Each rule once by its kind; pinned, each group rule once more. */
+	uint64_t npins = (uint64_t)x->nkeys[T_PIN] + x->nkeys[T_UNPIN];
 	if (x->combine > RL_COMBINE_LAST || x->nfiles > MAX_FILES || x->nrules > MAX_RULES ||
-	    nk != x->nrules || x->nkeys[T_DEFAULT] > 1 || x->blobs_len > MAX_BLOBS ||
-	    rd32(h + 60) != 0)
+	    nkinds != x->nrules || x->nkeys[T_DEFAULT] > 1 || x->blobs_len > MAX_BLOBS ||
+	    (x->flags & ~F_PINNED) || npins != (x->flags & F_PINNED ? x->nkeys[T_GROUP] : 0))
 		return RL_EINVALID;
 	tables = (uint64_t)x->nfiles * FILE_ENT + (uint64_t)x->nrules * RULE_ENT + nk * KEY_ENT +
 		 x->strings_len;
@@ -543,7 +612,12 @@ done:
 	return res;
 }
 
-/* The candidate rules, each index once, in policy order. */
+/*
+ * The candidate rules, each index once, in policy order.  A group rule
+ * found by the gid its name was pinned to carries CAND_PINNED: it applies
+ * without asking NSS.
+ */
+#define CAND_PINNED 0x80000000u /* above every rule index (MAX_RULES) */
 struct cand {
 	uint32_t *v;
 	size_t n, cap;
@@ -559,10 +633,14 @@ static enum rl_status cand_add(struct cand *c, uint32_t rule)
 	return RL_OK;
 }
 
-static int u32_cmp(const void *a, const void *b)
+/* By rule index; a pinned entry before an unpinned one for the same rule. */
+static int cand_cmp(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return x < y ? -1 : x > y;
+	uint32_t rx = x & ~CAND_PINNED, ry = y & ~CAND_PINNED;
+	if (rx != ry)
+		return rx < ry ? -1 : 1;
+	return (x & CAND_PINNED) ? ((y & CAND_PINNED) ? 0 : -1) : ((y & CAND_PINNED) ? 1 : 0);
 }
 
 /* The first entry of table t whose key is >= key. */
@@ -579,14 +657,15 @@ static size_t lower_bound(const struct idx *x, int t, uint64_t key)
 	return a;
 }
 
-/* Every rule of table t whose key is key. */
-static enum rl_status add_equal(const struct idx *x, int t, uint64_t key, struct cand *c)
+/* Every rule of table t whose key is key, each with flag. */
+static enum rl_status add_equal(const struct idx *x, int t, uint64_t key, uint32_t flag,
+				struct cand *c)
 {
 	for (size_t i = lower_bound(x, t, key); i < x->nkeys[t]; i++) {
 		const unsigned char *k = key_at(x, t, i);
 		if (rd64(k) != key)
 			break;
-		if (cand_add(c, key_rule(x, t, i)) != RL_OK)
+		if (cand_add(c, key_rule(x, t, i) | flag) != RL_OK)
 			return RL_ENOMEM;
 	}
 	return RL_OK;
@@ -602,6 +681,30 @@ static enum rl_status add_all(const struct idx *x, int t, struct cand *c)
 }
 
 /*
+ * The group rules of table t (keyed by name) that may apply to id: with
+ * fewer of them than the user has groups, each is a candidate
+ * (rl_rule_matches asks NSS about its name); otherwise the user's group
+ * names are fetched once and looked up.  Never more lookups than the
+ * smaller of the two counts.
+ */
+static enum rl_status add_named(const struct idx *x, int t, struct rl_ident *id, struct cand *c)
+{
+	enum rl_status st;
+	if (x->nkeys[t] == 0)
+		return RL_OK;
+	if (!id->gnames_loaded && x->nkeys[t] <= id->ngids)
+		return add_all(x, t, c);
+	if ((st = rl_ident_load_group_names(id)) != RL_OK)
+		return st;
+	for (size_t i = 0; i < id->ngnames; i++) {
+		const char *g = id->gnames[i];
+		if ((st = add_equal(x, t, rl_hash64(g, strlen(g)), 0, c)) != RL_OK)
+			return st;
+	}
+	return RL_OK;
+}
+
+/*
  * The rules that may apply to id.  uid ranges do not overlap (the loader
  * refuses a policy where they do), so the one to look at is the last
  * starting at or below the uid, with the same range written again in a
@@ -613,9 +716,9 @@ static enum rl_status candidates(const struct idx *x, struct rl_ident *id, struc
 	enum rl_status st;
 	if ((st = add_all(x, T_DEFAULT, c)) != RL_OK)
 		return st;
-	if (id->name && (st = add_equal(x, T_USER, rl_hash64(id->name, strlen(id->name)), c)))
+	if (id->name && (st = add_equal(x, T_USER, rl_hash64(id->name, strlen(id->name)), 0, c)))
 		return st;
-	if ((st = add_equal(x, T_UID, id->uid, c)) != RL_OK)
+	if ((st = add_equal(x, T_UID, id->uid, 0, c)) != RL_OK)
 		return st;
 	size_t r = lower_bound(x, T_UID_RANGE, (uint64_t)id->uid + 1);
 	while (r > 0) {
@@ -626,7 +729,7 @@ static enum rl_status candidates(const struct idx *x, struct rl_ident *id, struc
 			return st;
 	}
 	for (size_t i = 0; i < id->ngids; i++)
-		if ((st = add_equal(x, T_GID, id->gids[i], c)) != RL_OK)
+		if ((st = add_equal(x, T_GID, id->gids[i], 0, c)) != RL_OK)
 			return st;
 	for (size_t i = 0; i < x->nkeys[T_GID_RANGE]; i++) {
 		const unsigned char *k = key_at(x, T_GID_RANGE, i);
@@ -636,24 +739,14 @@ static enum rl_status candidates(const struct idx *x, struct rl_ident *id, struc
 			if ((st = cand_add(c, key_rule(x, T_GID_RANGE, i))) != RL_OK)
 				return st;
 	}
-	/*
-	 * Groups by name: with fewer named groups than the user has groups,
-	 * each named group is a candidate (rl_rule_matches asks NSS about it);
-	 * otherwise the user's group names are fetched once and looked up.
-	 * Never more lookups than the smaller of the two counts.
-	 */
-	if (x->nkeys[T_GROUP] == 0 || id->uid == 0)
+	if (id->uid == 0)
 		return RL_OK;
-	if (!id->gnames_loaded && x->nkeys[T_GROUP] <= id->ngids)
-		return add_all(x, T_GROUP, c);
-	if ((st = rl_ident_load_group_names(id)) != RL_OK)
-		return st;
-	for (size_t i = 0; i < id->ngnames; i++) {
-		const char *g = id->gnames[i];
-		if ((st = add_equal(x, T_GROUP, rl_hash64(g, strlen(g)), c)) != RL_OK)
+	if (!(x->flags & F_PINNED))
+		return add_named(x, T_GROUP, id, c);
+	for (size_t i = 0; i < id->ngids; i++)
+		if ((st = add_equal(x, T_PIN, id->gids[i], CAND_PINNED, c)) != RL_OK)
 			return st;
-	}
-	return RL_OK;
+	return add_named(x, T_UNPIN, id, c);
 }
 
 /* The policy of id out of an opened index: its files, combine and matching rules. */
@@ -677,16 +770,21 @@ static enum rl_status idx_policy(const struct idx *x, struct rl_ident *id, struc
 	if ((st = candidates(x, id, &c)) != RL_OK)
 		goto fail;
 	if (c.n > 1)
-		qsort(c.v, c.n, sizeof(*c.v), u32_cmp);
+		qsort(c.v, c.n, sizeof(*c.v), cand_cmp);
 	for (size_t i = 0; i < c.n; i++) {
-		if (i && c.v[i] == c.v[i - 1])
+		uint32_t rule = c.v[i] & ~CAND_PINNED;
+		if (i && rule == (c.v[i - 1] & ~CAND_PINNED))
 			continue;
 		struct rl_rule *r;
-		bool match;
-		if ((st = read_rule(x, c.v[i], &r)) != RL_OK)
+		bool match = true;
+		if ((st = read_rule(x, rule, &r)) != RL_OK)
 			goto fail;
-		if ((st = rl_rule_matches(r, id, &match)) != RL_OK || !match ||
-		    (st = rl_policy_push_rule(p, r)) != RL_OK) {
+		/* A pin names a group rule, or the index is not one this code wrote. */
+		if ((c.v[i] & CAND_PINNED) && r->kind != RL_RULE_GROUP)
+			st = RL_EINVALID;
+		else if (!(c.v[i] & CAND_PINNED))
+			st = rl_rule_matches(r, id, &match);
+		if (st != RL_OK || !match || (st = rl_policy_push_rule(p, r)) != RL_OK) {
 			rl_rule_free(r);
 			if (st != RL_OK)
 				goto fail;
@@ -701,17 +799,96 @@ fail:
 	return st;
 }
 
-/* Every rule reads back and matches its hash ("rlimit-policy check"). */
+/*
+ * Entry i of pin table t, its rule read into *r: RL_EINVALID unless it is
+ * a group rule and, in T_PIN, its key a gid.
+ */
+static enum rl_status read_pin(const struct idx *x, int t, size_t i, struct rl_rule **r)
+{
+	enum rl_status st = read_rule(x, key_rule(x, t, i), r);
+	if (st == RL_OK &&
+	    ((*r)->kind != RL_RULE_GROUP || (t == T_PIN && rd64(key_at(x, t, i)) > (gid_t)-1))) {
+		rl_rule_free(*r);
+		*r = NULL;
+		st = RL_EINVALID;
+	}
+	return st;
+}
+
+/* Every rule and every pin reads back, each rule under its hash ("rlimit-policy check"). */
 static enum rl_status idx_verify_rules(const struct idx *x)
 {
+	struct rl_rule *r;
+	enum rl_status st;
 	for (uint32_t i = 0; i < x->nrules; i++) {
-		struct rl_rule *r;
-		enum rl_status st = read_rule(x, i, &r);
-		if (st != RL_OK)
+		if ((st = read_rule(x, i, &r)) != RL_OK)
 			return st;
 		rl_rule_free(r);
 	}
+	for (int t = T_PIN; t <= T_UNPIN; t++) {
+		for (size_t i = 0; i < x->nkeys[t]; i++) {
+			if ((st = read_pin(x, t, i, &r)) != RL_OK)
+				return st;
+			rl_rule_free(r);
+		}
+	}
 	return RL_OK;
+}
+
+/* Appends a pin to out, unless the same name is among its last `run` entries. */
+static enum rl_status pin_add(struct rl_pins *out, size_t run, const char *name, bool found,
+			      gid_t gid)
+{
+	for (size_t i = out->n - run; i < out->n; i++)
+		if (strcmp(out->v[i].name, name) == 0)
+			return RL_OK;
+	struct rl_pin *nv = rl_grow(out->v, out->n, &out->cap, sizeof(*nv));
+	if (!nv)
+		return RL_ENOMEM;
+	out->v = nv;
+	if (!(nv[out->n].name = rl_strndup(name, strlen(name))))
+		return RL_ENOMEM;
+	nv[out->n].found = found;
+	nv[out->n++].gid = gid;
+	return RL_OK;
+}
+
+/*
+ * The names pinned in the index, each once: by gid, then those no group
+ * had when compiled.  Entries with one key sit together, and so does a
+ * name (it has one gid, one hash).
+ */
+static enum rl_status idx_pins(const struct idx *x, struct rl_pins *out)
+{
+	out->pinned = (x->flags & F_PINNED) != 0;
+	for (int t = T_PIN; t <= T_UNPIN; t++) {
+		size_t run = 0;
+		for (size_t i = 0; i < x->nkeys[t]; i++) {
+			uint64_t key = rd64(key_at(x, t, i));
+			struct rl_rule *r;
+			enum rl_status st = read_pin(x, t, i, &r);
+			run = i && key == rd64(key_at(x, t, i - 1)) ? run : 0;
+			size_t before = out->n;
+			if (st == RL_OK)
+				st = pin_add(out, run, r->name, t == T_PIN,
+					     t == T_PIN ? (gid_t)key : 0);
+			run += out->n - before;
+			rl_rule_free(r);
+			if (st != RL_OK)
+				return st;
+		}
+	}
+	return RL_OK;
+}
+
+void rl_pins_free(struct rl_pins *pins)
+{
+	if (!pins)
+		return;
+	for (size_t i = 0; i < pins->n; i++)
+		free(pins->v[i].name);
+	free(pins->v);
+	memset(pins, 0, sizeof(*pins));
 }
 
 enum rl_status rl_index_load_mem(const unsigned char *buf, size_t len, struct rl_ident *id,
@@ -744,6 +921,22 @@ enum rl_status rl_index_load_fd(int fd, size_t size, const struct rl_srclist *no
 		st = idx_policy(&x, id, out);
 	else if (st == RL_OK)
 		st = idx_verify_rules(&x);
+	idx_close(&x);
+	return st;
+}
+
+enum rl_status rl_index_pins_fd(int fd, size_t size, const struct rl_srclist *now,
+				struct rl_pins *out)
+{
+	struct idx x = {.fd = fd, .size = size};
+	memset(out, 0, sizeof(*out));
+	enum rl_status st = idx_open(&x);
+	if (st == RL_OK && !idx_sources_match(&x, now))
+		st = RL_EINVALID;
+	if (st == RL_OK)
+		st = idx_pins(&x, out);
+	if (st != RL_OK)
+		rl_pins_free(out);
 	idx_close(&x);
 	return st;
 }

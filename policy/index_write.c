@@ -66,13 +66,13 @@ static void sync_folder(char *path)
 	}
 }
 
-enum rl_status rl_index_write(const struct rl_policy *p, const char *path,
-			      const struct rl_sink *sink)
+enum rl_status rl_index_write(const struct rl_policy *p, const struct rl_pinner *pin,
+			      const char *path, const struct rl_sink *sink)
 {
 	char eb[RL_ERRSTR_SIZE];
 	unsigned char *buf;
 	size_t len;
-	enum rl_status st = rl_index_build(p, &buf, &len);
+	enum rl_status st = rl_index_build(p, pin, &buf, &len);
 	if (st != RL_OK) {
 		rl_report(sink, RL_SEV_ERROR, "%s: cannot compile: %s", path, rl_status_str(st));
 		return st;

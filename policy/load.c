@@ -502,14 +502,15 @@ static const char *confdir_path(const struct rl_load_opts *opts)
 }
 
 /*
- * What opts->index is worth now, and with out, the filtered policy from it
- * when it is fresh: the index can be trusted and was made from the very
- * files and bytes the loader finds now.  *st is RL_ENOMEM or RL_ENSS when
- * the load cannot go on; for anything else but RL_INDEX_FRESH the caller
- * reads the YAML, and that load reports whatever is wrong with the files.
+ * What opts->index is worth now, and when it is fresh (the index can be
+ * trusted and was made from the very files and bytes the loader finds
+ * now) with out, the filtered policy from it, or with pins, its pins.  *st
+ * is RL_ENOMEM or RL_ENSS when the load cannot go on; for anything else
+ * but RL_INDEX_FRESH the caller reads the YAML, and that load reports
+ * whatever is wrong with the files.
  */
 static enum rl_index_state index_state(const struct rl_load_opts *opts, struct rl_policy **out,
-				       enum rl_status *st)
+				       struct rl_pins *pins, enum rl_status *st)
 {
 	const char *conf = conf_path(opts), *dir = confdir_path(opts);
 	struct rl_srclist now = {0};
@@ -525,7 +526,10 @@ static enum rl_index_state index_state(const struct rl_load_opts *opts, struct r
 	*st = load_file(NULL, AT_FDCWD, conf, conf, opts->conf != NULL, &quiet);
 	if (dir && *st == RL_OK)
 		*st = load_dir(NULL, dir, opts->confdir != NULL, &quiet);
-	if (*st == RL_OK) {
+	if (*st == RL_OK && pins) {
+		*st = rl_index_pins_fd(fd, (size_t)sb.st_size, &now, pins);
+		state = *st == RL_OK ? RL_INDEX_FRESH : RL_INDEX_DAMAGED;
+	} else if (*st == RL_OK) {
 		bool stale;
 		*st = rl_index_load_fd(fd, (size_t)sb.st_size, &now, out ? opts->filter : NULL,
 				       out, &stale);
@@ -543,7 +547,19 @@ enum rl_index_state rl_index_state(const struct rl_load_opts *opts)
 	enum rl_status st;
 	if (!opts || !opts->index)
 		return RL_INDEX_NONE;
-	return index_state(opts, NULL, &st);
+	return index_state(opts, NULL, NULL, &st);
+}
+
+enum rl_status rl_index_pins(const struct rl_load_opts *opts, struct rl_pins *out)
+{
+	enum rl_status st;
+	memset(out, 0, sizeof(*out));
+	if (!opts || !opts->index)
+		return RL_EINVALID;
+	if (index_state(opts, NULL, out, &st) == RL_INDEX_FRESH)
+		return RL_OK;
+	rl_pins_free(out);
+	return st == RL_ENOMEM ? RL_ENOMEM : RL_EINVALID;
 }
 
 /* The policy from the index when it is fresh; a warning when it is there but not used. */
@@ -558,7 +574,7 @@ static enum rl_status load_index(const struct rl_load_opts *opts, struct rl_poli
 				 "rlimit-policy compile",
 	};
 	enum rl_status st;
-	enum rl_index_state s = index_state(opts, out, &st);
+	enum rl_index_state s = index_state(opts, out, NULL, &st);
 	if (s == RL_INDEX_FRESH || stops_load(st))
 		return st;
 	if (s == RL_INDEX_REFUSED || s == RL_INDEX_STALE || s == RL_INDEX_DAMAGED)

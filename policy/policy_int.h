@@ -139,6 +139,13 @@ uint64_t rl_hash64(const void *data, size_t len);
 enum rl_status rl_index_load_fd(int fd, size_t size, const struct rl_srclist *now,
 				struct rl_ident *id, struct rl_policy **out, bool *stale);
 
+/*
+ * The pins of the index open on fd, if it was made from exactly the files
+ * in now: RL_OK and *out (the caller frees it); RL_EINVALID; RL_ENOMEM.
+ */
+enum rl_status rl_index_pins_fd(int fd, size_t size, const struct rl_srclist *now,
+				struct rl_pins *out);
+
 /* printf-style report through sink; a NULL sink drops it. */
 void rl_report(const struct rl_sink *sink, enum rl_severity sev, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -6,7 +6,8 @@
 #   expect.out   exact standard output
 #   expect.err   exact standard error
 #   expect.rc    exit code
-#   setup        optional: sh script run first in the copy; exit 77 skips the case
+#   setup        optional: sh script run first in the copy, with the same fake
+#                directory as the tool; exit 77 skips the case
 #   stdin        optional: standard input
 #   after        optional: sh script run in the copy once the tool is done, to
 #                check the files it left (written, or not); it must print
@@ -39,8 +40,13 @@ for case in "$@"; do
 	rm -f "$work/cmd" "$work/expect.out" "$work/expect.err" "$work/expect.rc" \
 		"$work/stdin" "$work/as-root-only" "$work/after"
 	find "$work" -type d -exec chmod 0755 {} + && find "$work" -type f -exec chmod 0644 {} +
+	nss=$CLI_NSS_DIR
+	[ -f "$case/passwd" ] && nss=$work
 	if [ -f "$work/setup" ]; then
-		(cd "$work" && sh ./setup)
+		# The same directory as the tool's: a compile in setup pins the
+		# group names the case's users have.
+		(cd "$work" && LD_PRELOAD=$CLI_NSS_WRAPPER NSS_WRAPPER_PASSWD=$nss/passwd \
+			NSS_WRAPPER_GROUP=$nss/group sh ./setup)
 		st=$?
 		rm -f "$work/setup"
 		if [ "$st" -eq 77 ]; then
@@ -58,8 +64,6 @@ for case in "$@"; do
 	[ -f "$case/as-root-only" ] && extra=
 	input=/dev/null
 	[ -f "$case/stdin" ] && input=$case/stdin
-	nss=$CLI_NSS_DIR
-	[ -f "$case/passwd" ] && nss=$work
 	(cd "$work" && LD_PRELOAD=$CLI_NSS_WRAPPER NSS_WRAPPER_PASSWD=$nss/passwd \
 		NSS_WRAPPER_GROUP=$nss/group LC_ALL=C \
 		sh -c "exec \"\$CLI_TOOL\" $extra $args" <"$input" >"$scratch/$name.out" \

@@ -145,19 +145,25 @@ static void write_policy(const char *d)
 
 /*
  * rlimit-policy compile for folder d (the tool the tree built, as the
- * admin would run it); fails the suite when it cannot.
+ * admin would run it), on the sessions' directory, so that it pins the
+ * group names to the gids the sessions see (g01 .. g12 and nobody-here
+ * are no group's: those are looked up at login); fails the suite when it
+ * cannot.
  */
 static void compile_policy(const char *dir, const char *d)
 {
-	char cmd[3 * PATH_MAX];
-	const char *tool = getenv("FAULTS_TOOL");
-	if (!tool) {
-		fprintf(stderr, "alloc_faults: FAULTS_TOOL (rlimit-policy) is not set\n");
+	char cmd[8 * PATH_MAX];
+	const char *tool = getenv("FAULTS_TOOL"), *nw = getenv("FAULTS_NSS_WRAPPER");
+	if (!tool || !nw) {
+		fprintf(stderr, "alloc_faults: FAULTS_TOOL (rlimit-policy) or FAULTS_NSS_WRAPPER "
+				"is not set\n");
 		exit(2);
 	}
 	snprintf(cmd, sizeof(cmd),
-		 "%s --owner %u --conf %s/%s/rlimit.yaml --confdir %s/%s/rlimit.d compile >/dev/null",
-		 tool, (unsigned)getuid(), dir, d, dir, d);
+		 "LD_PRELOAD=%s NSS_WRAPPER_PASSWD=%s/passwd NSS_WRAPPER_GROUP=%s/group "
+		 "%s --owner %u --conf %s/%s/rlimit.yaml --confdir %s/%s/rlimit.d compile "
+		 ">/dev/null 2>&1",
+		 nw, dir, dir, tool, (unsigned)getuid(), dir, d, dir, d);
 	if (system(cmd) != 0) {
 		fprintf(stderr, "alloc_faults: %s failed\n", cmd);
 		exit(2);

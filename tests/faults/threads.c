@@ -145,7 +145,7 @@ static void compile(const char *dir)
 	struct rl_policy *p = NULL;
 	snprintf(conf, sizeof(conf), "%s/policy/rlimit.yaml", dir);
 	if (rl_policy_load(&lo, &p, NULL) != RL_OK || !rl_index_path(conf, ix, sizeof(ix)) ||
-	    rl_index_write(p, ix, NULL) != RL_OK) {
+	    rl_index_write(p, NULL, ix, NULL) != RL_OK) {
 		fprintf(stderr, "threads: cannot compile %s\n", conf);
 		exit(2);
 	}

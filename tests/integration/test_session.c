@@ -1153,7 +1153,21 @@ static void count_emit(void *ctx, enum rl_severity sev, const char *msg)
  * to out, as "rlimit-policy compile" does; every name is relative to the
  * case folder, so the paths in it are the ones the module is given.
  */
-static void compile_case(struct rlt_case *c, const char *conf, const char *confdir, const char *out)
+/* NSS, as rlimit-policy compile pins names (through nss_wrapper here). */
+static enum rl_status nss_pin(void *ctx, const char *name, bool *found, gid_t *gid)
+{
+	(void)ctx;
+	return rl_group_gid(name, found, gid);
+}
+
+static const struct rl_pinner by_nss = {nss_pin, NULL};
+
+/*
+ * Compiles conf (and confdir) to out as rlimit-policy compile does: group
+ * names pinned through NSS, unless pin says otherwise (NULL: at login).
+ */
+static void compile_pinned(struct rlt_case *c, const char *conf, const char *confdir,
+			   const char *out, const struct rl_pinner *pin)
 {
 	char cpath[PATH_MAX], dpath[PATH_MAX], opath[PATH_MAX];
 	unsigned n = 0;
@@ -1169,9 +1183,14 @@ static void compile_case(struct rlt_case *c, const char *conf, const char *confd
 	    .conf = cpath, .confdir = confdir ? dpath : NULL, .trusted_uid = getuid()};
 
 	assert_int_equal(rl_policy_load(&o, &p, &sink), RL_OK);
-	assert_int_equal(rl_index_write(p, opath, &sink), RL_OK);
+	assert_int_equal(rl_index_write(p, pin, opath, &sink), RL_OK);
 	assert_int_equal(n, 0);
 	rl_policy_free(p);
+}
+
+static void compile_case(struct rlt_case *c, const char *conf, const char *confdir, const char *out)
+{
+	compile_pinned(c, conf, confdir, out, &by_nss);
 }
 
 /*
@@ -1332,7 +1351,7 @@ static void lying_index(struct rlt_case *c, const char *rel)
 	assert_int_equal(rl_policy_finish(p, &sink), RL_OK);
 	p->srcs[0].size = strlen(a);
 	p->srcs[0].hash = rl_hash64(a, strlen(a));
-	assert_int_equal(rl_index_write(p, out, &sink), RL_OK);
+	assert_int_equal(rl_index_write(p, NULL, out, &sink), RL_OK);
 	assert_int_equal(n, 0);
 	rl_policy_free(p);
 }
@@ -1375,14 +1394,16 @@ static void test_index_option_names_the_file(void **state)
 }
 
 /*
- * Group-name lookups on the index path: frank is in N = 6 groups, and a
- * policy naming k groups costs min(k, N) lookups: k getgrnam_r when k <= N,
- * else the names of frank's N groups (getgrgid_r), once.  The YAML path is
- * measured too, and held to rl_ident_in_group's bound of 2 min(k, N).  Root
- * is never in a group rule: no lookup at all.
+ * Group-name lookups on the index path: frank is in N = 6 groups.  With
+ * names pinned when compiled (the default), a login looks up only the
+ * names no group had then ("nosuch"): u lookups.  Compiled with
+ * --groups-at-login, a policy naming k groups costs min(k, N) lookups: k
+ * getgrnam_r when k <= N, else the names of frank's N groups (getgrgid_r),
+ * once.  The YAML path is measured too, and held to rl_ident_in_group's
+ * bound of 2 min(k, N).  Root is never in a group rule: no lookup at all.
  */
 struct lookups_case {
-	unsigned k;
+	unsigned k, u;      /* named groups; of them, names no group has */
 	const char *groups; /* the groups: section */
 	int res;            /* what frank gets from it: one item */
 	rlim_t value;
@@ -1391,25 +1412,27 @@ struct lookups_case {
 #define FRANK_GROUPS 6
 
 static const struct lookups_case lookups[] = {
-    {0, "  \"gid:4001\": {locks: 30}\n", RLIMIT_LOCKS, 30},
-    {3, "  proj1: {locks: 31}\n  proj4: {locks: 34}\n  nosuch: {locks: 1}\n", RLIMIT_LOCKS, 34},
-    {6,
+    {0, 0, "  \"gid:4001\": {locks: 30}\n", RLIMIT_LOCKS, 30},
+    {3, 1, "  proj1: {locks: 31}\n  proj4: {locks: 34}\n  nosuch: {locks: 1}\n", RLIMIT_LOCKS, 34},
+    {6, 0,
      "  proj1: {locks: 41}\n  proj2: {locks: 42}\n  proj3: {locks: 43}\n"
      "  proj4: {locks: 44}\n  proj5: {locks: 45}\n  research: {locks: 1}\n",
      RLIMIT_LOCKS, 45},
-    {8,
+    {8, 1,
      "  proj1: {locks: 51}\n  proj2: {locks: 52}\n  proj3: {locks: 53}\n"
      "  proj4: {locks: 54}\n  proj5: {locks: 55}\n  research: {locks: 1}\n"
      "  students: {locks: 1}\n  nosuch: {locks: 1}\n",
      RLIMIT_LOCKS, 55},
 };
 
+enum lookup_path { BY_YAML, BY_INDEX_AT_LOGIN, BY_INDEX_PINNED };
+
 /*
- * One session of user under the policy of lc (compiled beside it), with or
- * without the index; returns its lookups.
+ * One session of user under the policy of lc (compiled beside it), read
+ * the way path says; returns its lookups.
  */
 static struct rlt_nss_calls run_lookups(struct rlt_case *c, const struct lookups_case *lc,
-					bool index, const char *user)
+					enum lookup_path path, const char *user)
 {
 	char conf[64], idx[64], doc[1024], args[256];
 
@@ -1417,8 +1440,8 @@ static struct rlt_nss_calls run_lookups(struct rlt_case *c, const struct lookups
 	snprintf(idx, sizeof(idx), "k%u/rlimit.yaml.idx", lc->k);
 	snprintf(doc, sizeof(doc), "version: 1\ngroups:\n%s", lc->groups);
 	rlt_file(c, conf, 0644, doc);
-	compile_case(c, conf, NULL, idx);
-	snprintf(args, sizeof(args), "conf=%%D/%s%s", conf, index ? "" : " noindex");
+	compile_pinned(c, conf, NULL, idx, path == BY_INDEX_PINNED ? &by_nss : NULL);
+	snprintf(args, sizeof(args), "conf=%%D/%s%s", conf, path == BY_YAML ? " noindex" : "");
 	rlt_args(c, args);
 	memset(c->expect, 0, sizeof(c->expect));
 	if (strcmp(user, "root") != 0)
@@ -1437,16 +1460,24 @@ static void test_index_group_lookups(void **state)
 	for (size_t i = 0; i < sizeof(lookups) / sizeof(lookups[0]); i++) {
 		const struct lookups_case *lc = &lookups[i];
 		unsigned k = lc->k, least = k < FRANK_GROUPS ? k : FRANK_GROUPS;
-		struct rlt_nss_calls ix = run_lookups(c, lc, true, "frank");
-		struct rlt_nss_calls yaml = run_lookups(c, lc, false, "frank");
+		struct rlt_nss_calls pin = run_lookups(c, lc, BY_INDEX_PINNED, "frank");
+		struct rlt_nss_calls ix = run_lookups(c, lc, BY_INDEX_AT_LOGIN, "frank");
+		struct rlt_nss_calls yaml = run_lookups(c, lc, BY_YAML, "frank");
 
-		print_message("k=%u named groups, N=%u: index %u getgrnam_r + %u getgrgid_r; "
-			      "YAML %u + %u; getpwnam_r %u, getgrouplist %u\n",
-			      k, FRANK_GROUPS, ix.getgrnam_r, ix.getgrgid_r, yaml.getgrnam_r,
-			      yaml.getgrgid_r, ix.getpwnam_r, ix.getgrouplist);
+		print_message("k=%u named groups (%u unknown), N=%u: pinned index %u getgrnam_r + "
+			      "%u getgrgid_r; index at login %u + %u; YAML %u + %u; getpwnam_r "
+			      "%u, getgrouplist %u\n",
+			      k, lc->u, FRANK_GROUPS, pin.getgrnam_r, pin.getgrgid_r, ix.getgrnam_r,
+			      ix.getgrgid_r, yaml.getgrnam_r, yaml.getgrgid_r, pin.getpwnam_r,
+			      pin.getgrouplist);
 		/* The user's own lookup: one each, whatever the policy. */
+		assert_int_equal(pin.getpwnam_r, 1);
+		assert_int_equal(pin.getgrouplist, 1);
 		assert_int_equal(ix.getpwnam_r, 1);
 		assert_int_equal(ix.getgrouplist, 1);
+		/* Pinned: only the names no group had when compiled. */
+		assert_int_equal(pin.getgrnam_r, lc->u);
+		assert_int_equal(pin.getgrgid_r, 0);
 		assert_int_equal(ix.getgrnam_r, k <= FRANK_GROUPS ? k : 0);
 		assert_int_equal(ix.getgrgid_r, k <= FRANK_GROUPS ? 0 : FRANK_GROUPS);
 		assert_int_equal(ix.getgrnam_r + ix.getgrgid_r, least);
@@ -1454,9 +1485,50 @@ static void test_index_group_lookups(void **state)
 		assert_int_equal(yaml.getpwnam_r, 1);
 	}
 	/* Root: no group rule applies, so no group is looked up. */
-	struct rlt_nss_calls root = run_lookups(c, &lookups[3], true, "root");
+	for (enum lookup_path path = BY_YAML; path <= BY_INDEX_PINNED; path++) {
+		struct rlt_nss_calls root = run_lookups(c, &lookups[3], path, "root");
 
-	assert_int_equal(root.getgrnam_r + root.getgrgid_r + root.getgrouplist, 0);
+		assert_int_equal(root.getgrnam_r + root.getgrgid_r + root.getgrouplist, 0);
+	}
+}
+
+/*
+ * A pinned index is what the module reads: compiled with pins that
+ * disagree with the directory (proj4 pinned to 4001, which is proj1's, and
+ * proj1 to a gid nobody has), frank gets proj4's rule and not proj1's, and
+ * no group is looked up.  This is the price documented for a group
+ * renumbered after compiling; rlimit-policy check reports it.
+ */
+static enum rl_status lying_pin(void *ctx, const char *name, bool *found, gid_t *gid)
+{
+	(void)ctx;
+	*found = true;
+	*gid = strcmp(name, "proj4") == 0 ? 4001 : strcmp(name, "proj1") == 0 ? 9999 : 4003;
+	return RL_OK;
+}
+
+static void test_index_pins_are_what_the_module_reads(void **state)
+{
+	static const struct rl_pinner lying = {lying_pin, NULL};
+	struct rlt_case *c = *state;
+
+	rlt_file(c, "rlimit.yaml", 0644,
+		 "version: 1\n"
+		 "groups_combine: min\n"
+		 "groups:\n"
+		 "  proj1: {locks: 61}\n"
+		 "  proj4: {locks: 64}\n");
+	compile_pinned(c, "rlimit.yaml", NULL, "rlimit.yaml.idx", &lying);
+	rlt_args(c, CONF);
+	rlt_expect(c, RLIMIT_LOCKS, 64, 64);
+	rlt_run(c, "frank", PAM_SUCCESS);
+	if (c->nss.counted)
+		assert_int_equal(c->nss.getgrnam_r + c->nss.getgrgid_r, 0);
+	/* Read from the YAML, the directory decides: proj1 (4001) and proj4 (4004). */
+	rlt_args(c, CONF " noindex");
+	memset(c->expect, 0, sizeof(c->expect));
+	rlt_expect(c, RLIMIT_LOCKS, 61, 61);
+	rlt_run(c, "frank", PAM_SUCCESS);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, rlt_setup, rlt_teardown)
@@ -1531,6 +1603,7 @@ int main(int argc, char **argv)
 	    T(test_index_noindex_reads_the_yaml),
 	    T(test_index_option_names_the_file),
 	    T(test_index_group_lookups),
+	    T(test_index_pins_are_what_the_module_reads),
 	};
 	int rc = rlt_init(argc, argv);
 

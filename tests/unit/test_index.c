@@ -10,7 +10,9 @@
  *   record is refused when a load reads it (each record is hashed) and
  *   changes nothing when it does not.  Then every byte changed with the
  *   hashes made right again (an index crafted on purpose): whatever reads
- *   back keeps only rules that apply to the user.
+ *   back keeps only rules that apply to the user.  All of it twice: the
+ *   index unpinned, and pinned (below), where a crafted pin may give a
+ *   group rule by gid that the user's names do not (never to root).
  * - Files: a policy in a scratch folder, compiled with rl_index_write, then
  *   each state rl_index_state reports (fresh, stale after an edit, a new or
  *   removed drop-in or another spelling of the main file, refused for its
@@ -21,6 +23,19 @@
  *   the bytes it was made from gives its own limits, not the file's.
  * - rl_index_write: each failure reported, RL_EIO, no temporary file left;
  *   success is mode 0644 and a rename (the old file is never written to).
+ * - Pinned group names (format version 2), with a pinner of a fixed table
+ *   (fake_pins) instead of NSS: each group name resolved once, however many
+ *   rules name it, user names never; a login matches group rules by the
+ *   gids the names were pinned to, whatever the user's group names say and
+ *   without an NSS lookup (not even for a user whose names were never
+ *   fetched), and names the pinner did not find by name, as unpinned; root
+ *   gets no group rule.  The header (flags, the T_PIN and T_UNPIN counts)
+ *   and tables, byte for byte the unpinned index's but for the pins.  A
+ *   resolver failure stops the compile with its status and writes nothing.
+ *   Crafted indexes refused: an unknown flag, pins that do not count each
+ *   group rule once, a pin naming a rule of another kind.  rl_index_pins:
+ *   each pinned name once, with its gid; none unpinned; refused when stale,
+ *   damaged or crafted.
  *
  * Identities are made with rl_ident_make: no NSS.  Files are trusted the
  * way test_load trusts its own (trusted_uid = getuid()).
@@ -43,15 +58,24 @@
 #include "../common/testresult.h"
 #include "policy_int.h" /* struct rl_policy, rl_rule_matches, rl_hash64 */
 
-/* The layout documented at the top of policy/index.c. */
-#define HEADER_SIZE 72
-#define HASH_AT 64 /* the header's hash of itself and the tables */
-#define HASH_LEN 8
+/* The layout documented at the top of policy/index.c (version 2). */
+#define HEADER_SIZE 80
+#define VERSION_AT 8
 #define NFILES_AT 16
 #define NRULES_AT 20
-#define BLOBS_LEN_AT 56 /* the size of the rule area */
+#define NKEYS_AT 24 /* nine u32 counts, one per key table (T_*) */
+#define STRINGS_LEN_AT 60
+#define BLOBS_LEN_AT 64 /* the size of the rule area */
+#define FLAGS_AT 68     /* bit 0: group names pinned; no other bit */
+#define HASH_AT 72      /* the header's hash of itself and the tables */
+#define HASH_LEN 8
 #define FILE_ENT 24
 #define RULE_ENT 16 /* u32 offset, u32 length, u64 hash of the record */
+#define KEY_ENT 16  /* u64 key, u32 hi, u32 rule */
+#define F_PINNED 1u
+
+/* The key tables, in the order they are written. */
+enum { T_DEFAULT, T_USER, T_UID, T_UID_RANGE, T_GROUP, T_GID, T_GID_RANGE, T_PIN, T_UNPIN, T_N };
 
 #define WHY_REFUSED "not a regular file owned by root and closed to other writers"
 #define WHY_STALE "the policy files changed since it was written; run rlimit-policy compile"
@@ -166,12 +190,14 @@ static struct rl_policy *whole_policy(void)
 
 struct tally {
 	unsigned ok, invalid, fewer; /* fewer: RL_OK with a rule dropped */
+	unsigned by_pin; /* group rules kept by a (crafted) pin that the names do not give */
 };
 
 /* What a load of the intact index gives each user: rule count and result. */
 struct want {
 	size_t rules[NIDS];
 	struct rl_result res[NIDS];
+	bool pinned; /* the index pins group names: see try_bytes */
 };
 
 enum damage {
@@ -183,7 +209,10 @@ enum damage {
 /*
  * Reads n bytes of b (copied to a buffer of exactly n bytes, so ASan sees
  * any read past it) for every user: RL_OK or RL_EINVALID and nothing else,
- * and what d says on RL_OK.
+ * and what d says on RL_OK.  A pinned index is trusted about the gid of a
+ * group name: one crafted to pin a group rule to another of the user's gids
+ * gives that rule, though the user's group names do not name it; never to
+ * root, and never a rule of another kind.
  */
 static void try_bytes(const unsigned char *b, size_t n, struct rl_ident *ids, const struct want *w,
 		      enum damage d, struct tally *t, const char *what, size_t off)
@@ -208,11 +237,17 @@ static void try_bytes(const unsigned char *b, size_t n, struct rl_ident *ids, co
 			fail_msg("%s at %zu, user %s: read back as RL_OK", what, off, ids[k].name);
 		assert_non_null(p);
 		for (size_t i = 0; i < p->nrules; i++) {
+			const struct rl_rule *r = p->rules[i];
 			bool m;
-			assert_int_equal(rl_rule_matches(p->rules[i], &ids[k], &m), RL_OK);
+			assert_int_equal(rl_rule_matches(r, &ids[k], &m), RL_OK);
+			if (!m && d == D_CRAFTED && w->pinned && r->kind == RL_RULE_GROUP &&
+			    ids[k].uid != 0) {
+				t->by_pin++;
+				continue;
+			}
 			if (!m)
 				fail_msg("%s at %zu: %s kept %s, which does not apply to them",
-					 what, off, ids[k].name, p->rules[i]->label);
+					 what, off, ids[k].name, r->label);
 		}
 		struct rl_result r;
 		assert_int_equal(rl_resolve(p, &ids[k], &host16, &r), RL_OK);
@@ -277,17 +312,108 @@ static void rehash_rule(unsigned char *b, const struct layout *l, size_t off)
 	rehash_tables(b, l);
 }
 
-static void test_format_robustness(void **state)
+/* The number of entries of key table t, from the header. */
+static uint32_t nkeys_of(const unsigned char *ix, int t)
 {
-	(void)state;
+	return get32(ix + NKEYS_AT + 4 * t);
+}
+
+/* Where key table t starts. */
+static size_t key_table_at(const unsigned char *ix, int t)
+{
+	size_t at = HEADER_SIZE + (size_t)get32(ix + NFILES_AT) * FILE_ENT +
+		    (size_t)get32(ix + NRULES_AT) * RULE_ENT;
+	for (int u = 0; u < t; u++)
+		at += (size_t)nkeys_of(ix, u) * KEY_ENT;
+	return at;
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+	return (uint64_t)get32(p + 4) << 32 | get32(p);
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/*
+ * A pinner without NSS: names found at the gids of a table, every other
+ * name not found; resolving `fail` fails with fail_with.  It notes each
+ * name it is asked, to count how often a name is resolved.
+ */
+struct pin_map {
+	const char *name;
+	gid_t gid;
+};
+struct fake_pins {
+	const struct pin_map *map;
+	size_t n;
+	const char *fail;
+	enum rl_status fail_with;
+	size_t calls;
+	char asked[32][64];
+};
+
+static enum rl_status fake_resolve(void *ctx, const char *name, bool *found, gid_t *gid)
+{
+	struct fake_pins *fp = ctx;
+	if (fp->calls < sizeof(fp->asked) / sizeof(fp->asked[0]))
+		snprintf(fp->asked[fp->calls], sizeof(fp->asked[0]), "%s", name);
+	fp->calls++;
+	if (fp->fail && strcmp(name, fp->fail) == 0)
+		return fp->fail_with;
+	*found = false;
+	*gid = 7777; /* garbage: only a name found has a gid */
+	for (size_t i = 0; i < fp->n; i++) {
+		if (strcmp(fp->map[i].name, name) == 0) {
+			*found = true;
+			*gid = fp->map[i].gid;
+		}
+	}
+	return RL_OK;
+}
+
+static struct rl_pinner pinner_of(struct fake_pins *fp)
+{
+	struct rl_pinner pin = {fake_resolve, fp};
+	return pin;
+}
+
+/* How many times fp was asked name. */
+static unsigned times_asked(const struct fake_pins *fp, const char *name)
+{
+	unsigned n = 0;
+	for (size_t i = 0; i < fp->calls && i < sizeof(fp->asked) / sizeof(fp->asked[0]); i++)
+		n += strcmp(fp->asked[i], name) == 0;
+	return n;
+}
+
+/* The group names of make_ids's users: research pinned at its gid, students not found. */
+static const struct pin_map ids_pins[] = {{"research", 2001}};
+
+/*
+ * The format checks, for an index of the whole policy built with pin
+ * (NULL: not pinned).  A pinned index of a pinner that agrees with the
+ * users' group names gives exactly what the YAML gives.
+ */
+static void robustness(const struct rl_pinner *pin)
+{
 	struct rl_ident ids[NIDS];
 	make_ids(ids);
 	struct rl_policy *whole = whole_policy();
 	unsigned char *ix;
 	size_t len;
-	assert_int_equal(rl_index_build(whole, &ix, &len), RL_OK);
+	assert_int_equal(rl_index_build(whole, pin, &ix, &len), RL_OK);
 	assert_true(len > HEADER_SIZE);
 	const struct layout lay = layout_of(ix, len);
+	/* Pinned: each group rule keyed once more, by gid or name; not: no pin. */
+	assert_int_equal(get32(ix + FLAGS_AT), pin ? F_PINNED : 0);
+	assert_int_equal(nkeys_of(ix, T_PIN), pin ? 1 : 0);   /* research */
+	assert_int_equal(nkeys_of(ix, T_UNPIN), pin ? 1 : 0); /* students */
+	assert_int_equal(nkeys_of(ix, T_GROUP), 2);
 	assert_int_equal(lay.nrules, whole->nrules);
 	assert_true(lay.blobs_off > lay.rules_at + lay.nrules * RULE_ENT && lay.blobs_off < len);
 	/* The layout is read right: the first record's hash is where it is said to be. */
@@ -296,7 +422,7 @@ static void test_format_robustness(void **state)
 		    ((uint64_t)get32(ix + lay.rules_at + 12) << 32 | get32(ix + lay.rules_at + 8)));
 
 	/* The intact index: the whole policy's result for every user. */
-	struct want w;
+	struct want w = {.pinned = pin != NULL};
 	for (int k = 0; k < NIDS; k++) {
 		struct rl_policy *p;
 		struct rl_result r;
@@ -366,18 +492,26 @@ static void test_format_robustness(void **state)
 	free(b);
 
 	/* A cut or a changed table byte never reads back: try_bytes fails the test if one does. */
-	print_message("index of %zu bytes (%zu of header and tables), %zu rules, %d users;\n"
+	print_message("%s index of %zu bytes (%zu of header and tables), %zu rules, %d users;\n"
 		      "  loads refused: cuts %u; table bytes %u;\n"
 		      "  loads that read back / were refused: rule bytes %u/%u; crafted tables "
 		      "%u/%u;\n"
-		      "  crafted rules %u/%u (%u with a rule dropped as not applying)\n",
-		      len, lay.blobs_off, whole->nrules, NIDS, cut.invalid, flip.invalid,
-		      rule_flip.ok, rule_flip.invalid, crafted.ok, crafted.invalid, crafted_rule.ok,
-		      crafted_rule.invalid, crafted_rule.fewer);
+		      "  crafted rules %u/%u (%u with a rule dropped as not applying);\n"
+		      "  group rules kept by their pin though the names do not give them: %u\n",
+		      pin ? "pinned" : "unpinned", len, lay.blobs_off, whole->nrules, NIDS,
+		      cut.invalid, flip.invalid, rule_flip.ok, rule_flip.invalid, crafted.ok,
+		      crafted.invalid, crafted_rule.ok, crafted_rule.invalid, crafted_rule.fewer,
+		      crafted.by_pin + crafted_rule.by_pin);
 	/* Each outcome the checks allow does happen, or they prove little. */
 	assert_true(rule_flip.ok > 0 && rule_flip.invalid > 0);
 	assert_true(crafted.ok > 0 && crafted.invalid > 0);
 	assert_true(crafted_rule.ok > 0 && crafted_rule.invalid > 0 && crafted_rule.fewer > 0);
+	/*
+	 * Pinned, a login trusts the pin, not the name in the rule: a crafted
+	 * record that renames research still reaches research's gid.
+	 */
+	if (pin)
+		assert_true(crafted_rule.by_pin > 0);
 
 	struct rl_policy *p = (struct rl_policy *)ix;
 	assert_int_equal(rl_index_load_mem(NULL, len, &ids[0], &p), RL_EUSAGE);
@@ -385,6 +519,25 @@ static void test_format_robustness(void **state)
 	free(ix);
 	rl_policy_free(whole);
 	free_ids(ids);
+}
+
+static void test_format_robustness(void **state)
+{
+	(void)state;
+	robustness(NULL);
+}
+
+/* The same with research pinned to its gid and students found by no pinner. */
+static void test_format_robustness_pinned(void **state)
+{
+	(void)state;
+	struct fake_pins fp = {ids_pins, 1, NULL, RL_OK, 0, {{0}}};
+	struct rl_pinner pin = pinner_of(&fp);
+	robustness(&pin);
+	/* Each name of a group rule asked once: research's rule is of two files. */
+	assert_int_equal(fp.calls, 2);
+	assert_int_equal(times_asked(&fp, "research"), 1);
+	assert_int_equal(times_asked(&fp, "students"), 1);
 }
 
 /*
@@ -401,7 +554,7 @@ static void test_build_edges(void **state)
 	size_t len = 1;
 	assert_int_equal(rl_ident_make("alice", 1001, 1001, NULL, 0, &id), RL_OK);
 	assert_int_equal(load_docs(doc_names, docs, 3, &id, &p, &cap), RL_OK);
-	assert_int_equal(rl_index_build(p, &ix, &len), RL_EUSAGE);
+	assert_int_equal(rl_index_build(p, NULL, &ix, &len), RL_EUSAGE);
 	assert_null(ix);
 	assert_int_equal(len, 0);
 	rl_policy_free(p);
@@ -410,13 +563,13 @@ static void test_build_edges(void **state)
 	struct rl_sink sink = cap_sink(&cap);
 	assert_int_equal(rl_policy_add_buffer(p, "bad.yaml", "version: 1\nfoo: 1\n", 18, &sink),
 			 RL_EINVALID);
-	assert_int_equal(rl_index_build(p, &ix, &len), RL_EUSAGE);
+	assert_int_equal(rl_index_build(p, NULL, &ix, &len), RL_EUSAGE);
 	rl_policy_free(p);
-	assert_int_equal(rl_index_build(NULL, &ix, &len), RL_EUSAGE);
+	assert_int_equal(rl_index_build(NULL, NULL, &ix, &len), RL_EUSAGE);
 
 	assert_int_equal(rl_policy_new(NULL, &p), RL_OK);
 	assert_int_equal(rl_policy_finish(p, &sink), RL_OK);
-	assert_int_equal(rl_index_build(p, &ix, &len), RL_OK);
+	assert_int_equal(rl_index_build(p, NULL, &ix, &len), RL_OK);
 	assert_int_equal(len, HEADER_SIZE);
 	rl_policy_free(p);
 	assert_int_equal(rl_index_load_mem(ix, len, &id, &p), RL_OK);
@@ -454,7 +607,7 @@ static void compile_to(const char *conf, const char *confdir, const char *index)
 	}
 	cap_expect_none(&cap);
 	struct rl_sink sink = cap_sink(&cap);
-	assert_int_equal(rl_index_write(p, index, &sink), RL_OK);
+	assert_int_equal(rl_index_write(p, NULL, index, &sink), RL_OK);
 	cap_expect_none(&cap);
 	rl_policy_free(p);
 }
@@ -943,7 +1096,7 @@ static void test_index_is_what_is_read(void **state)
 	assert_int_equal(p->nfiles, 1);
 	p->srcs[0].size = strlen(a);
 	p->srcs[0].hash = rl_hash64(a, strlen(a));
-	assert_int_equal(rl_index_write(p, index, &sink), RL_OK);
+	assert_int_equal(rl_index_write(p, NULL, index, &sink), RL_OK);
 	rl_policy_free(p);
 	cap_expect_none(&cap);
 
@@ -1017,7 +1170,7 @@ static void test_write_errors(void **state)
 
 	/* No such folder. */
 	snprintf(path, sizeof(path), "%s/nodir/x.idx", f->dir);
-	assert_int_equal(rl_index_write(p, path, &sink), RL_EIO);
+	assert_int_equal(rl_index_write(p, NULL, path, &sink), RL_EIO);
 	snprintf(want, sizeof(want),
 		 "%s: cannot create a file next to it: No such file or directory", path);
 	CAP_EXPECT(&cap, want);
@@ -1026,7 +1179,7 @@ static void test_write_errors(void **state)
 	free(put_file(f->dir, "afile", "x"));
 	snprintf(path, sizeof(path), "%s/afile/x.idx", f->dir);
 	sink = cap_sink(&cap);
-	assert_int_equal(rl_index_write(p, path, &sink), RL_EIO);
+	assert_int_equal(rl_index_write(p, NULL, path, &sink), RL_EIO);
 	snprintf(want, sizeof(want), "%s: cannot create a file next to it: Not a directory", path);
 	CAP_EXPECT(&cap, want);
 
@@ -1034,7 +1187,7 @@ static void test_write_errors(void **state)
 	snprintf(path, sizeof(path), "%s/adir", f->dir);
 	assert_int_equal(mkdir(path, 0755), 0);
 	sink = cap_sink(&cap);
-	assert_int_equal(rl_index_write(p, path, &sink), RL_EIO);
+	assert_int_equal(rl_index_write(p, NULL, path, &sink), RL_EIO);
 	snprintf(want, sizeof(want), "%s: cannot rename %s.", path, path);
 	expect_error_around(&cap, want, ": Is a directory");
 	extra_names(f->dir, files, sizeof(files) / sizeof(files[0]), extra, sizeof(extra));
@@ -1052,7 +1205,7 @@ static void test_write_errors(void **state)
 	assert_int_equal(stat(path, &before), 0);
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
 	sink = cap_sink(&cap);
-	enum rl_status st = rl_index_write(p, path, &sink);
+	enum rl_status st = rl_index_write(p, NULL, path, &sink);
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
 	sigaction(SIGXFSZ, &oldsa, NULL);
 	assert_int_equal(st, RL_EIO);
@@ -1078,7 +1231,7 @@ static void test_write_errors(void **state)
 		 path);
 	if (getuid() != 0) {
 		sink = cap_sink(&cap);
-		assert_int_equal(rl_index_write(p, path, &sink), RL_EIO);
+		assert_int_equal(rl_index_write(p, NULL, path, &sink), RL_EIO);
 		CAP_EXPECT(&cap, want);
 	} else {
 		assert_int_equal(chmod(f->dir, 0711), 0);
@@ -1089,7 +1242,7 @@ static void test_write_errors(void **state)
 			if (setgroups(0, NULL) != 0 || setgid(65534) != 0 || setuid(65534) != 0)
 				_exit(10);
 			sink = cap_sink(&cap);
-			if (rl_index_write(p, path, &sink) != RL_EIO)
+			if (rl_index_write(p, NULL, path, &sink) != RL_EIO)
 				_exit(11);
 			_exit(cap.n == 1 && strcmp(cap.line[0], want) == 0 ? 0 : 12);
 		}
@@ -1112,7 +1265,7 @@ static void test_write_errors(void **state)
 	assert_int_equal(load_docs(doc_names, docs, 3, &f->id, &filtered, &cap), RL_OK);
 	snprintf(path, sizeof(path), "%s/never.idx", f->dir);
 	sink = cap_sink(&cap);
-	assert_int_equal(rl_index_write(filtered, path, &sink), RL_EUSAGE);
+	assert_int_equal(rl_index_write(filtered, NULL, path, &sink), RL_EUSAGE);
 	snprintf(want, sizeof(want), "%s: cannot compile: %s", path, rl_status_str(RL_EUSAGE));
 	CAP_EXPECT(&cap, want);
 	assert_int_equal(access(path, F_OK), -1);
@@ -1136,10 +1289,10 @@ static void test_write_atomic(void **state)
 	assert_int_equal(load_files(f->conf, f->confdir, &p, &cap), RL_OK);
 	unsigned char *ix;
 	size_t len;
-	assert_int_equal(rl_index_build(p, &ix, &len), RL_OK);
+	assert_int_equal(rl_index_build(p, NULL, &ix, &len), RL_OK);
 	mode_t um = umask(077);
 	struct rl_sink sink = cap_sink(&cap);
-	enum rl_status st = rl_index_write(p, f->index, &sink);
+	enum rl_status st = rl_index_write(p, NULL, f->index, &sink);
 	umask(um);
 	assert_int_equal(st, RL_OK);
 	cap_expect_none(&cap);
@@ -1178,12 +1331,889 @@ static void test_index_path(void **state)
 	assert_non_null(rl_index_path("a.yaml", buf, 11));
 }
 
+/* ------------------------------------------------- pinned group names */
+
+/*
+ * Group rules of every sort for pinning: two names of one gid (research
+ * and staff), a name no group has (ghosts), names in two files (one rule
+ * each, its values from both), a user named like a group (never resolved),
+ * a gid rule, and root's own rule.
+ */
+static const char pin_main[] = "version: 1\n"
+			       "default:\n"
+			       "  core: 0\n"
+			       "users:\n"
+			       "  students:\n"
+			       "    fsize: 1G\n"
+			       "  root:\n"
+			       "    nofile: 8192\n"
+			       "groups:\n"
+			       "  research:\n"
+			       "    nproc: 150\n"
+			       "    sigpending: 300\n"
+			       "  staff:\n"
+			       "    rtprio: 5\n"
+			       "  students:\n"
+			       "    nofile: 500\n"
+			       "  ghosts:\n"
+			       "    locks: 7\n"
+			       "  \"gid:2002\":\n"
+			       "    memlock: 4M\n";
+static const char pin_dropin[] = "version: 1\n"
+				 "groups:\n"
+				 "  research:\n"
+				 "    nproc: 100\n"
+				 "  ghosts:\n"
+				 "    msgqueue: 1000\n";
+static const char *const pin_names[] = {"pin.yaml", "pin.d/10-a.yaml"};
+static const char *const pin_docs[] = {pin_main, pin_dropin};
+/* What the pinner finds; ghosts it does not. */
+static const struct pin_map pin_table[] = {{"research", 2001}, {"staff", 2001}, {"students", 2002}};
+/* The same with ghosts found too: no name left to look up at login. */
+static const struct pin_map pin_table_all[] = {
+    {"research", 2001}, {"staff", 2001}, {"students", 2002}, {"ghosts", 4000}};
+#define NPIN_RULES 4 /* group rules by name in pin_docs: one per name */
+
+static struct rl_policy *pin_policy(void)
+{
+	struct rl_policy *p;
+	if (load_docs(pin_names, pin_docs, 2, NULL, &p, &cap) != RL_OK) {
+		cap_dump(&cap, "load");
+		fail_msg("the pinning test policy does not load");
+	}
+	return p;
+}
+
+static void build_with(const struct rl_policy *p, const struct pin_map *map, size_t n,
+		       struct fake_pins *fp, unsigned char **ix, size_t *len)
+{
+	*fp = (struct fake_pins){map, n, NULL, RL_OK, 0, {{0}}};
+	struct rl_pinner pin = pinner_of(fp);
+	assert_int_equal(rl_index_build(p, &pin, ix, len), RL_OK);
+}
+
+/* The labels of p's rules in order, space-separated. */
+static const char *rules_of(const struct rl_policy *p)
+{
+	static char buf[2048];
+	size_t o = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < p->nrules && o < sizeof(buf); i++)
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%s", i ? " " : "",
+				      p->rules[i]->label);
+	return buf;
+}
+
+/*
+ * The load of ix for id: the rules it keeps (as rules_of) must be want,
+ * without a single NSS lookup.  Returns the policy (the caller frees it).
+ */
+static struct rl_policy *expect_rules(const unsigned char *ix, size_t len, struct rl_ident *id,
+				      const char *want, const char *what)
+{
+	struct rl_policy *p;
+	unsigned probes = id->name_probes, lookups = id->nss_lookups;
+	bool loaded = id->gnames_loaded;
+	enum rl_status st = rl_index_load_mem(ix, len, id, &p);
+	if (st != RL_OK)
+		fail_msg("%s, %s: status %s", what, id->name, rl_status_str(st));
+	if (strcmp(rules_of(p), want) != 0)
+		fail_msg("%s, %s: rules\n  got  %s\n  want %s", what, id->name, rules_of(p), want);
+	if (id->name_probes != probes || id->nss_lookups != lookups || id->gnames_loaded != loaded)
+		fail_msg("%s, %s: NSS asked (%u probes, %u lookups)", what, id->name,
+			 id->name_probes - probes, id->nss_lookups - lookups);
+	return p;
+}
+
+/* The soft value of item for id from p, and the rule and file it came from. */
+static void expect_soft(const struct rl_policy *p, struct rl_ident *id, const char *item, rlim_t v,
+			const char *rule, const char *file)
+{
+	struct rl_result r;
+	assert_int_equal(rl_resolve(p, id, &host16, &r), RL_OK);
+	const struct rl_half *h = &r.item[item_index(item)].soft;
+	if (!h->set || h->rlim != v || strcmp(h->origin.rule, rule) || strcmp(h->origin.file, file))
+		fail_msg("%s: %s is %s%llu from %s@%s, want %llu from %s@%s", id->name, item,
+			 h->set ? "" : "unset ", (unsigned long long)h->rlim, h->origin.rule,
+			 h->origin.file, (unsigned long long)v, rule, file);
+}
+
+#define R_DEFAULT "default"
+#define R_RESEARCH "groups.research"
+#define R_STAFF "groups.staff"
+#define R_STUDENTS "groups.students"
+#define R_GHOSTS "groups.ghosts"
+#define R_GID2002 "groups.gid:2002"
+#define R_ROOT "users.root"
+
+/*
+ * Pinned, a group rule applies by the gid its name had at compile, whatever
+ * the user's group names say, and without asking NSS; a name no group had
+ * is matched by name, as unpinned.  Unpinned, the names decide.
+ */
+static void test_pinned_by_gid(void **state)
+{
+	(void)state;
+	struct rl_policy *whole = pin_policy();
+	struct fake_pins fp;
+	unsigned char *ix, *ux;
+	size_t len, ulen;
+	build_with(whole, pin_table, 3, &fp, &ix, &len);
+	assert_int_equal(rl_index_build(whole, NULL, &ux, &ulen), RL_OK);
+	/* Each group name resolved once, however many rules name it; user names never. */
+	assert_int_equal(fp.calls, 4);
+	static const char *const asked[] = {"research", "staff", "students", "ghosts"};
+	for (size_t i = 0; i < 4; i++)
+		if (times_asked(&fp, asked[i]) != 1)
+			fail_msg("%s resolved %u times", asked[i], times_asked(&fp, asked[i]));
+
+	/* In gid 2001 with no group names at all: research (values of both files) and staff. */
+	struct rl_ident ann, bob, cy;
+	static const gid_t ann_g[] = {2001}, cy_g[] = {2002};
+	assert_int_equal(rl_ident_make("ann", 1100, 1100, ann_g, 1, &ann), RL_OK);
+	struct rl_policy *p =
+	    expect_rules(ix, len, &ann, R_DEFAULT " " R_RESEARCH " " R_STAFF, "pinned");
+	expect_soft(p, &ann, "nproc", 100, "groups.research", "pin.d/10-a.yaml");
+	expect_soft(p, &ann, "sigpending", 300, "groups.research", "pin.yaml");
+	expect_soft(p, &ann, "rtprio", 5, "groups.staff", "pin.yaml");
+	rl_policy_free(p);
+	rl_policy_free(expect_rules(ux, ulen, &ann, R_DEFAULT, "unpinned"));
+
+	/*
+	 * Named in research (at another gid) and students (gid unknown), in
+	 * neither gid: pinned, neither applies; unpinned, the names do.
+	 */
+	assert_int_equal(rl_ident_make("bob", 1200, 1200, NULL, 0, &bob), RL_OK);
+	assert_int_equal(rl_ident_add_group(&bob, "students", false, 0), RL_OK);
+	assert_int_equal(rl_ident_add_group(&bob, "research", true, 3001), RL_OK);
+	rl_policy_free(expect_rules(ix, len, &bob, R_DEFAULT, "pinned"));
+	rl_policy_free(
+	    expect_rules(ux, ulen, &bob, R_DEFAULT " " R_RESEARCH " " R_STUDENTS, "unpinned"));
+
+	/* In gid 2002 (students, unnamed) and named in ghosts, which no group had. */
+	assert_int_equal(rl_ident_make("cy", 1300, 1300, cy_g, 1, &cy), RL_OK);
+	assert_int_equal(rl_ident_add_group(&cy, "ghosts", false, 0), RL_OK);
+	p = expect_rules(ix, len, &cy, R_DEFAULT " " R_STUDENTS " " R_GHOSTS " " R_GID2002,
+			 "pinned");
+	expect_soft(p, &cy, "nofile", 500, "groups.students", "pin.yaml");
+	expect_soft(p, &cy, "locks", 7, "groups.ghosts", "pin.yaml");
+	expect_soft(p, &cy, "msgqueue", 1000, "groups.ghosts", "pin.d/10-a.yaml");
+	expect_soft(p, &cy, "memlock", 4 << 20, "groups.gid:2002", "pin.yaml");
+	rl_policy_free(p);
+	rl_policy_free(
+	    expect_rules(ux, ulen, &cy, R_DEFAULT " " R_GHOSTS " " R_GID2002, "unpinned"));
+
+	/* A user whose names agree with the pins: pinned and unpinned are the same. */
+	struct rl_ident agree;
+	static const gid_t agree_g[] = {2001, 2002};
+	assert_int_equal(rl_ident_make("students", 1500, 1500, agree_g, 2, &agree), RL_OK);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(
+		    rl_ident_add_group(&agree, pin_table[i].name, true, pin_table[i].gid), RL_OK);
+	const char *all =
+	    R_DEFAULT " users.students " R_RESEARCH " " R_STAFF " " R_STUDENTS " " R_GID2002;
+	rl_policy_free(expect_rules(ix, len, &agree, all, "pinned"));
+	rl_policy_free(expect_rules(ux, ulen, &agree, all, "unpinned"));
+
+	rl_ident_free(&agree);
+	rl_ident_free(&cy);
+	rl_ident_free(&bob);
+	rl_ident_free(&ann);
+	free(ux);
+	free(ix);
+	rl_policy_free(whole);
+}
+
+/*
+ * Appends to p a rule of the kind and name of p->rules[i], labelled label,
+ * setting only item's soft half to v (from the last file, after every
+ * other value).  The loader merges a name's rules into one; the index
+ * takes any policy, and must resolve each name once all the same.
+ */
+static void push_copy(struct rl_policy *p, size_t i, const char *label, const char *item,
+		      uint64_t v)
+{
+	struct rl_rule *r = calloc(1, sizeof(*r));
+	assert_non_null(r);
+	r->kind = p->rules[i]->kind;
+	r->lo = p->rules[i]->lo;
+	r->hi = p->rules[i]->hi;
+	r->name = strdup(p->rules[i]->name);
+	r->label = strdup(label);
+	assert_true(r->name && r->label);
+	struct rl_setv *sv = &r->items[item_index(item)][RL_SOFT];
+	sv->v.type = RL_V_NUM;
+	sv->v.n = v;
+	sv->file = (uint32_t)p->nfiles - 1;
+	sv->seq = 1000000;
+	sv->line = sv->col = 1;
+	assert_int_equal(rl_policy_push_rule(p, r), RL_OK);
+}
+
+/* The index of the group rule of p named name. */
+static size_t group_rule(const struct rl_policy *p, const char *name)
+{
+	for (size_t i = 0; i < p->nrules; i++)
+		if (p->rules[i]->kind == RL_RULE_GROUP && strcmp(p->rules[i]->name, name) == 0)
+			return i;
+	fail_msg("no group rule %s", name);
+	return 0;
+}
+
+/*
+ * One name in two rules (research found, with staff's rule at the same gid
+ * between them; ghosts not found): resolved once, and both rules apply, in
+ * policy order.
+ */
+static void test_pinned_same_name(void **state)
+{
+	(void)state;
+	struct rl_policy *whole = pin_policy();
+	push_copy(whole, group_rule(whole, "research"), "groups.research (again)", "locks", 33);
+	push_copy(whole, group_rule(whole, "ghosts"), "groups.ghosts (again)", "cpu", 60);
+	struct fake_pins fp;
+	unsigned char *ix, *ux;
+	size_t len, ulen;
+	build_with(whole, pin_table, 3, &fp, &ix, &len);
+	assert_int_equal(rl_index_build(whole, NULL, &ux, &ulen), RL_OK);
+	assert_int_equal(fp.calls, 4);
+	assert_int_equal(times_asked(&fp, "research"), 1);
+	assert_int_equal(times_asked(&fp, "ghosts"), 1);
+	assert_int_equal(nkeys_of(ix, T_PIN), 4);   /* research x2, staff, students */
+	assert_int_equal(nkeys_of(ix, T_UNPIN), 2); /* ghosts x2 */
+
+	struct rl_ident ann, cy;
+	static const gid_t ann_g[] = {2001}, cy_g[] = {2002};
+	assert_int_equal(rl_ident_make("ann", 1100, 1100, ann_g, 1, &ann), RL_OK);
+	struct rl_policy *p =
+	    expect_rules(ix, len, &ann,
+			 R_DEFAULT " " R_RESEARCH " " R_STAFF " groups.research (again)", "pinned");
+	expect_soft(p, &ann, "locks", 33, "groups.research (again)", "pin.d/10-a.yaml");
+	expect_soft(p, &ann, "sigpending", 300, "groups.research", "pin.yaml");
+	rl_policy_free(p);
+	rl_policy_free(expect_rules(ux, ulen, &ann, R_DEFAULT, "unpinned"));
+
+	assert_int_equal(rl_ident_make("cy", 1300, 1300, cy_g, 1, &cy), RL_OK);
+	assert_int_equal(rl_ident_add_group(&cy, "ghosts", false, 0), RL_OK);
+	p = expect_rules(
+	    ix, len, &cy,
+	    R_DEFAULT " " R_STUDENTS " " R_GHOSTS " " R_GID2002 " groups.ghosts (again)", "pinned");
+	expect_soft(p, &cy, "cpu", 60, "groups.ghosts (again)", "pin.d/10-a.yaml");
+	expect_soft(p, &cy, "locks", 7, "groups.ghosts", "pin.yaml");
+	rl_policy_free(p);
+	rl_ident_free(&cy);
+	rl_ident_free(&ann);
+	free(ux);
+	free(ix);
+	rl_policy_free(whole);
+}
+
+/*
+ * A user whose group names were never fetched (as after rl_ident_lookup):
+ * with every name pinned, a login finds all its group rules by gid and asks
+ * NSS nothing, with as many group rules as the user has gids or more.  Any
+ * fallback to names would fetch them (getgrgid_r per gid) or probe them
+ * (getgrnam_r), and expect_rules would see it.
+ */
+static void test_pinned_no_nss(void **state)
+{
+	(void)state;
+	struct rl_policy *whole = pin_policy();
+	struct fake_pins fp;
+	unsigned char *ix;
+	size_t len;
+	build_with(whole, pin_table_all, 4, &fp, &ix, &len);
+	assert_int_equal(nkeys_of(ix, T_PIN), NPIN_RULES);
+	assert_int_equal(nkeys_of(ix, T_UNPIN), 0);
+
+	struct rl_ident dee, eve;
+	static const gid_t dee_g[] = {2001, 2002, 4000}, eve_g[] = {4000};
+	assert_int_equal(rl_ident_make("dee", 1400, 1400, dee_g, 3, &dee), RL_OK);
+	dee.gnames_loaded = false;
+	struct rl_policy *p = expect_rules(ix, len, &dee,
+					   R_DEFAULT " " R_RESEARCH " " R_STAFF " " R_STUDENTS
+						     " " R_GHOSTS " " R_GID2002,
+					   "pinned, names not fetched");
+	/* The policy is filtered for dee: resolving asks nothing either. */
+	expect_soft(p, &dee, "msgqueue", 1000, "groups.ghosts", "pin.d/10-a.yaml");
+	assert_int_equal(dee.nss_lookups + dee.name_probes, 0);
+	assert_false(dee.gnames_loaded);
+	rl_policy_free(p);
+
+	/* Two gids, four group rules: ghosts's. */
+	assert_int_equal(rl_ident_make("eve", 1600, 1600, eve_g, 1, &eve), RL_OK);
+	eve.gnames_loaded = false;
+	rl_policy_free(
+	    expect_rules(ix, len, &eve, R_DEFAULT " " R_GHOSTS, "pinned, names not fetched"));
+	assert_int_equal(eve.nss_lookups + eve.name_probes, 0);
+	rl_ident_free(&eve);
+	rl_ident_free(&dee);
+	free(ix);
+	rl_policy_free(whole);
+}
+
+/* Root gets no group rule, pinned or not, whatever its gids and names. */
+static void test_pinned_root(void **state)
+{
+	(void)state;
+	struct rl_policy *whole = pin_policy();
+	struct fake_pins fp, fp_all;
+	unsigned char *ix, *ax, *ux;
+	size_t len, alen, ulen;
+	build_with(whole, pin_table, 3, &fp, &ix, &len);
+	build_with(whole, pin_table_all, 4, &fp_all, &ax, &alen);
+	assert_int_equal(rl_index_build(whole, NULL, &ux, &ulen), RL_OK);
+	struct rl_ident root;
+	static const gid_t g[] = {2001, 2002, 4000};
+	assert_int_equal(rl_ident_make("root", 0, 0, g, 3, &root), RL_OK);
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(
+		    rl_ident_add_group(&root, pin_table_all[i].name, true, pin_table_all[i].gid),
+		    RL_OK);
+	rl_policy_free(expect_rules(ix, len, &root, R_ROOT, "pinned"));
+	rl_policy_free(expect_rules(ax, alen, &root, R_ROOT, "all pinned"));
+	rl_policy_free(expect_rules(ux, ulen, &root, R_ROOT, "unpinned"));
+	/* Names not fetched: none fetched for root either. */
+	rl_ident_free(&root);
+	assert_int_equal(rl_ident_make("root", 0, 0, g, 3, &root), RL_OK);
+	root.gnames_loaded = false;
+	rl_policy_free(expect_rules(ix, len, &root, R_ROOT, "pinned"));
+	rl_policy_free(expect_rules(ux, ulen, &root, R_ROOT, "unpinned"));
+	rl_ident_free(&root);
+	free(ux);
+	free(ax);
+	free(ix);
+	rl_policy_free(whole);
+}
+
+/*
+ * The pinned header and tables: flags 1, each group rule once more (by gid
+ * when found, by its name's hash when not), and everything else byte for
+ * byte the unpinned index's.  Unpinned: flags 0, no pin.
+ */
+static void test_pinned_layout(void **state)
+{
+	(void)state;
+	struct rl_policy *whole = pin_policy();
+	struct fake_pins fp;
+	unsigned char *ix, *ux;
+	size_t len, ulen;
+	build_with(whole, pin_table, 3, &fp, &ix, &len);
+	assert_int_equal(rl_index_build(whole, NULL, &ux, &ulen), RL_OK);
+
+	assert_int_equal(get32(ux + VERSION_AT), 2);
+	assert_int_equal(get32(ix + VERSION_AT), 2);
+	assert_int_equal(get32(ux + FLAGS_AT), 0);
+	assert_int_equal(get32(ix + FLAGS_AT), F_PINNED);
+	assert_int_equal(nkeys_of(ux, T_PIN), 0);
+	assert_int_equal(nkeys_of(ux, T_UNPIN), 0);
+	assert_int_equal(nkeys_of(ix, T_GROUP), NPIN_RULES);
+	assert_int_equal(nkeys_of(ix, T_PIN), 3);   /* research, staff, students */
+	assert_int_equal(nkeys_of(ix, T_UNPIN), 1); /* ghosts */
+	for (int t = 0; t < T_PIN; t++)
+		assert_int_equal(nkeys_of(ix, t), nkeys_of(ux, t));
+	assert_int_equal(len, ulen + NPIN_RULES * KEY_ENT);
+	/*
+	 * The same bytes but for the pin counts, the flags and the hash; up to
+	 * the pin tables, and after them the strings and the rules.
+	 */
+	assert_memory_equal(ix, ux, NKEYS_AT + 4 * T_PIN);
+	assert_memory_equal(ix + STRINGS_LEN_AT, ux + STRINGS_LEN_AT, FLAGS_AT - STRINGS_LEN_AT);
+	size_t pins_at = key_table_at(ix, T_PIN);
+	assert_int_equal(pins_at, key_table_at(ux, T_PIN));
+	assert_memory_equal(ix + HEADER_SIZE, ux + HEADER_SIZE, pins_at - HEADER_SIZE);
+	assert_memory_equal(ix + pins_at + NPIN_RULES * KEY_ENT, ux + pins_at, ulen - pins_at);
+
+	/* By gid, sorted; each entry a group rule whose name the pinner put at that gid. */
+	const unsigned char *k = ix + pins_at;
+	static const uint64_t gids[] = {2001, 2001, 2002};
+	for (size_t i = 0; i < 3; i++, k += KEY_ENT) {
+		const struct rl_rule *r = whole->rules[get32(k + 12)];
+		assert_int_equal(get64(k), gids[i]);
+		assert_int_equal(get32(k + 8), 0);
+		assert_int_equal(r->kind, RL_RULE_GROUP);
+		bool ok = false;
+		for (size_t j = 0; j < 3; j++)
+			ok |=
+			    strcmp(pin_table[j].name, r->name) == 0 && pin_table[j].gid == gids[i];
+		if (!ok)
+			fail_msg("pin %zu: %s at gid %llu", i, r->name,
+				 (unsigned long long)gids[i]);
+	}
+	/* Within gid 2001, policy order: research, then staff. */
+	assert_int_equal(get32(ix + pins_at + 12), group_rule(whole, "research"));
+	assert_int_equal(get32(ix + pins_at + KEY_ENT + 12), group_rule(whole, "staff"));
+	/* ghosts by its name's hash, as in the table of group names. */
+	k = ix + key_table_at(ix, T_UNPIN);
+	assert_int_equal(get64(k), rl_hash64("ghosts", 6));
+	assert_int_equal(get32(k + 8), 0);
+	assert_int_equal(get32(k + 12), group_rule(whole, "ghosts"));
+	free(ux);
+	free(ix);
+
+	/* No group rule: pinned all the same, nothing resolved, no pin. */
+	struct rl_policy *p;
+	assert_int_equal(load_doc("version: 1\nusers:\n  ann: {core: 0}\ngroups:\n  \"gid:5\": "
+				  "{core: 1}\n",
+				  &p, &cap),
+			 RL_OK);
+	build_with(p, pin_table, 3, &fp, &ix, &len);
+	assert_int_equal(rl_index_build(p, NULL, &ux, &ulen), RL_OK);
+	assert_int_equal(fp.calls, 0);
+	assert_int_equal(get32(ix + FLAGS_AT), F_PINNED);
+	assert_int_equal(nkeys_of(ix, T_PIN) + nkeys_of(ix, T_UNPIN), 0);
+	assert_int_equal(len, ulen);
+	assert_memory_equal(ix + HEADER_SIZE, ux + HEADER_SIZE, len - HEADER_SIZE);
+	struct rl_ident ann;
+	static const gid_t g5[] = {5};
+	assert_int_equal(rl_ident_make("ann", 1100, 1100, g5, 1, &ann), RL_OK);
+	rl_policy_free(expect_rules(ix, len, &ann, "users.ann groups.gid:5", "pinned"));
+	rl_policy_free(expect_rules(ux, ulen, &ann, "users.ann groups.gid:5", "unpinned"));
+	rl_ident_free(&ann);
+	free(ux);
+	free(ix);
+	rl_policy_free(p);
+
+	/* No file at all: a pinned index of nothing. */
+	assert_int_equal(rl_policy_new(NULL, &p), RL_OK);
+	struct rl_sink sink = cap_sink(&cap);
+	assert_int_equal(rl_policy_finish(p, &sink), RL_OK);
+	build_with(p, pin_table, 3, &fp, &ix, &len);
+	assert_int_equal(len, HEADER_SIZE);
+	assert_int_equal(get32(ix + FLAGS_AT), F_PINNED);
+	assert_int_equal(fp.calls, 0);
+	free(ix);
+
+	/* A pinner without a resolver: a usage error, nothing built. */
+	struct rl_pinner none = {NULL, &fp};
+	ix = (unsigned char *)&fp;
+	len = 1;
+	assert_int_equal(rl_index_build(p, &none, &ix, &len), RL_EUSAGE);
+	assert_null(ix);
+	assert_int_equal(len, 0);
+	rl_policy_free(p);
+	rl_policy_free(whole);
+}
+
+/*
+ * A resolver failure stops the compile with its status, at the name that
+ * failed: rl_index_build gives nothing, rl_index_write says so and leaves
+ * the old index alone, and no temporary file behind.
+ */
+static void test_pinned_resolver_fails(void **state)
+{
+	(void)state;
+	struct rl_policy *whole = pin_policy();
+	static const enum rl_status fails[] = {RL_ENSS, RL_ENOMEM};
+	for (size_t i = 0; i < 2; i++) {
+		struct fake_pins fp = {pin_table, 3, "staff", fails[i], 0, {{0}}};
+		struct rl_pinner pin = pinner_of(&fp);
+		unsigned char *ix = (unsigned char *)&fp;
+		size_t len = 1;
+		assert_int_equal(rl_index_build(whole, &pin, &ix, &len), fails[i]);
+		assert_null(ix);
+		assert_int_equal(len, 0);
+		assert_int_equal(times_asked(&fp, "staff"), 1);
+		assert_true(fp.calls >= 1 && fp.calls <= 4);
+		assert_string_equal(fp.asked[fp.calls - 1], "staff"); /* nothing after it */
+	}
+
+	char *dir = tmp_dir();
+	static const char old_bytes[] = "the old index";
+	char *index = write_file(dir, "pin.yaml.idx", old_bytes, strlen(old_bytes), 0644);
+	struct fake_pins fp = {pin_table, 3, "ghosts", RL_ENSS, 0, {{0}}};
+	struct rl_pinner pin = pinner_of(&fp);
+	struct rl_sink sink = cap_sink(&cap);
+	assert_int_equal(rl_index_write(whole, &pin, index, &sink), RL_ENSS);
+	char want[PATH_MAX + 128];
+	snprintf(want, sizeof(want), "%s: cannot compile: %s", index, rl_status_str(RL_ENSS));
+	CAP_EXPECT(&cap, want);
+	size_t got_len;
+	char *got = read_text(index, &got_len);
+	assert_non_null(got);
+	assert_int_equal(got_len, strlen(old_bytes));
+	assert_memory_equal(got, old_bytes, got_len);
+	free(got);
+	static const char *const keep[] = {"pin.yaml.idx"};
+	char extra[1024];
+	extra_names(dir, keep, 1, extra, sizeof(extra));
+	assert_string_equal(extra, "");
+	/* With no old index, none made. */
+	assert_int_equal(unlink(index), 0);
+	fp.calls = 0;
+	sink = cap_sink(&cap);
+	assert_int_equal(rl_index_write(whole, &pin, index, &sink), RL_ENSS);
+	CAP_EXPECT(&cap, want);
+	extra_names(dir, keep, 0, extra, sizeof(extra));
+	assert_string_equal(extra, "");
+	/* The same pinner, that name found: written, and pinned. */
+	fp.fail = NULL;
+	sink = cap_sink(&cap);
+	assert_int_equal(rl_index_write(whole, &pin, index, &sink), RL_OK);
+	cap_expect_none(&cap);
+	got = read_text(index, &got_len);
+	assert_non_null(got);
+	assert_true(got_len > HEADER_SIZE);
+	assert_int_equal(get32((const unsigned char *)got + FLAGS_AT), F_PINNED);
+	free(got);
+	extra_names(dir, keep, 1, extra, sizeof(extra));
+	assert_string_equal(extra, "");
+	rm_rf(dir);
+	free(index);
+	free(dir);
+	rl_policy_free(whole);
+}
+
+/* rl_index_load_mem of b for id: RL_EINVALID and no policy. */
+static void expect_invalid(const unsigned char *b, size_t len, struct rl_ident *id,
+			   const char *what)
+{
+	struct rl_policy *p = (struct rl_policy *)id; /* must be set */
+	enum rl_status st = rl_index_load_mem(b, len, id, &p);
+	if (st != RL_EINVALID || p)
+		fail_msg("%s, %s: status %s%s", what, id->name, rl_status_str(st),
+			 p ? " with a policy" : "");
+}
+
+/* A copy of ix with the u32 at off set to v (or, with add, added to) and the hash made right. */
+static unsigned char *crafted32(const unsigned char *ix, size_t len, size_t off, uint32_t v,
+				bool add)
+{
+	unsigned char *b = malloc(len);
+	assert_non_null(b);
+	memcpy(b, ix, len);
+	put32(b + off, add ? get32(b + off) + v : v);
+	const struct layout l = layout_of(ix, len); /* of the intact one */
+	rehash_tables(b, &l);
+	return b;
+}
+
+/*
+ * Indexes crafted on purpose (every hash right): a flag not defined, pins
+ * that do not account for each group rule once, or a pin naming a rule that
+ * is not a group rule.  Each is refused; each control beside it is not, so
+ * the refusal is the check's.
+ */
+static void test_pinned_hostile(void **state)
+{
+	(void)state;
+	struct rl_policy *whole = pin_policy();
+	struct fake_pins fp;
+	unsigned char *ix, *ux, *b;
+	size_t len, ulen;
+	build_with(whole, pin_table, 3, &fp, &ix, &len);
+	assert_int_equal(rl_index_build(whole, NULL, &ux, &ulen), RL_OK);
+	struct rl_ident ann, cy, root;
+	static const gid_t ann_g[] = {2001}, cy_g[] = {2002};
+	assert_int_equal(rl_ident_make("ann", 1100, 1100, ann_g, 1, &ann), RL_OK);
+	assert_int_equal(rl_ident_make("cy", 1300, 1300, cy_g, 1, &cy), RL_OK);
+	assert_int_equal(rl_ident_make("root", 0, 0, cy_g, 1, &root), RL_OK);
+	struct rl_ident *all[] = {&ann, &cy, &root};
+
+	/* The controls: rehashing alone changes nothing. */
+	b = crafted32(ix, len, FLAGS_AT, F_PINNED, false);
+	assert_memory_equal(b, ix, len);
+	free(b);
+
+	/* Flags: another bit, alone or with the pinned one; pinned cleared; set unpinned. */
+	static const uint32_t bad_flags[] = {3, 2, 0x80000001u, 0x100, 0};
+	for (size_t i = 0; i < sizeof(bad_flags) / sizeof(bad_flags[0]); i++) {
+		b = crafted32(ix, len, FLAGS_AT, bad_flags[i], false);
+		for (size_t k = 0; k < 3; k++)
+			expect_invalid(b, len, all[k], "pinned index, flags changed");
+		free(b);
+	}
+	b = crafted32(ux, ulen, FLAGS_AT, F_PINNED, false);
+	for (size_t k = 0; k < 3; k++)
+		expect_invalid(b, ulen, all[k], "unpinned index flagged pinned");
+	free(b);
+	b = crafted32(ux, ulen, FLAGS_AT, 2, false);
+	expect_invalid(b, ulen, &ann, "unpinned index, flag 2");
+	free(b);
+
+	/* Pin counts off by one either way. */
+	for (int t = T_PIN; t <= T_UNPIN; t++) {
+		b = crafted32(ix, len, NKEYS_AT + 4 * t, 1, true);
+		expect_invalid(b, len, &ann, "a pin count one more");
+		free(b);
+		b = crafted32(ix, len, NKEYS_AT + 4 * t, (uint32_t)-1, true);
+		expect_invalid(b, len, &ann, "a pin count one less");
+		free(b);
+	}
+
+	/*
+	 * The count check alone: a policy with no gid rule, its last group
+	 * entry counted as a gid entry instead.  The sizes and the sort still
+	 * hold; unpinned, such an index reads (the entry keys no gid), pinned
+	 * the pins no longer match the group rules.
+	 */
+	struct rl_policy *small;
+	assert_int_equal(load_doc("version: 1\ndefault: {core: 0}\ngroups:\n  research: {nproc: "
+				  "1}\n  ghosts: {locks: 2}\n",
+				  &small, &cap),
+			 RL_OK);
+	unsigned char *sx, *sux;
+	size_t slen, sulen;
+	build_with(small, pin_table, 3, &fp, &sx, &slen);
+	assert_int_equal(rl_index_build(small, NULL, &sux, &sulen), RL_OK);
+	assert_int_equal(nkeys_of(sx, T_GID), 0);
+	for (int pinned = 0; pinned < 2; pinned++) {
+		const unsigned char *src = pinned ? sx : sux;
+		size_t n = pinned ? slen : sulen;
+		b = malloc(n);
+		assert_non_null(b);
+		memcpy(b, src, n);
+		put32(b + NKEYS_AT + 4 * T_GROUP, nkeys_of(src, T_GROUP) - 1);
+		put32(b + NKEYS_AT + 4 * T_GID, 1);
+		const struct layout l = layout_of(src, n);
+		rehash_tables(b, &l);
+		if (pinned) {
+			expect_invalid(b, n, &ann, "pinned, a group entry moved to the gid table");
+		} else {
+			struct rl_policy *p;
+			assert_int_equal(rl_index_load_mem(b, n, &ann, &p), RL_OK);
+			rl_policy_free(p);
+		}
+		free(b);
+	}
+	free(sux);
+	free(sx);
+	rl_policy_free(small);
+
+	/*
+	 * gid 2002's pin (students) pointed at users.students: refused by the
+	 * login that reads it (cy), not by the others (ann, who is in 2001
+	 * only; root, who gets no group rule).  Pointed at another group rule
+	 * instead, it is an index that pins that name there: used.
+	 */
+	size_t user_rule = 0;
+	while (user_rule < whole->nrules && whole->rules[user_rule]->kind != RL_RULE_USER)
+		user_rule++;
+	assert_true(user_rule < whole->nrules);
+	size_t last_pin = key_table_at(ix, T_PIN) + (nkeys_of(ix, T_PIN) - 1) * KEY_ENT;
+	assert_int_equal(get64(ix + last_pin), 2002);
+	b = crafted32(ix, len, last_pin + 12, (uint32_t)user_rule, false);
+	expect_invalid(b, len, &cy, "a pin naming a user rule");
+	rl_policy_free(expect_rules(b, len, &ann, R_DEFAULT " " R_RESEARCH " " R_STAFF,
+				    "a pin naming a user rule, not read"));
+	rl_policy_free(expect_rules(b, len, &root, R_ROOT, "a pin naming a user rule, root"));
+	free(b);
+	b = crafted32(ix, len, last_pin + 12, (uint32_t)group_rule(whole, "ghosts"), false);
+	rl_policy_free(expect_rules(b, len, &cy, R_DEFAULT " " R_GHOSTS " " R_GID2002,
+				    "the pin of students pointed at ghosts"));
+	free(b);
+
+	rl_ident_free(&root);
+	rl_ident_free(&cy);
+	rl_ident_free(&ann);
+	free(ux);
+	free(ix);
+	rl_policy_free(whole);
+}
+
+/* Compiles f's files into f->index with pin, as "rlimit-policy compile" does by default. */
+static void compile_pinned(const struct fx *f, const struct rl_pinner *pin)
+{
+	struct rl_policy *p;
+	assert_int_equal(load_files(f->conf, f->confdir, &p, &cap), RL_OK);
+	cap_expect_none(&cap);
+	struct rl_sink sink = cap_sink(&cap);
+	assert_int_equal(rl_index_write(p, pin, f->index, &sink), RL_OK);
+	cap_expect_none(&cap);
+	rl_policy_free(p);
+}
+
+/* rl_index_pins for o: st, and then nothing in *pins unless RL_OK. */
+static void pins_of(const struct rl_load_opts *o, enum rl_status st, struct rl_pins *pins)
+{
+	memset(pins, 0xA5, sizeof(*pins)); /* must be set */
+	assert_int_equal(rl_index_pins(o, pins), st);
+	if (st != RL_OK) {
+		assert_null(pins->v);
+		assert_int_equal(pins->n, 0);
+		assert_false(pins->pinned);
+	}
+}
+
+/* f->index with the u32 at off set to v and the hash made right. */
+static void craft_index(const struct fx *f, size_t off, uint32_t v)
+{
+	size_t len;
+	unsigned char *ix = (unsigned char *)read_text(f->index, &len);
+	assert_non_null(ix);
+	unsigned char *b = crafted32(ix, len, off, v, false);
+	free(write_file(f->dir, "rlimit.yaml.idx", (const char *)b, len, 0644));
+	free(b);
+	free(ix);
+}
+
+/*
+ * rl_index_pins lists the names a fresh index pinned, each once, found at
+ * the pinner's gid or not found; none for an index compiled unpinned; and
+ * refuses an index a login would not use, or one whose pins are not group
+ * rules at gids.  A pinned index is what a login uses: for a user whose
+ * names agree, the YAML's result; for one in gid 2001 whose names are not
+ * known, research's rules all the same, with no lookup.
+ */
+static void test_pins_listed(void **state)
+{
+	struct fx *f = *state;
+	struct rl_load_opts o = fx_opts(f, f->index);
+	struct rl_pins pins;
+	pins_of(&o, RL_OK, &pins);
+	assert_false(pins.pinned);
+	assert_int_equal(pins.n, 0);
+	rl_pins_free(&pins);
+	assert_null(pins.v);
+	rl_pins_free(NULL);
+	pins_of(NULL, RL_EINVALID, &pins);
+	o.index = NULL;
+	pins_of(&o, RL_EINVALID, &pins);
+	o.index = f->index;
+
+	/*
+	 * admins at a lower gid than research, staff at the same; students and
+	 * ghosts found by no one.  research is in three files (one rule).
+	 */
+	free(put_file(f->confdir, "30-c.yaml",
+		      "version: 1\ngroups:\n  staff: {rtprio: 5}\n  ghosts: {locks: 7}\n"
+		      "  research: {nofile: 900}\n  admins: {nice: 1}\n"));
+	static const struct pin_map table[] = {
+	    {"research", 2001}, {"admins", 100}, {"staff", 2001}};
+	struct fake_pins fp = {table, 3, NULL, RL_OK, 0, {{0}}};
+	struct rl_pinner pin = pinner_of(&fp);
+	compile_pinned(f, &pin);
+	assert_int_equal(fp.calls, 5);
+	pins_of(&o, RL_OK, &pins);
+	assert_true(pins.pinned);
+	assert_int_equal(pins.n, 5);
+	/* By gid (in policy order within one), then the names not found (by hash). */
+	static const struct pin_map found[] = {
+	    {"admins", 100}, {"research", 2001}, {"staff", 2001}};
+	for (size_t i = 0; i < 3; i++) {
+		assert_string_equal(pins.v[i].name, found[i].name);
+		assert_true(pins.v[i].found);
+		assert_int_equal(pins.v[i].gid, found[i].gid);
+	}
+	assert_false(pins.v[3].found);
+	assert_false(pins.v[4].found);
+	assert_true(
+	    (strcmp(pins.v[3].name, "students") == 0 && strcmp(pins.v[4].name, "ghosts") == 0) ||
+	    (strcmp(pins.v[3].name, "ghosts") == 0 && strcmp(pins.v[4].name, "students") == 0));
+	rl_pins_free(&pins);
+	assert_null(pins.v);
+	assert_int_equal(pins.n, 0);
+
+	/* alice's names agree with the pins: the YAML's result, from the index. */
+	struct rl_result got;
+	expect_login(f, &o, RL_INDEX_FRESH, NULL, true, &got);
+	rlim_t v;
+	assert_true(item_soft_num(&got, "sigpending", &v) && v == 300);
+	assert_true(item_soft_num(&got, "msgqueue", &v) && v == RLIM_INFINITY); /* students */
+
+	/* In gid 2001, no name known: research's rules by the pin, none by the YAML. */
+	struct fx alt = *f;
+	static const gid_t g[] = {2001};
+	assert_int_equal(rl_ident_make("alice", 1001, 1001, g, 1, &alt.id), RL_OK);
+	struct rl_load_opts ao = fx_opts(&alt, f->index);
+	bool from_index = false;
+	assert_int_equal(login(&alt, &ao, &got, &from_index), RL_OK);
+	cap_expect_none(&cap);
+	assert_true(from_index);
+	assert_true(item_soft_num(&got, "sigpending", &v) && v == 300);
+	assert_true(item_soft_num(&got, "nofile", &v) && v == 900);
+	assert_false(item_soft_num(&got, "msgqueue", &v));
+	assert_int_equal(alt.id.nss_lookups + alt.id.name_probes, 0);
+	ao.index = NULL;
+	assert_int_equal(login(&alt, &ao, &got, &from_index), RL_OK);
+	assert_false(from_index);
+	assert_false(item_soft_num(&got, "sigpending", &v));
+	rl_ident_free(&alt.id);
+
+	/* Stale: refused. */
+	char *c = path_join(f->confdir, "30-c.yaml");
+	size_t clen;
+	char *text = read_text(c, &clen);
+	free(put_file(f->confdir, "30-c.yaml", "version: 1\n"));
+	pins_of(&o, RL_EINVALID, &pins);
+	free(write_file(f->confdir, "30-c.yaml", text, clen, 0644));
+	pins_of(&o, RL_OK, &pins);
+	rl_pins_free(&pins);
+
+	/* Damaged: refused. */
+	size_t len;
+	unsigned char *ix = (unsigned char *)read_text(f->index, &len);
+	assert_non_null(ix);
+	ix[HEADER_SIZE + 1] ^= 0x10;
+	free(write_file(f->dir, "rlimit.yaml.idx", (const char *)ix, len, 0644));
+	pins_of(&o, RL_EINVALID, &pins);
+	ix[HEADER_SIZE + 1] ^= 0x10;
+	free(write_file(f->dir, "rlimit.yaml.idx", (const char *)ix, len, 0644));
+	pins_of(&o, RL_OK, &pins);
+	rl_pins_free(&pins);
+
+	/* Crafted: staff's pin (the last by gid) at a key no gid has, then naming a user rule. */
+	size_t last = key_table_at(ix, T_PIN) + (nkeys_of(ix, T_PIN) - 1) * KEY_ENT;
+	assert_int_equal(get64(ix + last), 2001);
+	craft_index(f, last + 4, 1); /* the key's high half: 2^32 + 2001, still sorted */
+	pins_of(&o, RL_EINVALID, &pins);
+	/* check (rl_index_state) and logins refuse it alike. */
+	assert_int_equal(rl_index_state(&o), RL_INDEX_DAMAGED);
+	free(write_file(f->dir, "rlimit.yaml.idx", (const char *)ix, len, 0644));
+	struct rl_policy *whole;
+	assert_int_equal(load_files(f->conf, f->confdir, &whole, &cap), RL_OK);
+	uint32_t user_rule = 0;
+	while (user_rule < whole->nrules && whole->rules[user_rule]->kind != RL_RULE_USER)
+		user_rule++;
+	assert_true(user_rule < whole->nrules);
+	rl_policy_free(whole);
+	craft_index(f, last + 12, user_rule);
+	pins_of(&o, RL_EINVALID, &pins);
+	assert_int_equal(rl_index_state(&o), RL_INDEX_DAMAGED);
+	/* Put back whole: listed again. */
+	free(write_file(f->dir, "rlimit.yaml.idx", (const char *)ix, len, 0644));
+	pins_of(&o, RL_OK, &pins);
+	assert_int_equal(pins.n, 5);
+	rl_pins_free(&pins);
+
+	/*
+	 * A name in two rules (the loader merges them; the index takes any
+	 * policy): each listed once, research though staff's rule sits
+	 * between its two at gid 2001, ghosts though not found.
+	 */
+	struct rl_policy *dup;
+	assert_int_equal(load_files(f->conf, f->confdir, &dup, &cap), RL_OK);
+	push_copy(dup, group_rule(dup, "research"), "groups.research (again)", "locks", 33);
+	push_copy(dup, group_rule(dup, "ghosts"), "groups.ghosts (again)", "cpu", 60);
+	fp.calls = 0;
+	struct rl_sink sink = cap_sink(&cap);
+	assert_int_equal(rl_index_write(dup, &pin, f->index, &sink), RL_OK);
+	cap_expect_none(&cap);
+	rl_policy_free(dup);
+	assert_int_equal(fp.calls, 5);
+	pins_of(&o, RL_OK, &pins);
+	assert_int_equal(pins.n, 5);
+	static const char *const names[] = {"admins", "research", "staff", "students", "ghosts"};
+	for (size_t i = 0; i < 5; i++) {
+		unsigned seen = 0;
+		for (size_t j = 0; j < pins.n; j++)
+			seen += strcmp(pins.v[j].name, names[i]) == 0;
+		if (seen != 1)
+			fail_msg("%s listed %u times", names[i], seen);
+	}
+	rl_pins_free(&pins);
+	free(ix);
+	free(text);
+	free(c);
+}
+
 #define FX(t) cmocka_unit_test_setup_teardown(t, fx_setup, fx_teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_format_robustness),
+	    cmocka_unit_test(test_format_robustness_pinned),
 	    cmocka_unit_test(test_build_edges),
 	    cmocka_unit_test(test_index_path),
 	    FX(test_fresh_is_used),
@@ -1199,6 +2229,14 @@ int main(void)
 	    FX(test_index_is_what_is_read),
 	    FX(test_write_errors),
 	    FX(test_write_atomic),
+	    cmocka_unit_test(test_pinned_by_gid),
+	    cmocka_unit_test(test_pinned_same_name),
+	    cmocka_unit_test(test_pinned_no_nss),
+	    cmocka_unit_test(test_pinned_root),
+	    cmocka_unit_test(test_pinned_layout),
+	    cmocka_unit_test(test_pinned_resolver_fails),
+	    cmocka_unit_test(test_pinned_hostile),
+	    FX(test_pins_listed),
 	};
 	return cmocka_run_group_tests_name("index", tests, NULL, NULL);
 }

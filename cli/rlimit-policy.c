@@ -441,14 +441,13 @@ static int cmd_check(const struct opts *o)
  * compile
  */
 
-/* compile's pinner: NSS, with a warning for a name no group has. */
-struct pin_ctx {
-	unsigned found;
-};
-
+/*
+ * compile's pinner: NSS, with a warning for a name no group has; ctx is
+ * the count of names found.
+ */
 static enum rl_status pin_group(void *ctx, const char *name, bool *found, gid_t *gid)
 {
-	struct pin_ctx *pc = ctx;
+	unsigned *nfound = ctx;
 	enum rl_status st = rl_group_gid(name, found, gid);
 	if (st != RL_OK || !*found) {
 		fputs(st != RL_OK ? "rlimit-policy: cannot look up group "
@@ -460,7 +459,7 @@ static enum rl_status pin_group(void *ctx, const char *name, bool *found, gid_t 
 		else
 			fputs(": logins will look the name up\n", stderr);
 	}
-	pc->found += st == RL_OK && *found;
+	*nfound += st == RL_OK && *found;
 	return st;
 }
 
@@ -483,8 +482,8 @@ static int cmd_compile(const struct opts *o)
 			rl_status_str(st), cs.errors, cs.errors == 1 ? "" : "s");
 		return EXIT_INVALID;
 	}
-	struct pin_ctx pc = {0};
-	const struct rl_pinner pin = {pin_group, &pc};
+	unsigned nfound = 0;
+	const struct rl_pinner pin = {pin_group, &nfound};
 	st = rl_index_write(p, o->groups_at_login ? NULL : &pin, out, &sink);
 	if (st == RL_OK) {
 		size_t nf = rl_policy_file_count(p), nr = rl_policy_rule_count(p);
@@ -493,8 +492,8 @@ static int cmd_compile(const struct opts *o)
 		if (o->groups_at_login)
 			printf("; group names are looked up at every login\n");
 		else
-			printf("; %u group name%s resolved to gids\n", pc.found,
-			       pc.found == 1 ? "" : "s");
+			printf("; %u group name%s resolved to gids\n", nfound,
+			       nfound == 1 ? "" : "s");
 	}
 	rl_policy_free(p);
 	return st == RL_OK ? 0 : EXIT_INVALID;

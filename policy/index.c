@@ -640,7 +640,7 @@ static int cand_cmp(const void *a, const void *b)
 	uint32_t rx = x & ~CAND_PINNED, ry = y & ~CAND_PINNED;
 	if (rx != ry)
 		return rx < ry ? -1 : 1;
-	return (x & CAND_PINNED) ? ((y & CAND_PINNED) ? 0 : -1) : ((y & CAND_PINNED) ? 1 : 0);
+	return ((y & CAND_PINNED) != 0) - ((x & CAND_PINNED) != 0);
 }
 
 /* The first entry of table t whose key is >= key. */

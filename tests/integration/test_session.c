@@ -1522,13 +1522,17 @@ static void test_index_pins_are_what_the_module_reads(void **state)
 	rlt_args(c, CONF);
 	rlt_expect(c, RLIMIT_LOCKS, 64, 64);
 	rlt_run(c, "frank", PAM_SUCCESS);
-	if (c->nss.counted)
-		assert_int_equal(c->nss.getgrnam_r + c->nss.getgrgid_r, 0);
+	struct rlt_nss_calls pinned = c->nss;
 	/* Read from the YAML, the directory decides: proj1 (4001) and proj4 (4004). */
 	rlt_args(c, CONF " noindex");
 	memset(c->expect, 0, sizeof(c->expect));
 	rlt_expect(c, RLIMIT_LOCKS, 61, 61);
 	rlt_run(c, "frank", PAM_SUCCESS);
+	if (!pinned.counted)
+		rlt_skip("the lookup counters do not see the module's calls (is the test binary "
+			 "linked with --export-dynamic-symbol?)");
+	assert_int_equal(pinned.getgrnam_r + pinned.getgrgid_r, 0);
+	assert_true(c->nss.getgrnam_r + c->nss.getgrgid_r > 0); /* the YAML path asks */
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, rlt_setup, rlt_teardown)

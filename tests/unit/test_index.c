@@ -344,6 +344,8 @@ static void put32(unsigned char *p, uint32_t v)
  * name not found; resolving `fail` fails with fail_with.  It notes each
  * name it is asked, to count how often a name is resolved.
  */
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
 struct pin_map {
 	const char *name;
 	gid_t gid;
@@ -531,7 +533,7 @@ static void test_format_robustness(void **state)
 static void test_format_robustness_pinned(void **state)
 {
 	(void)state;
-	struct fake_pins fp = {ids_pins, 1, NULL, RL_OK, 0, {{0}}};
+	struct fake_pins fp = {ids_pins, N_OF(ids_pins), NULL, RL_OK, 0, {{0}}};
 	struct rl_pinner pin = pinner_of(&fp);
 	robustness(&pin);
 	/* Each name of a group rule asked once: research's rule is of two files. */
@@ -1458,7 +1460,7 @@ static void test_pinned_by_gid(void **state)
 	struct fake_pins fp;
 	unsigned char *ix, *ux;
 	size_t len, ulen;
-	build_with(whole, pin_table, 3, &fp, &ix, &len);
+	build_with(whole, pin_table, N_OF(pin_table), &fp, &ix, &len);
 	assert_int_equal(rl_index_build(whole, NULL, &ux, &ulen), RL_OK);
 	/* Each group name resolved once, however many rules name it; user names never. */
 	assert_int_equal(fp.calls, 4);
@@ -1574,7 +1576,7 @@ static void test_pinned_same_name(void **state)
 	struct fake_pins fp;
 	unsigned char *ix, *ux;
 	size_t len, ulen;
-	build_with(whole, pin_table, 3, &fp, &ix, &len);
+	build_with(whole, pin_table, N_OF(pin_table), &fp, &ix, &len);
 	assert_int_equal(rl_index_build(whole, NULL, &ux, &ulen), RL_OK);
 	assert_int_equal(fp.calls, 4);
 	assert_int_equal(times_asked(&fp, "research"), 1);
@@ -1622,7 +1624,7 @@ static void test_pinned_no_nss(void **state)
 	struct fake_pins fp;
 	unsigned char *ix;
 	size_t len;
-	build_with(whole, pin_table_all, 4, &fp, &ix, &len);
+	build_with(whole, pin_table_all, N_OF(pin_table_all), &fp, &ix, &len);
 	assert_int_equal(nkeys_of(ix, T_PIN), NPIN_RULES);
 	assert_int_equal(nkeys_of(ix, T_UNPIN), 0);
 
@@ -1660,8 +1662,8 @@ static void test_pinned_root(void **state)
 	struct fake_pins fp, fp_all;
 	unsigned char *ix, *ax, *ux;
 	size_t len, alen, ulen;
-	build_with(whole, pin_table, 3, &fp, &ix, &len);
-	build_with(whole, pin_table_all, 4, &fp_all, &ax, &alen);
+	build_with(whole, pin_table, N_OF(pin_table), &fp, &ix, &len);
+	build_with(whole, pin_table_all, N_OF(pin_table_all), &fp_all, &ax, &alen);
 	assert_int_equal(rl_index_build(whole, NULL, &ux, &ulen), RL_OK);
 	struct rl_ident root;
 	static const gid_t g[] = {2001, 2002, 4000};
@@ -1698,7 +1700,7 @@ static void test_pinned_layout(void **state)
 	struct fake_pins fp;
 	unsigned char *ix, *ux;
 	size_t len, ulen;
-	build_with(whole, pin_table, 3, &fp, &ix, &len);
+	build_with(whole, pin_table, N_OF(pin_table), &fp, &ix, &len);
 	assert_int_equal(rl_index_build(whole, NULL, &ux, &ulen), RL_OK);
 
 	assert_int_equal(get32(ux + VERSION_AT), 2);
@@ -1757,7 +1759,7 @@ static void test_pinned_layout(void **state)
 				  "{core: 1}\n",
 				  &p, &cap),
 			 RL_OK);
-	build_with(p, pin_table, 3, &fp, &ix, &len);
+	build_with(p, pin_table, N_OF(pin_table), &fp, &ix, &len);
 	assert_int_equal(rl_index_build(p, NULL, &ux, &ulen), RL_OK);
 	assert_int_equal(fp.calls, 0);
 	assert_int_equal(get32(ix + FLAGS_AT), F_PINNED);
@@ -1778,7 +1780,7 @@ static void test_pinned_layout(void **state)
 	assert_int_equal(rl_policy_new(NULL, &p), RL_OK);
 	struct rl_sink sink = cap_sink(&cap);
 	assert_int_equal(rl_policy_finish(p, &sink), RL_OK);
-	build_with(p, pin_table, 3, &fp, &ix, &len);
+	build_with(p, pin_table, N_OF(pin_table), &fp, &ix, &len);
 	assert_int_equal(len, HEADER_SIZE);
 	assert_int_equal(get32(ix + FLAGS_AT), F_PINNED);
 	assert_int_equal(fp.calls, 0);
@@ -1806,7 +1808,7 @@ static void test_pinned_resolver_fails(void **state)
 	struct rl_policy *whole = pin_policy();
 	static const enum rl_status fails[] = {RL_ENSS, RL_ENOMEM};
 	for (size_t i = 0; i < 2; i++) {
-		struct fake_pins fp = {pin_table, 3, "staff", fails[i], 0, {{0}}};
+		struct fake_pins fp = {pin_table, N_OF(pin_table), "staff", fails[i], 0, {{0}}};
 		struct rl_pinner pin = pinner_of(&fp);
 		unsigned char *ix = (unsigned char *)&fp;
 		size_t len = 1;
@@ -1821,7 +1823,7 @@ static void test_pinned_resolver_fails(void **state)
 	char *dir = tmp_dir();
 	static const char old_bytes[] = "the old index";
 	char *index = write_file(dir, "pin.yaml.idx", old_bytes, strlen(old_bytes), 0644);
-	struct fake_pins fp = {pin_table, 3, "ghosts", RL_ENSS, 0, {{0}}};
+	struct fake_pins fp = {pin_table, N_OF(pin_table), "ghosts", RL_ENSS, 0, {{0}}};
 	struct rl_pinner pin = pinner_of(&fp);
 	struct rl_sink sink = cap_sink(&cap);
 	assert_int_equal(rl_index_write(whole, &pin, index, &sink), RL_ENSS);
@@ -1901,7 +1903,7 @@ static void test_pinned_hostile(void **state)
 	struct fake_pins fp;
 	unsigned char *ix, *ux, *b;
 	size_t len, ulen;
-	build_with(whole, pin_table, 3, &fp, &ix, &len);
+	build_with(whole, pin_table, N_OF(pin_table), &fp, &ix, &len);
 	assert_int_equal(rl_index_build(whole, NULL, &ux, &ulen), RL_OK);
 	struct rl_ident ann, cy, root;
 	static const gid_t ann_g[] = {2001}, cy_g[] = {2002};
@@ -1954,7 +1956,7 @@ static void test_pinned_hostile(void **state)
 			 RL_OK);
 	unsigned char *sx, *sux;
 	size_t slen, sulen;
-	build_with(small, pin_table, 3, &fp, &sx, &slen);
+	build_with(small, pin_table, N_OF(pin_table), &fp, &sx, &slen);
 	assert_int_equal(rl_index_build(small, NULL, &sux, &sulen), RL_OK);
 	assert_int_equal(nkeys_of(sx, T_GID), 0);
 	for (int pinned = 0; pinned < 2; pinned++) {
@@ -2080,7 +2082,7 @@ static void test_pins_listed(void **state)
 		      "  research: {nofile: 900}\n  admins: {nice: 1}\n"));
 	static const struct pin_map table[] = {
 	    {"research", 2001}, {"admins", 100}, {"staff", 2001}};
-	struct fake_pins fp = {table, 3, NULL, RL_OK, 0, {{0}}};
+	struct fake_pins fp = {table, N_OF(table), NULL, RL_OK, 0, {{0}}};
 	struct rl_pinner pin = pinner_of(&fp);
 	compile_pinned(f, &pin);
 	assert_int_equal(fp.calls, 5);

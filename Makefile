@@ -22,6 +22,8 @@ MANDIR ?= $(PREFIX)/share/man
 PAMDIR ?= $(shell $(PKG_CONFIG) --variable=libdir pam 2>/dev/null || \
 	  dirname $$($(CC) -print-file-name=libpam.so))/security
 DESTDIR ?=
+# Debian's and Ubuntu's pam-auth-update reads its profiles from here.
+PAMCONFIGDIR ?= /usr/share/pam-configs
 
 YAML_CFLAGS := $(shell $(PKG_CONFIG) --cflags yaml-0.1 2>/dev/null)
 YAML_LIBS := $(shell $(PKG_CONFIG) --libs yaml-0.1 2>/dev/null || echo -lyaml)
@@ -135,6 +137,8 @@ install: all $(if $(wildcard man/man.mk),install-man)
 	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(BINDIR)
 	install -m 0644 $(MODULE) $(DESTDIR)$(PAMDIR)/pam_rlimit.so
 	install -m 0755 $(TOOL) $(DESTDIR)$(BINDIR)/rlimit-policy
+	install -d $(DESTDIR)$(PAMCONFIGDIR)
+	install -m 0644 pam_module/pam-auth-update.rlimit $(DESTDIR)$(PAMCONFIGDIR)/rlimit
 	@# A live install of a module that needs the shared libyaml: warn if apt
 	@# may autoremove it (libpam then cannot load the module, and every
 	@# session fails; INSTALL.md).
@@ -146,8 +150,16 @@ install: all $(if $(wildcard man/man.mk),install-man)
 			"then every session that requires pam_rlimit fails (INSTALL.md, 2)" >&2; \
 	fi
 
+# Out of the PAM stacks first: a stack that names a removed module fails
+# every session, root's too.
 uninstall: $(if $(wildcard man/man.mk),uninstall-man)
-	rm -f $(DESTDIR)$(PAMDIR)/pam_rlimit.so $(DESTDIR)$(BINDIR)/rlimit-policy
+	@if [ -z "$(DESTDIR)" ] && [ -f $(PAMCONFIGDIR)/rlimit ] && \
+	    command -v pam-auth-update >/dev/null 2>&1; then \
+		echo "pam-auth-update --package --remove rlimit"; \
+		pam-auth-update --package --remove rlimit; \
+	fi
+	rm -f $(DESTDIR)$(PAMDIR)/pam_rlimit.so $(DESTDIR)$(BINDIR)/rlimit-policy \
+		$(DESTDIR)$(PAMCONFIGDIR)/rlimit
 
 clean:
 	rm -rf build $(MODULE) $(TOOL)

@@ -6,13 +6,21 @@
  *   session required pam_rlimit.so [conf=PATH] [confdir=DIR]
  *                                   [index=PATH | noindex]
  *                                   [onerr=fail|succeed] [debug]
+ *   auth    optional pam_rlimit.so [debug]
+ *
+ * The auth line exists for its setcred hook: sshd and cron run pam_limits
+ * after common-session, and it puts PID 1's limits back over ours.  Both
+ * call pam_setcred after pam_open_session (sshd in the session's own child),
+ * so setcred applies again what this handle's session open decided.
  */
 #define PAM_SM_SESSION
+#define PAM_SM_AUTH
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -138,6 +146,41 @@ static int to_pam(enum rl_status st, const struct args *a)
 	return a->onerr_succeed ? PAM_SUCCESS : PAM_SERVICE_ERR;
 }
 
+/*
+ * What a successful session open applied, kept in the PAM handle for
+ * setcred.  Owned by libpam once pam_set_data accepts it; freed by
+ * drop_applied at pam_end (in each process that holds a copy).
+ */
+#define APPLIED_KEY "pam_rlimit_applied"
+struct applied {
+	uid_t uid;
+	struct rl_result res;
+};
+
+static void drop_applied(pam_handle_t *pamh, void *data, int status)
+{
+	(void)pamh;
+	(void)status;
+	free(data);
+}
+
+/* Best effort: without it setcred has nothing to re-apply, as before. */
+static void keep_applied(pam_handle_t *pamh, uid_t uid, const struct rl_result *res)
+{
+	struct applied *ap = malloc(sizeof(*ap));
+	if (!ap) {
+		log_line(pamh, LOG_WARNING, "out of memory: setcred will not re-apply the limits");
+		return;
+	}
+	ap->uid = uid;
+	ap->res = *res;
+	if (pam_set_data(pamh, APPLIED_KEY, ap, drop_applied) != PAM_SUCCESS) {
+		free(ap);
+		log_line(pamh, LOG_WARNING,
+			 "pam_set_data failed: setcred will not re-apply the limits");
+	}
+}
+
 PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct args a;
@@ -161,7 +204,8 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 	opts.load.confdir = a.confdir;
 	/* The compiled policy next to the main file, when there is one and it is fresh. */
 	if (!a.noindex)
-		opts.load.index = a.index ? a.index : rl_index_path(a.conf, index_path, sizeof(index_path));
+		opts.load.index =
+		    a.index ? a.index : rl_index_path(a.conf, index_path, sizeof(index_path));
 #ifdef RL_TEST_TRUST_OWN_UID
 	opts.load.trusted_uid = getuid(); /* test builds only; never installed */
 #else
@@ -180,8 +224,10 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 			st = rl_apply(&res, a.debug, &sink);
 		}
 	}
-	if (st == RL_OK)
+	if (st == RL_OK) {
+		keep_applied(pamh, uid, &res);
 		return PAM_SUCCESS;
+	}
 
 	int rc = to_pam(st, &a);
 	if (st == RL_ENOUSER) {
@@ -196,6 +242,49 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 			 rc == PAM_SUCCESS ? "goes on without limits (onerr=succeed)" : "refused");
 	}
 	return rc;
+}
+
+/* Authentication is none of our business: the auth line is for setcred. */
+PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	(void)pamh;
+	(void)flags;
+	(void)argc;
+	(void)argv;
+	return PAM_IGNORE;
+}
+
+/*
+ * Re-applies what this handle's session open applied, for the modules that
+ * ran after it (pam_limits).  Programs that call setcred before opening
+ * the session (su, login, sudo) get PAM_IGNORE: nothing was decided yet,
+ * and pam_rlimit must then come after pam_limits in the session stack.
+ * Only establishing credentials counts: a screen locker's refresh must not
+ * touch its own process.
+ */
+PAM_EXTERN int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct args a;
+	struct logger lg = {pamh, 0};
+	struct rl_sink sink = {log_emit, &lg};
+	const void *data = NULL;
+
+	if (!(flags & (PAM_ESTABLISH_CRED | PAM_REINITIALIZE_CRED)))
+		return PAM_IGNORE;
+	if (pam_get_data(pamh, APPLIED_KEY, &data) != PAM_SUCCESS || !data)
+		return PAM_IGNORE;
+	parse_args(pamh, argc, argv, &a);
+	const struct applied *ap = data;
+	if (a.debug)
+		log_line(pamh, LOG_DEBUG, "setcred: applying the session's limits again");
+	if (rl_apply(&ap->res, a.debug, &sink) == RL_OK)
+		return PAM_SUCCESS;
+	if (ap->uid == 0) {
+		log_line(pamh, LOG_ALERT, "%s; root goes on", rl_status_str(RL_ELOWER));
+		return PAM_SUCCESS;
+	}
+	log_line(pamh, LOG_ALERT, "%s at setcred", rl_status_str(RL_ELOWER));
+	return PAM_CRED_ERR;
 }
 
 PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)

@@ -81,7 +81,7 @@ struct outcome {
 	int stage; /* 0: nothing sent, 1: the baseline failed, 2: libpamtest ran */
 	int base_res, base_errno;
 	int pamtest_err;
-	int open_rc, close_rc;
+	int open_rc, close_rc, setcred_rc;
 	struct rlimit pre[RLT_NRES], post[RLT_NRES];
 	struct rlt_nss_calls nss;
 };
@@ -89,6 +89,7 @@ struct outcome {
 static struct {
 	char workdir[PATH_MAX];
 	char module[PATH_MAX];
+	char undo_module[PATH_MAX];
 	bool avail[RLT_NRES];
 	char why[RLT_NRES][128];
 	unsigned ncases;
@@ -158,17 +159,26 @@ int getgrouplist(const char *user, gid_t group, gid_t *groups, int *ngroups)
 /* ------------------------------------------------------------------ */
 /* Small helpers */
 
-static void expand(char *out, size_t size, const char *in, const char *dir)
+/* %D, and in stacks %R and %U (rlt_stack); other text is copied. */
+static void expand_with(char *out, size_t size, const char *in, const char *dir, const char *rlimit,
+			const char *undo)
 {
 	size_t o = 0;
 
 	for (const char *p = in; *p != '\0'; p++) {
 		const char *piece = p;
 		size_t n = 1;
+		const char *with = NULL;
 
-		if (p[0] == '%' && p[1] == 'D') {
-			piece = dir;
-			n = strlen(dir);
+		if (p[0] == '%' && p[1] == 'D')
+			with = dir;
+		else if (p[0] == '%' && p[1] == 'R')
+			with = rlimit;
+		else if (p[0] == '%' && p[1] == 'U')
+			with = undo;
+		if (with != NULL) {
+			piece = with;
+			n = strlen(with);
 			p++;
 		}
 		if (o + n >= size)
@@ -177,6 +187,11 @@ static void expand(char *out, size_t size, const char *in, const char *dir)
 		o += n;
 	}
 	out[o] = '\0';
+}
+
+static void expand(char *out, size_t size, const char *in, const char *dir)
+{
+	expand_with(out, size, in, dir, NULL, NULL);
 }
 
 static void path_in(char *out, size_t size, const char *dir, const char *rel)
@@ -437,6 +452,18 @@ void rlt_expect(struct rlt_case *c, int res, rlim_t soft, rlim_t hard)
 	c->expect[res] = (struct rlt_expect){.set = true, .soft = soft, .hard = hard};
 }
 
+void rlt_stack(struct rlt_case *c, const char *text)
+{
+	assert_true(strlen(text) < sizeof(c->stack));
+	snprintf(c->stack, sizeof(c->stack), "%s", text);
+}
+
+void rlt_setcred(struct rlt_case *c, enum rlt_setcred when, int rc)
+{
+	c->setcred = when;
+	c->setcred_rc = rc;
+}
+
 void rlt_expect_baseline(struct rlt_case *c, int res)
 {
 	rlt_expect(c, res, baseline[res].rlim_cur, baseline[res].rlim_max);
@@ -462,7 +489,14 @@ static void write_services(const struct rlt_case *c)
 	path_in(path, sizeof(path), c->dir, "services");
 	if (mkdir(path, 0755) != 0 && errno != EEXIST)
 		fail_msg("mkdir %s: %s", path, strerror(errno));
-	snprintf(line, sizeof(line), "session required %s %s\n", g.module, c->args);
+	if (c->stack[0] != '\0') {
+		char rlimit[PATH_MAX + 2100], text[sizeof(line)];
+		snprintf(rlimit, sizeof(rlimit), "%s %s", g.module, c->args);
+		expand_with(text, sizeof(text), c->stack, c->dir, rlimit, g.undo_module);
+		snprintf(line, sizeof(line), "%s", text);
+	} else {
+		snprintf(line, sizeof(line), "session required %s %s\n", g.module, c->args);
+	}
 	path_in(path, sizeof(path), c->dir, "services/" RLT_SERVICE);
 	write_file_mode(path, 0644, line);
 	/* Without "other" libpam logs an error of its own at every start. */
@@ -509,14 +543,23 @@ static __attribute__((noreturn)) void case_child(const struct rlt_case *c, const
 {
 	struct outcome o;
 	char svcdir[PATH_MAX];
-	struct pam_testcase tests[] = {
-	    pam_test(PAMTEST_OPEN_SESSION, expect_open),
-	    pam_test(PAMTEST_CLOSE_SESSION, PAM_SUCCESS),
-	};
+	struct pam_testcase tests[3];
+	size_t nt = 0, open_at, close_at, cred_at = 0;
+
+	memset(tests, 0, sizeof(tests));
+	if (c->setcred == RLT_SETCRED_BEFORE_OPEN)
+		tests[cred_at = nt++] = (struct pam_testcase)pam_test_flags(
+		    PAMTEST_SETCRED, c->setcred_rc, PAM_ESTABLISH_CRED);
+	tests[open_at = nt++] = (struct pam_testcase)pam_test(PAMTEST_OPEN_SESSION, expect_open);
+	if (c->setcred == RLT_SETCRED_AFTER_OPEN)
+		tests[cred_at = nt++] = (struct pam_testcase)pam_test_flags(
+		    PAMTEST_SETCRED, c->setcred_rc, PAM_ESTABLISH_CRED);
+	tests[close_at = nt++] = (struct pam_testcase)pam_test(PAMTEST_CLOSE_SESSION, PAM_SUCCESS);
 
 	memset(&o, 0, sizeof(o));
-	o.open_rc = o.close_rc = -1;
-	tests[0].op_rv = tests[1].op_rv = -1;
+	o.open_rc = o.close_rc = o.setcred_rc = -1;
+	for (size_t i = 0; i < nt; i++)
+		tests[i].op_rv = -1;
 	alarm(g.timeout);
 	/* A core dump, if the module crashes, lands in the case folder. */
 	if (chdir(c->dir) != 0)
@@ -537,11 +580,13 @@ static __attribute__((noreturn)) void case_child(const struct rlt_case *c, const
 		setenv("PAM_WRAPPER_SERVICE_DIR", svcdir, 1);
 		setenv("PAM_WRAPPER_DEBUGLEVEL", "2", 1);
 		memset(&nss_calls, 0, sizeof(nss_calls));
-		o.pamtest_err = run_pamtest(RLT_SERVICE, user, NULL, tests, NULL);
+		o.pamtest_err = _pamtest(RLT_SERVICE, user, NULL, tests, nt, NULL);
 		o.nss = nss_calls;
 		o.nss.counted = o.nss.getpwnam_r > 0 || o.nss.getgrouplist > 0;
-		o.open_rc = tests[0].op_rv;
-		o.close_rc = tests[1].op_rv;
+		o.open_rc = tests[open_at].op_rv;
+		o.close_rc = tests[close_at].op_rv;
+		if (c->setcred != RLT_SETCRED_NONE)
+			o.setcred_rc = tests[cred_at].op_rv;
 		for (int r = 0; r < RLT_NRES; r++)
 			getrlimit(r, &o.post[r]);
 		o.stage = 2;
@@ -769,6 +814,8 @@ void rlt_run(struct rlt_case *c, const char *user, int expect_open)
 		print_error("libpamtest did not run the session (pamtest error %d)\n",
 			    o.pamtest_err);
 	bad += pam_code_ok(o.open_rc, expect_open, "pam_open_session");
+	if (c->setcred != RLT_SETCRED_NONE)
+		bad += pam_code_ok(o.setcred_rc, c->setcred_rc, "pam_setcred");
 	/*
 	 * libpam replays the frozen open_session chain on close, so after a
 	 * failed open pam_close_session fails whatever the module returns
@@ -1033,6 +1080,8 @@ int rlt_init(int argc, char **argv)
 		return first_stage(argc, argv);
 	snprintf(g.workdir, sizeof(g.workdir), "%s", wd);
 	snprintf(g.module, sizeof(g.module), "%s", env_or("RLT_MODULE", RLT_DEFAULT_MODULE));
+	snprintf(g.undo_module, sizeof(g.undo_module), "%s",
+		 env_or("RLT_UNDO_MODULE", "pam_undo_module_not_built.so"));
 	t = env_or("RLT_TIMEOUT", NULL);
 	g.timeout = t != NULL ? (unsigned)atoi(t) : 60;
 	check_wrappers();

@@ -51,10 +51,16 @@ struct rlt_nss_calls {
 	unsigned getpwnam_r, getgrouplist, getgrnam_r, getgrgid_r;
 };
 
+/* When the case calls pam_setcred(PAM_ESTABLISH_CRED), if at all. */
+enum rlt_setcred { RLT_SETCRED_NONE = 0, RLT_SETCRED_AFTER_OPEN, RLT_SETCRED_BEFORE_OPEN };
+
 struct rlt_case {
 	char dir[PATH_MAX]; /* this case's own folder */
 	char args[2048];    /* module arguments, %D expanded */
 	bool args_set;
+	char stack[4096]; /* the service file when set (rlt_stack) */
+	enum rlt_setcred setcred;
+	int setcred_rc;
 	struct rlt_expect expect[RLT_NRES];
 	struct rlt_log logs[RLT_MAX_LOGS];
 	size_t nlogs;
@@ -83,6 +89,16 @@ void rlt_chown(struct rlt_case *c, const char *rel, uid_t uid, gid_t gid);
 
 /* The module's arguments on the session line; %D is the case folder. */
 void rlt_args(struct rlt_case *c, const char *args);
+
+/*
+ * The case's service file, instead of one session line: %R is the module
+ * with the case's arguments, %U a test module that, like pam_limits after
+ * us, raises every soft limit to its hard limit (all a process without
+ * CAP_SYS_RESOURCE can undo), %D the case folder.
+ */
+void rlt_stack(struct rlt_case *c, const char *text);
+/* Calls pam_setcred(PAM_ESTABLISH_CRED) when said, expecting rc. */
+void rlt_setcred(struct rlt_case *c, enum rlt_setcred when, int rc);
 
 /* After the session, resource res must be exactly soft/hard. */
 void rlt_expect(struct rlt_case *c, int res, rlim_t soft, rlim_t hard);

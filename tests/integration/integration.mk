@@ -32,9 +32,16 @@ $(IT_BIN): $(IT_SRC) tests/integration/harness.h $(wildcard tests/common/*.h) $(
 		$(IT_EXPORTS:%=-Wl,--export-dynamic-symbol=%) $(PAMTEST_LIBS) $(CMOCKA_LIBS) \
 		$(PAM_LIBS) $(YAML_LIBS)
 
+# A later pam_limits, as far as a process without CAP_SYS_RESOURCE can be one.
+IT_UNDO := $(BUILD)/tests/integration/pam_undo.so
+$(IT_UNDO): tests/integration/pam_undo.c | $(BUILD)/.deps
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -shared -o $@ $< $(ALL_LDFLAGS) $(PAM_LIBS)
+
 .PHONY: check-integration
-check-integration: $(IT_BIN) $(TEST_MODULE)
-	RLT_MODULE=$(abspath $(TEST_MODULE)) RLT_PAM_WRAPPER=$(PAM_WRAPPER_SO) \
+check-integration: $(IT_BIN) $(TEST_MODULE) $(IT_UNDO)
+	RLT_MODULE=$(abspath $(TEST_MODULE)) RLT_UNDO_MODULE=$(abspath $(IT_UNDO)) \
+	RLT_PAM_WRAPPER=$(PAM_WRAPPER_SO) \
 	RLT_NSS_WRAPPER=$(NSS_WRAPPER_SO) RLT_RUNNER="$(INTEGRATION_RUNNER)" \
 	RLT_TIMEOUT=$(INTEGRATION_TIMEOUT) $(IT_BIN)
 

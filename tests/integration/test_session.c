@@ -39,6 +39,95 @@
 #define CONF "conf=%D/rlimit.yaml"
 
 /* ------------------------------------------------------------------ */
+/* setcred: what a later pam_limits undid comes back */
+
+/*
+ * common-auth with the pam-auth-update profile's line, a session stack in
+ * which something after pam_rlimit raises fsize's soft limit (sshd's and
+ * cron's pam_limits), as %U does.
+ */
+#define UNDO_STACK                                                                                 \
+	"auth required pam_permit.so\n"                                                            \
+	"auth optional %R\n"                                                                       \
+	"session required %R\n"                                                                    \
+	"session required %U 1\n"
+
+static void fsize_policy(struct rlt_case *c)
+{
+	rlt_file(c, "rlimit.yaml", 0644,
+		 "version: 1\n"
+		 "default:\n"
+		 "  fsize: {soft: 4G, hard: 8G}\n");
+	rlt_args(c, CONF);
+}
+
+/* Without setcred the later module wins: what the hook is for. */
+static void test_later_module_undoes_soft(void **state)
+{
+	struct rlt_case *c = *state;
+
+	fsize_policy(c);
+	rlt_stack(c, UNDO_STACK);
+	rlt_expect(c, RLIMIT_FSIZE, 8 * GiB, 8 * GiB);
+	rlt_run(c, "erin", PAM_SUCCESS);
+}
+
+/* sshd and cron: setcred after the session open applies it again. */
+static void test_setcred_after_open_reapplies(void **state)
+{
+	struct rlt_case *c = *state;
+
+	fsize_policy(c);
+	rlt_stack(c, UNDO_STACK);
+	rlt_setcred(c, RLT_SETCRED_AFTER_OPEN, PAM_SUCCESS);
+	rlt_expect(c, RLIMIT_FSIZE, 4 * GiB, 8 * GiB);
+	rlt_run(c, "erin", PAM_SUCCESS);
+}
+
+/* su and login: setcred first has nothing to apply, and sets nothing. */
+static void test_setcred_before_open_applies_nothing(void **state)
+{
+	struct rlt_case *c = *state;
+
+	fsize_policy(c);
+	rlt_stack(c, "auth required pam_permit.so\n"
+		     "auth optional %R debug\n"
+		     "session required %U 1\n");
+	rlt_setcred(c, RLT_SETCRED_BEFORE_OPEN, PAM_SUCCESS);
+	rlt_expect(c, RLIMIT_FSIZE, 128 * GiB, 128 * GiB);
+	rlt_run(c, "erin", PAM_SUCCESS);
+}
+
+/* setcred is the re-application of a decision, not a second reading. */
+static void test_setcred_does_not_reread_policy(void **state)
+{
+	struct rlt_case *c = *state;
+
+	fsize_policy(c);
+	/* Gone before setcred would read it: the session's decision stands. */
+	rlt_stack(c, "auth required pam_permit.so\n"
+		     "auth optional %R\n"
+		     "session required %R\n"
+		     "session required %U 1\n"
+		     "session optional pam_exec.so quiet /bin/rm -f %D/rlimit.yaml\n");
+	rlt_setcred(c, RLT_SETCRED_AFTER_OPEN, PAM_SUCCESS);
+	rlt_expect(c, RLIMIT_FSIZE, 4 * GiB, 8 * GiB);
+	rlt_run(c, "erin", PAM_SUCCESS);
+}
+
+/* Root, unnamed, gets nothing at open and so nothing at setcred. */
+static void test_setcred_leaves_root_alone(void **state)
+{
+	struct rlt_case *c = *state;
+
+	fsize_policy(c);
+	rlt_stack(c, UNDO_STACK);
+	rlt_setcred(c, RLT_SETCRED_AFTER_OPEN, PAM_SUCCESS);
+	rlt_expect(c, RLIMIT_FSIZE, 128 * GiB, 128 * GiB);
+	rlt_run(c, "root", PAM_SUCCESS);
+}
+
+/* ------------------------------------------------------------------ */
 /* Which rule applies */
 
 static void test_default_rule(void **state)
@@ -1540,6 +1629,11 @@ static void test_index_pins_are_what_the_module_reads(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
+	    T(test_later_module_undoes_soft),
+	    T(test_setcred_after_open_reapplies),
+	    T(test_setcred_before_open_applies_nothing),
+	    T(test_setcred_does_not_reread_policy),
+	    T(test_setcred_leaves_root_alone),
 	    T(test_default_rule),
 	    T(test_group_rule),
 	    T(test_group_primary_gid_and_range),

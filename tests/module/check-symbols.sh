@@ -27,8 +27,8 @@ own=${3:?usage: check-symbols.sh MODULE.so static|shared OWN.so}
 fail=0
 
 exported=$(nm -D --defined-only "$so" | awk '$2 ~ /^[TDBRW]$/ {print $3}' | sort | tr '\n' ' ')
-if [ "$exported" != "pam_sm_close_session pam_sm_open_session " ]; then
-	echo "FAIL: $so exports: $exported(want only pam_sm_open_session pam_sm_close_session)"
+if [ "$exported" != "pam_sm_authenticate pam_sm_close_session pam_sm_open_session pam_sm_setcred " ]; then
+	echo "FAIL: $so exports: $exported(want only pam_sm_open_session pam_sm_close_session pam_sm_authenticate pam_sm_setcred)"
 	fail=1
 fi
 
@@ -85,7 +85,7 @@ if [ "$needed" != "$(echo $allowed | tr ' ' '\n' | sort | tr '\n' ' ')" ]; then
 fi
 [ "$fail" -eq 0 ] || exit 1
 n=$(printf '%s\n' $forbidden | wc -l)
-echo "check-module-symbols: exports exactly the 2 session hooks; the module's own code uses none of" \
+echo "check-module-symbols: exports exactly the session hooks and the auth pair; the module's own code uses none of" \
 	"$n forbidden functions${from_libyaml:+ (libyaml, linked in, calls:$from_libyaml)};" \
 	"libyaml $mode; needs only: $(echo $needed)"
 echo "1 passed, 0 failed"

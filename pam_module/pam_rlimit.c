@@ -10,8 +10,9 @@
  *
  * The auth line exists for its setcred hook: sshd and cron run pam_limits
  * after common-session, and it puts PID 1's limits back over ours.  Both
- * call pam_setcred after pam_open_session (sshd in the session's own child),
- * so setcred applies again what this handle's session open decided.
+ * establish credentials again in the session's own process after the
+ * session opened (PAM_REINITIALIZE_CRED), so setcred applies again what
+ * this handle's session open decided.
  */
 #define PAM_SM_SESSION
 #define PAM_SM_AUTH
@@ -164,16 +165,12 @@ static void drop_applied(pam_handle_t *pamh, void *data, int status)
 	free(data);
 }
 
-/* Best effort: without it setcred has nothing to re-apply, as before. */
-static void keep_applied(pam_handle_t *pamh, uid_t uid, const struct rl_result *res)
+/*
+ * Hands ap to libpam.  If libpam cannot take it, the limits stay applied
+ * and only setcred's second application is lost: a warning, not a refusal.
+ */
+static void keep_applied(pam_handle_t *pamh, struct applied *ap)
 {
-	struct applied *ap = malloc(sizeof(*ap));
-	if (!ap) {
-		log_line(pamh, LOG_WARNING, "out of memory: setcred will not re-apply the limits");
-		return;
-	}
-	ap->uid = uid;
-	ap->res = *res;
 	if (pam_set_data(pamh, APPLIED_KEY, ap, drop_applied) != PAM_SUCCESS) {
 		free(ap);
 		log_line(pamh, LOG_WARNING,
@@ -188,6 +185,7 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 	struct rl_sink sink = {log_emit, &lg};
 	struct rl_session_opts opts;
 	struct rl_result res;
+	struct applied *ap = NULL;
 	char index_path[4096];
 	const char *user = NULL;
 	uid_t uid = (uid_t)-1;
@@ -218,6 +216,9 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 		uid = uid_of(user);
 	} else {
 		st = rl_session_resolve(&opts, user, &uid, &res, &sink);
+		/* Allocated before anything is applied, so running out changes nothing. */
+		if (st == RL_OK && !(ap = malloc(sizeof(*ap))))
+			st = RL_ENOMEM;
 		if (st == RL_OK) {
 			if (a.debug && !rl_result_any(&res))
 				log_line(pamh, LOG_DEBUG, "no rule applies to %s", user);
@@ -225,9 +226,12 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 		}
 	}
 	if (st == RL_OK) {
-		keep_applied(pamh, uid, &res);
+		ap->uid = uid;
+		ap->res = res;
+		keep_applied(pamh, ap);
 		return PAM_SUCCESS;
 	}
+	free(ap);
 
 	int rc = to_pam(st, &a);
 	if (st == RL_ENOUSER) {
@@ -256,11 +260,9 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
 
 /*
  * Re-applies what this handle's session open applied, for the modules that
- * ran after it (pam_limits).  Programs that call setcred before opening
- * the session (su, login, sudo) get PAM_IGNORE: nothing was decided yet,
- * and pam_rlimit must then come after pam_limits in the session stack.
- * Only establishing credentials counts: a screen locker's refresh must not
- * touch its own process.
+ * ran after it (pam_limits).  A setcred before the session opened gets
+ * PAM_IGNORE: nothing was decided yet.  Only establishing credentials
+ * counts: a screen locker's refresh must not touch its own process.
  */
 PAM_EXTERN int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {

@@ -9,7 +9,7 @@
  * that run must give the scenario's normal result, with its exact limits.
  * Every run before it must give the scenario's out-of-memory result, leave
  * every limit as it was, log an alert, not crash, and leave no block the
- * module or libyaml allocated unfreed when pam_open_session returns.
+ * module or libyaml allocated unfreed after pam_end.
  *
  * The policy is built to reach many allocation sites: a main file and two
  * drop-ins (plus files the loader must skip), named, gid and gid-range
@@ -202,8 +202,7 @@ static void setup(const char *dir)
 	fenv_service("badarg", "conf=%s/policy/rlimit.yaml onerr=maybe", dir);
 	fenv_service("indexed", "conf=%s/ipolicy/rlimit.yaml confdir=%s/ipolicy/rlimit.d", dir,
 		     dir);
-	fenv_service("stale", "conf=%s/spolicy/rlimit.yaml confdir=%s/spolicy/rlimit.d", dir,
-		     dir);
+	fenv_service("stale", "conf=%s/spolicy/rlimit.yaml confdir=%s/spolicy/rlimit.d", dir, dir);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -273,8 +272,8 @@ static const struct scenario scenarios[] = {
     {"carol compiled policy", "indexed", "carol", 0, PAM_SUCCESS, PAM_BUF_ERR, -1, carol_limits,
      "out of memory; session for carol refused", NULL, false, true},
     /* A stale index: the files are read and hashed, then the YAML parsed. */
-    {"carol stale compiled policy", "stale", "carol", 0, PAM_SUCCESS, PAM_BUF_ERR, -1,
-     carol_limits, "out of memory; session for carol refused", NULL, true, false},
+    {"carol stale compiled policy", "stale", "carol", 0, PAM_SUCCESS, PAM_BUF_ERR, -1, carol_limits,
+     "out of memory; session for carol refused", NULL, true, false},
     /* A bad module argument: the module still looks the user up (for root). */
     {"carol bad argument", "badarg", "carol", 0, PAM_SERVICE_ERR, PAM_SERVICE_ERR, -1, NULL,
      "invalid arguments; session for carol refused", NULL, false, false},
@@ -305,9 +304,27 @@ static void hook_after_open(void *arg, unsigned char *payload)
 	struct failmalloc_report r;
 	(void)arg;
 	fm_report(&r);
-	/* Stop counting: pam_close_session and pam_end are not under test. */
-	fm_arm(0, 0);
 	memcpy(payload, &r, sizeof(r));
+}
+
+/*
+ * What the module leaves live is judged after pam_end: the limits a session
+ * applied stay in the PAM handle (pam_set_data, for setcred) until then.
+ * The module allocates nothing after the open, so the counts stay the
+ * open's.
+ */
+static void hook_after_end(void *arg, unsigned char *payload)
+{
+	struct failmalloc_report open, end;
+	(void)arg;
+	memcpy(&open, payload, sizeof(open));
+	fm_report(&end);
+	fm_arm(0, 0);
+	open.live = end.live;
+	open.live_bytes = end.live_bytes;
+	open.table_overflow = end.table_overflow;
+	memcpy(open.leaks, end.leaks, sizeof(open.leaks));
+	memcpy(payload, &open, sizeof(open));
 }
 
 struct site {
@@ -365,7 +382,7 @@ static int run_scenario(unsigned idx, const struct scenario *sc, unsigned long *
 {
 	struct fenv_child c;
 	struct arm a = {0, sc->sticky};
-	struct fenv_hooks hooks = {hook_before, hook_after_open, NULL, &a};
+	struct fenv_hooks hooks = {hook_before, hook_after_open, hook_after_end, &a};
 	unsigned long dist[32] = {0}, prefix = 0, every = sample_every();
 	bool past_prefix = false;
 	int bad = 0;
@@ -397,8 +414,8 @@ static int run_scenario(unsigned idx, const struct scenario *sc, unsigned long *
 		}
 		if (r.live || r.table_overflow) {
 			fprintf(stderr,
-				"%s: %lu block(s), %lu bytes, still allocated when "
-				"pam_open_session returned; first at %s+0x%" PRIxPTR "\n",
+				"%s: %lu block(s), %lu bytes, still allocated after "
+				"pam_end; first at %s+0x%" PRIxPTR "\n",
 				what, r.live, r.live_bytes, r.leaks[0].object, r.leaks[0].offset);
 			bad++;
 		}
@@ -418,8 +435,9 @@ static int run_scenario(unsigned idx, const struct scenario *sc, unsigned long *
 			 */
 			if (fenv_log_count_in(c.log, LOG_WARNING, "compiled policy not used") !=
 			    (sc->stale_index ? 1u : 0u)) {
-				fprintf(stderr, "%s (none failed): want %s warning about the "
-						"compiled policy:\n%s",
+				fprintf(stderr,
+					"%s (none failed): want %s warning about the "
+					"compiled policy:\n%s",
 					what, sc->stale_index ? "one" : "no", c.log);
 				bad++;
 			}
@@ -442,7 +460,8 @@ static int run_scenario(unsigned idx, const struct scenario *sc, unsigned long *
 		}
 		note_site(&r.failed, idx);
 		if (sc->no_yaml && strstr(r.failed.object, "libyaml")) {
-			fprintf(stderr, "%s: libyaml allocated (%s): the compiled policy was not used\n",
+			fprintf(stderr,
+				"%s: libyaml allocated (%s): the compiled policy was not used\n",
 				what, r.failed.symbol);
 			bad++;
 		}

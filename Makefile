@@ -76,7 +76,7 @@ $(BUILD)/.deps: scripts/deps.sh
 	sh scripts/deps.sh all
 	@touch $@
 
-$(BUILD)/%.o: %.c $(wildcard policy/*.h) | $(BUILD)/.deps
+$(BUILD)/%.o: %.c $(wildcard policy/*.h cli/*.h) | $(BUILD)/.deps
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(PAM_CFLAGS) -c -o $@ $<
 

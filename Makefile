@@ -76,7 +76,12 @@ $(BUILD)/.deps: scripts/deps.sh
 	sh scripts/deps.sh all
 	@touch $@
 
-$(BUILD)/%.o: %.c $(wildcard policy/*.h cli/*.h) | $(BUILD)/.deps
+$(BUILD)/%.o: %.c $(wildcard policy/*.h) | $(BUILD)/.deps
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(PAM_CFLAGS) -c -o $@ $<
+
+# The tool's own headers too.
+$(BUILD)/cli/%.o: cli/%.c $(wildcard policy/*.h cli/*.h) | $(BUILD)/.deps
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(PAM_CFLAGS) -c -o $@ $<
 

@@ -384,6 +384,10 @@ bool ps_is_service_name(const char *name)
 	size_t n = strlen(name);
 	if (n == 0 || name[0] == '.' || strncmp(name, "common-", 7) == 0)
 		return false;
+	/* pam_start lowercases the service's name: such a file is only ever included. */
+	for (const char *c = name; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			return false;
 	for (size_t i = 0; i < NELEM(include_only); i++)
 		if (strcmp(name, include_only[i]) == 0)
 			return false;
@@ -544,25 +548,22 @@ static char *dirs_text(const char *const *dirs, size_t ndirs, const char *sep, c
 }
 
 /*
- * The arguments of a pam_rlimit line that choose its policy, as the module
- * reads them (the last of each wins, an empty value counts for nothing),
- * written the same way whatever their order; NULL when out of memory.
+ * The arguments of a pam_rlimit line that choose its policy files, as the
+ * module reads them (the last of each wins, an empty value counts for
+ * nothing), in one order; NULL when out of memory.  index= and noindex
+ * are left out: a compiled policy is used only while it matches those
+ * files, so the limits are the same.
  */
 static char *policy_args(char *args)
 {
-	const char *conf = NULL, *confdir = NULL, *index = NULL, *tok;
-	bool noindex = false;
+	const char *conf = NULL, *confdir = NULL, *tok;
 	while ((tok = ps_token(&args))) {
 		if (strncmp(tok, "conf=", 5) == 0 && tok[5])
 			conf = tok;
 		else if (strncmp(tok, "confdir=", 8) == 0 && tok[8])
 			confdir = tok;
-		else if (strncmp(tok, "index=", 6) == 0 && tok[6])
-			index = tok;
-		else if (strcmp(tok, "noindex") == 0)
-			noindex = true;
 	}
-	const char *part[] = {conf, confdir, index, noindex ? "noindex" : NULL};
+	const char *part[] = {conf, confdir};
 	size_t size = 1;
 	for (size_t i = 0; i < NELEM(part); i++)
 		size += part[i] ? strlen(part[i]) + 1 : 0;

@@ -162,7 +162,11 @@ void ps_tree_free(struct ps_tree *t);
 int ps_list_services(struct ps_tree *t, char ***names, size_t *n, size_t *ndirs_read,
 		     ps_diag_fn diag, void *ctx);
 void ps_names_free(char **names, size_t n);
-/* Whether name is a service's: not hidden, a backup, or a file for including only.  Pure. */
+/*
+ * Whether name is a service's: not hidden, not a backup, not a file kept
+ * for including only, no capital letter (libpam lowercases service names).
+ * Pure.
+ */
 bool ps_is_service_name(const char *name);
 
 /*

@@ -59,8 +59,14 @@ static void lines_are(const char *text, size_t len, const struct want_line *want
 		const struct want_line w_[] = {__VA_ARGS__};                                       \
 		lines_are((text), sizeof(text) - 1, w_, sizeof(w_) / sizeof(w_[0]));               \
 	} while (0)
-#define L(t, n) {PS_READ_LINE, (t), (n)}
-#define END {PS_READ_EOF, NULL, 0}
+#define L(t, n)                                                                                    \
+	{                                                                                          \
+		PS_READ_LINE, (t), (n)                                                             \
+	}
+#define END                                                                                        \
+	{                                                                                          \
+		PS_READ_EOF, NULL, 0                                                               \
+	}
 
 static void test_lines_plain(void **state)
 {
@@ -268,8 +274,9 @@ static void test_split(void **state)
 static void test_names(void **state)
 {
 	(void)state;
-	static const char *const yes[] = {"sshd", "su-l", "systemd-user", "polkit-1", "gdm-password",
-					  "other", "a.b", "commons", "common"};
+	static const char *const yes[] = {"sshd",     "su-l",         "systemd-user",
+					  "polkit-1", "gdm-password", "other",
+					  "a.b",      "commons",      "common"};
 	static const char *const no[] = {"",
 					 ".hidden",
 					 "common-session",
@@ -283,7 +290,9 @@ static void test_names(void **state)
 					 "common-auth.pam-old",
 					 "login.rpmnew",
 					 "su.ucf-dist",
-					 "x.swp"};
+					 "x.swp",
+					 "README",
+					 "Sshd"};
 	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
 		if (!ps_is_service_name(yes[i]))
 			fail_msg("\"%s\" should be a service name", yes[i]);
@@ -312,8 +321,9 @@ static void test_setcred_table(void **state)
 {
 	(void)state;
 	static const char *const after[] = {"sshd", "login", "cron", "atd"};
-	static const char *const before[] = {"su", "su-l", "sudo", "sudo-i", "runuser", "runuser-l",
-					     "systemd-user", "other", "crond", "SSHD", "sshd "};
+	static const char *const before[] = {"su",      "su-l",      "sudo",         "sudo-i",
+					     "runuser", "runuser-l", "systemd-user", "other",
+					     "crond",   "SSHD",      "sshd "};
 	for (size_t i = 0; i < sizeof(after) / sizeof(after[0]); i++)
 		if (!ps_setcred_after_open(after[i]))
 			fail_msg("%s calls pam_setcred after pam_open_session", after[i]);
@@ -418,7 +428,8 @@ static void load_is(struct scratch *sc, const char *service, enum ps_state state
 	if (s.state != state)
 		fail_msg("%s: state %d, want %d", service, s.state, state);
 	for (size_t i = 0; i < d.n || i < ndiags; i++) {
-		const char *h = i < d.n ? d.msg[i] : "(none)", *w = i < ndiags ? diags[i] : "(none)";
+		const char *h = i < d.n ? d.msg[i] : "(none)",
+			   *w = i < ndiags ? diags[i] : "(none)";
 		if (strcmp(h, w) != 0)
 			fail_msg("%s: message %zu:\n  got  %s\n  want %s", service, i, h, w);
 	}
@@ -431,8 +442,7 @@ static void load_is(struct scratch *sc, const char *service, enum ps_state state
 #define LOAD(sc, service, state, mods, ...)                                                        \
 	do {                                                                                       \
 		const char *const d_[] = {NULL, __VA_ARGS__};                                      \
-		load_is((sc), (service), (state), (mods), d_ + 1,                                  \
-			sizeof(d_) / sizeof(d_[0]) - 1);                                           \
+		load_is((sc), (service), (state), (mods), d_ + 1, sizeof(d_) / sizeof(d_[0]) - 1); \
 	} while (0)
 
 static void test_load_types(void **state)
@@ -461,7 +471,8 @@ static void test_load_folders(void **state)
 	put(sc->usr, "both", "session required pam_usr-both.so\n");
 	put(sc->etc, "both", "session required pam_etc-both.so\n");
 	put(sc->usr, "v", "session include both\n");
-	LOAD(sc, "s", PS_LOADED, "session pam_x.so usr/only-usr:1\nsession pam_etc-both.so etc/both:1\n");
+	LOAD(sc, "s", PS_LOADED,
+	     "session pam_x.so usr/only-usr:1\nsession pam_etc-both.so etc/both:1\n");
 	LOAD(sc, "v", PS_LOADED, "session pam_etc-both.so etc/both:1\n");
 
 	/* An absolute name is read as it is, in no folder. */
@@ -481,7 +492,7 @@ static void test_load_folders(void **state)
 static void test_load_rlimit_args(void **state)
 {
 	struct scratch *sc = *state;
-	/* The arguments that choose the policy, the last of each, in one order. */
+	/* The arguments that choose the policy files, the last of each, in one order. */
 	put(sc->etc, "r",
 	    "session required pam_rlimit.so\n"
 	    "session required pam_rlimit.so debug noindex confdir=/d conf=/a conf=/b onerr=fail\n"
@@ -490,8 +501,8 @@ static void test_load_rlimit_args(void **state)
 	    "session required pam_limits.so conf=/x\n");
 	LOAD(sc, "r", PS_LOADED,
 	     "session pam_rlimit.so etc/r:1 []\n"
-	     "session pam_rlimit.so etc/r:2 [conf=/b confdir=/d noindex]\n"
-	     "session /lib/security/pam_rlimit.so etc/r:3 [conf=/c d index=/i]\n"
+	     "session pam_rlimit.so etc/r:2 [conf=/b confdir=/d]\n"
+	     "session /lib/security/pam_rlimit.so etc/r:3 [conf=/c d]\n"
 	     "auth pam_rlimit.so etc/r:4 []\n"
 	     "session pam_limits.so etc/r:5\n");
 }
@@ -546,7 +557,8 @@ static void test_load_missing(void **state)
 static void test_load_unfinished(void **state)
 {
 	struct scratch *sc = *state;
-	/* Refused in the service file itself or an @include: the service; in an include: the line. */
+	/* Refused in the service file itself or an @include: the service; in an include: the line.
+	 */
 	put(sc->etc, "u", "session required pam_a.so\nsession required pam_b.so \\\n");
 	LOAD(sc, "u", PS_BROKEN, "session pam_a.so etc/u:1\n",
 	     "etc/u:2: the line goes on past the end of the file: libpam refuses the whole file");
@@ -583,8 +595,8 @@ static void test_load_depth(void **state)
 	/* d0 includes d1 ... d15: 16 files, as deep as libpam goes; d16 is one too many. */
 	for (int i = 0; i < PS_MAX_DEPTH; i++) {
 		snprintf(name, sizeof(name), "d%d", i);
-		snprintf(text, sizeof(text), "session include d%d\nsession required pam_%d.so\n", i + 1,
-			 i);
+		snprintf(text, sizeof(text), "session include d%d\nsession required pam_%d.so\n",
+			 i + 1, i);
 		put(sc->etc, name, text);
 	}
 	put(sc->etc, "d16", "session required pam_16.so\n");
@@ -615,7 +627,8 @@ static void test_load_unread(void **state)
 	snprintf(path, sizeof(path), "%s/dir", sc->etc);
 	assert_int_equal(mkdir(path, 0755), 0);
 	put(sc->etc, "w", "session include dir\nsession required pam_w.so\n");
-	LOAD(sc, "w", PS_UNREAD, "session pam_w.so etc/w:2\n", "etc/dir: cannot read: Is a directory");
+	LOAD(sc, "w", PS_UNREAD, "session pam_w.so etc/w:2\n",
+	     "etc/dir: cannot read: Is a directory");
 }
 
 /* ------------------------------------------------------------------
@@ -717,7 +730,7 @@ static void judge_is(const char *name, const char *const *spec, size_t n, enum p
 #define JUDGE(name, v, first, last, limits, auth, ...)                                             \
 	do {                                                                                       \
 		const char *const s_[] = {"session pam_dummy.so", __VA_ARGS__};                    \
-		judge_is((name), s_ + 1, sizeof(s_) / sizeof(s_[0]) - 1, (v), (first), (last),    \
+		judge_is((name), s_ + 1, sizeof(s_) / sizeof(s_[0]) - 1, (v), (first), (last),     \
 			 (limits), (auth));                                                        \
 	} while (0)
 

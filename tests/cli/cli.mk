@@ -32,12 +32,16 @@ $(CLI_HELPER): tests/cli/limits_helper.c $(wildcard tests/common/*.h) | $(BUILD)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(ALL_LDFLAGS) $(PAM_LIBS)
 
+# Every allocating call of pamstack.o is wrapped, so that its out-of-memory
+# test can make each fail in turn (glibc's fortified asprintf names too).
 CLI_PAMSTACK := $(BUILD)/tests/cli/test_pamstack
+CLI_PAMSTACK_WRAP := $(foreach f,malloc calloc realloc strdup free vasprintf asprintf \
+	__vasprintf_chk __asprintf_chk,-Wl,--wrap=$(f))
 $(CLI_PAMSTACK): tests/cli/test_pamstack.c $(BUILD)/cli/pamstack.o $(POLICY_LIB) cli/pamstack.h \
 		| $(BUILD)/.deps
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -Icli -o $@ $< $(BUILD)/cli/pamstack.o $(POLICY_LIB) $(ALL_LDFLAGS) \
-		$(YAML_LIBS) $(CMOCKA_LIBS)
+		$(CLI_PAMSTACK_WRAP) $(YAML_LIBS) $(CMOCKA_LIBS)
 
 CLI_RANDOM_SEED ?= 1
 CLI_RANDOM_COUNT ?= 60

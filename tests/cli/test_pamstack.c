@@ -3,7 +3,9 @@
  * text (each rule of libpam's that they follow, with the edge that shows
  * it), the loader on scratch folders (includes, types, folders, failures,
  * with the exact diagnostic each failure gives), and the judge on stacks
- * built by hand.
+ * built by hand.  The whole report runs again with each of its allocations
+ * failing in turn (malloc and friends wrapped at link time, see cli.mk):
+ * it must say so, return -1 or carry on, and leave nothing allocated.
  *
  * What libpam itself does with these files was checked on Debian 12 with
  * pam_echo stacks (see cli/pamstack.c); the golden cases of tests/cli/cases
@@ -17,6 +19,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +27,146 @@
 #include <unistd.h>
 
 #include "pamstack.h"
+
+/* ------------------------------------------------------------------
+ * Allocations that fail on demand: -Wl,--wrap for every allocating call
+ * cli/pamstack.c makes (glibc's fortified names too).
+ */
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *p, size_t n);
+char *__real_strdup(const char *s);
+void __real_free(void *p);
+int __real_vasprintf(char **out, const char *fmt, va_list ap);
+
+#define MAX_LIVE 8192
+static struct {
+	bool armed;
+	unsigned long count, fail_at;
+	bool injected;
+	void *live[MAX_LIVE]; /* blocks handed out while armed, not freed yet */
+	size_t nlive;
+	bool overflow;
+} fm;
+
+static void fm_arm(unsigned long fail_at)
+{
+	memset(&fm, 0, sizeof(fm));
+	fm.armed = true;
+	fm.fail_at = fail_at;
+}
+
+static bool fm_fail(void)
+{
+	if (!fm.armed || ++fm.count != fm.fail_at)
+		return false;
+	fm.injected = true;
+	return true;
+}
+
+static void fm_track(void *p)
+{
+	if (!fm.armed || !p)
+		return;
+	if (fm.nlive == MAX_LIVE)
+		fm.overflow = true;
+	else
+		fm.live[fm.nlive++] = p;
+}
+
+static void fm_untrack(void *p)
+{
+	for (size_t i = 0; p && i < fm.nlive; i++) {
+		if (fm.live[i] == p) {
+			fm.live[i] = fm.live[--fm.nlive];
+			return;
+		}
+	}
+}
+
+void *__wrap_malloc(size_t n);
+void *__wrap_malloc(size_t n)
+{
+	void *p = fm_fail() ? NULL : __real_malloc(n);
+	fm_track(p);
+	return p;
+}
+
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_calloc(size_t n, size_t size)
+{
+	void *p = fm_fail() ? NULL : __real_calloc(n, size);
+	fm_track(p);
+	return p;
+}
+
+void *__wrap_realloc(void *old, size_t n);
+void *__wrap_realloc(void *old, size_t n)
+{
+	if (fm_fail())
+		return NULL;
+	void *p = __real_realloc(old, n);
+	if (p) {
+		fm_untrack(old);
+		fm_track(p);
+	}
+	return p;
+}
+
+char *__wrap_strdup(const char *s);
+char *__wrap_strdup(const char *s)
+{
+	char *p = fm_fail() ? NULL : __real_strdup(s);
+	fm_track(p);
+	return p;
+}
+
+void __wrap_free(void *p);
+void __wrap_free(void *p)
+{
+	fm_untrack(p);
+	__real_free(p);
+}
+
+int __wrap_vasprintf(char **out, const char *fmt, va_list ap);
+int __wrap_vasprintf(char **out, const char *fmt, va_list ap)
+{
+	if (fm_fail())
+		return -1;
+	int n = __real_vasprintf(out, fmt, ap);
+	if (n >= 0)
+		fm_track(*out);
+	return n;
+}
+
+int __wrap___vasprintf_chk(char **out, int flag, const char *fmt, va_list ap);
+int __wrap___vasprintf_chk(char **out, int flag, const char *fmt, va_list ap)
+{
+	(void)flag;
+	return __wrap_vasprintf(out, fmt, ap);
+}
+
+int __wrap_asprintf(char **out, const char *fmt, ...);
+int __wrap_asprintf(char **out, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = __wrap_vasprintf(out, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+int __wrap___asprintf_chk(char **out, int flag, const char *fmt, ...);
+int __wrap___asprintf_chk(char **out, int flag, const char *fmt, ...)
+{
+	(void)flag;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = __wrap_vasprintf(out, fmt, ap);
+	va_end(ap);
+	return n;
+}
 
 /* ------------------------------------------------------------------
  * Lines
@@ -783,6 +926,73 @@ static void test_judge(void **state)
 	ps_service_free(&s);
 }
 
+/* ------------------------------------------------------------------
+ * Out of memory
+ */
+
+/* The report on the folders of sc (every kind of file the loader meets). */
+static int report_to(const char *root, FILE *out)
+{
+	const char *dirs[] = {"etc", "usr"};
+	char cwd[256];
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(root), 0);
+	int rc = ps_report(dirs, 2, out, out);
+	assert_int_equal(chdir(cwd), 0);
+	return rc;
+}
+
+static void test_out_of_memory(void **state)
+{
+	struct scratch *sc = *state;
+	char text[4096];
+	put(sc->etc, "common-auth", "auth optional pam_rlimit.so\n");
+	put(sc->etc, "common-session", "session required pam_rlimit.so conf=/a\n");
+	put(sc->etc, "sshd",
+	    "@include common-auth\n@include common-session\nsession required "
+	    "pam_limits.so\n");
+	put(sc->etc, "su",
+	    "session include common-session\nsession required pam_rlimit.so\n"
+	    "session required pam_limits.so\nsesion x y\n");
+	put(sc->etc, "loop", "@include loop\n");
+	put(sc->etc, "gone", "session include nothere\n");
+	put(sc->usr, "cron", "session include common-session\nsession required \\\n");
+	put(sc->usr, "passwd", "password required pam_unix.so\n");
+
+	/* A clean run first: how many allocations, and what it says. */
+	FILE *out = tmpfile();
+	assert_non_null(out);
+	fm_arm(0);
+	int clean = report_to(sc->root, out);
+	unsigned long total = fm.count;
+	fm.armed = false;
+	assert_int_equal(fm.nlive, 0);
+	assert_true(clean > 0);
+	assert_true(total > 50);
+	fclose(out);
+
+	for (unsigned long k = 1; k <= total; k++) {
+		out = tmpfile();
+		assert_non_null(out);
+		fm_arm(k);
+		int rc = report_to(sc->root, out);
+		fm.armed = false;
+		assert_true(fm.injected);
+		rewind(out);
+		size_t n = fread(text, 1, sizeof(text) - 1, out);
+		text[n] = '\0';
+		fclose(out);
+		if (fm.nlive || fm.overflow)
+			fail_msg("allocation %lu of %lu failing: %zu blocks left", k, total,
+				 fm.nlive);
+		/* Said and refused, or carried on with the text it could not show. */
+		if (rc == -1 ? !strstr(text, "rlimit-policy: PAM: out of memory\n")
+			     : !strstr(text, "(out of memory)"))
+			fail_msg("allocation %lu of %lu failing: rc %d, said:\n%s", k, total, rc,
+				 text);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -808,6 +1018,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_load_unread, scratch_setup, scratch_teardown),
 	    cmocka_unit_test_setup_teardown(test_list, scratch_setup, scratch_teardown),
 	    cmocka_unit_test(test_judge),
+	    cmocka_unit_test_setup_teardown(test_out_of_memory, scratch_setup, scratch_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -461,27 +461,21 @@ static int list_dir(const char *dir, char ***v, size_t *n, size_t *cap, int *err
 int ps_list_services(struct ps_tree *t, char ***names, size_t *n, size_t *ndirs_read,
 		     ps_diag_fn diag, void *ctx)
 {
-	char **v = NULL;
+	char **v = NULL, *msg;
 	size_t cap = 0;
+	*names = NULL;
 	*n = 0;
 	*ndirs_read = 0;
 	for (size_t i = 0; i < t->ndirs; i++) {
 		int err = 0, rc = list_dir(t->dirs[i], &v, n, &cap, &err);
-		if (rc < 0) {
-			ps_names_free(v, *n);
-			*names = NULL;
-			*n = 0;
-			return -1;
-		}
+		if (rc < 0)
+			goto nomem;
 		if (rc == 0) {
 			(*ndirs_read)++;
 		} else if (err != ENOENT) {
-			char *msg;
 			if (asprintf(&msg, "%s: cannot read the folder: %s", t->dirs[i],
-				     strerror(err)) < 0) {
-				ps_names_free(v, *n);
-				return -1;
-			}
+				     strerror(err)) < 0)
+				goto nomem;
 			diag(ctx, msg);
 			free(msg);
 		}
@@ -490,6 +484,10 @@ int ps_list_services(struct ps_tree *t, char ***names, size_t *n, size_t *ndirs_
 		qsort(v, *n, sizeof(*v), name_cmp);
 	*names = v;
 	return 0;
+nomem:
+	ps_names_free(v, *n);
+	*n = 0;
+	return -1;
 }
 
 /* ------------------------------------------------------------------
@@ -764,7 +762,9 @@ int ps_service_load(struct ps_tree *t, const char *name, struct ps_service *s, p
 			say(&ld, "%s: cannot read: %s", f->path, strerror(f->err));
 		else
 			say(&ld, "%s: no service file", name);
-		return ld.nomem ? -1 : 0;
+		if (ld.nomem)
+			goto nomem;
+		return 0;
 	}
 	s->file = f->path;
 	ld.chain[ld.depth++] = f;

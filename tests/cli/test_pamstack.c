@@ -930,14 +930,14 @@ static void test_judge(void **state)
  * Out of memory
  */
 
-/* The report on the folders of sc (every kind of file the loader meets). */
+/* The report on the folders under root (every kind of file the loader meets). */
 static int report_to(const char *root, FILE *out)
 {
-	const char *dirs[] = {"etc", "usr"};
+	const char *dirs[] = {"etc", "usr", "etc/sshd"}; /* the last is no folder */
 	char cwd[256];
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
 	assert_int_equal(chdir(root), 0);
-	int rc = ps_report(dirs, 2, out, out);
+	int rc = ps_report(dirs, 3, out, out);
 	assert_int_equal(chdir(cwd), 0);
 	return rc;
 }

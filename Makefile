@@ -80,6 +80,11 @@ $(BUILD)/%.o: %.c $(wildcard policy/*.h) | $(BUILD)/.deps
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(PAM_CFLAGS) -c -o $@ $<
 
+# The tool's own headers too.
+$(BUILD)/cli/%.o: cli/%.c $(wildcard policy/*.h cli/*.h) | $(BUILD)/.deps
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(PAM_CFLAGS) -c -o $@ $<
+
 $(POLICY_LIB): $(POLICY_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^

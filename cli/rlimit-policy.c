@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "import.h"
+#include "pamstack.h"
 #include "rlimit_policy.h"
 
 #define EXIT_INVALID 1
@@ -40,13 +41,17 @@ enum {
 	OPT_DASHDASH = 16,
 	OPT_OUTPUT = 32,
 	OPT_GROUPS_AT_LOGIN = 64,
+	OPT_PAM = 128,
 };
 static const struct command {
 	const char *name, *args, *what;
 	int (*run)(const struct opts *o);
 	unsigned allowed; /* OPT_* */
 } commands[] = {
-    {"check", "[--quiet]", "validate the policy as pam_rlimit loads it", cmd_check, OPT_QUIET},
+    {"check", "[--quiet] [--pam-dir DIR]... [--no-pam]",
+     "validate the policy as pam_rlimit loads it, and say which PAM services run\n"
+     "      pam_rlimit and what undoes it",
+     cmd_check, OPT_QUIET | OPT_PAM},
     {"explain", "USER [--group NAME]... [--json]", "show the limits USER gets at login, and why",
      cmd_explain, OPT_JSON | OPT_GROUP},
     {"run", "USER [--verbose] -- COMMAND [ARG]...",
@@ -85,6 +90,9 @@ struct opts {
 	bool quiet, json, verbose, groups_at_login;
 	const char *groups[MAX_GROUPS_ARG];
 	size_t ngroups;
+	const char *pam_dirs[PS_MAX_DIRS]; /* check: --pam-dir, in order */
+	size_t npam_dirs;
+	bool no_pam;
 	char **pos; /* positional arguments after the command */
 	int npos;
 	char **command; /* run: what follows "--" */
@@ -218,6 +226,21 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			}
 			continue;
 		}
+		/* check's --pam-dir DIR (or =DIR), repeatable. */
+		if (strncmp(a, "--pam-dir", 9) == 0 && (a[9] == '\0' || a[9] == '=')) {
+			if (a[9] == '=')
+				val = a + 10;
+			else if (i + 1 < argc)
+				val = argv[++i];
+			else
+				return usage_error("--pam-dir needs a value");
+			if (!*val)
+				return usage_error("--pam-dir needs a folder");
+			if (o->npam_dirs == PS_MAX_DIRS)
+				return usage_error("more than %d --pam-dir options", PS_MAX_DIRS);
+			o->pam_dirs[o->npam_dirs++] = val;
+			continue;
+		}
 		/* Options with a value: "--conf FILE" or "--conf=FILE". */
 		static const char *const with_value[] = {"--conf", "--confdir", "--owner",
 							 "--group", "--output"};
@@ -264,6 +287,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->quiet = true;
 		else if (strcmp(a, "--json") == 0)
 			o->json = true;
+		else if (strcmp(a, "--no-pam") == 0)
+			o->no_pam = true;
 		else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0)
 			o->verbose = true;
 		else if (strcmp(a, "--groups-at-login") == 0)
@@ -281,6 +306,9 @@ static int check_options(const struct opts *o, unsigned allowed)
 {
 	if (o->quiet && !(allowed & OPT_QUIET))
 		return usage_error("%s: --quiet is for check only", o->cmd);
+	if ((o->npam_dirs || o->no_pam) && !(allowed & OPT_PAM))
+		return usage_error("%s: %s is for check only", o->cmd,
+				   o->no_pam ? "--no-pam" : "--pam-dir");
 	if (o->json && !(allowed & OPT_JSON))
 		return usage_error("%s: --json is for explain only", o->cmd);
 	if (o->ngroups && !(allowed & OPT_GROUP))
@@ -300,6 +328,17 @@ static struct rl_load_opts load_opts(const struct opts *o)
 {
 	struct rl_load_opts lo = {.conf = o->conf, .confdir = o->confdir, .trusted_uid = o->owner};
 	return lo;
+}
+
+/*
+ * check's PAM section (pamstack.c), after the policy's, valid or not;
+ * warnings leave the exit status alone.  Returns -1 when it could not run.
+ */
+static int check_pam(const struct opts *o)
+{
+	if (o->quiet || o->no_pam)
+		return 0;
+	return ps_report(o->pam_dirs, o->npam_dirs, stdout, stderr) < 0 ? -1 : 0;
 }
 
 /* ------------------------------------------------------------------
@@ -406,6 +445,8 @@ static int cmd_check(const struct opts *o)
 {
 	if (o->npos > 0)
 		return usage_error("check takes no arguments (found \"%s\")", o->pos[0]);
+	if (o->no_pam && o->npam_dirs)
+		return usage_error("check: --no-pam and --pam-dir exclude each other");
 
 	struct cli_sink cs = {0, false, o->quiet};
 	struct rl_sink sink = {cli_emit, &cs};
@@ -418,6 +459,7 @@ static int cmd_check(const struct opts *o)
 		fprintf(stderr,
 			"rlimit-policy: %s: %u error%s; pam_rlimit would apply none of it\n",
 			rl_status_str(st), cs.errors, cs.errors == 1 ? "" : "s");
+		check_pam(o);
 		return EXIT_INVALID;
 	}
 	if (!o->quiet) {
@@ -434,7 +476,7 @@ static int cmd_check(const struct opts *o)
 		index_note(o);
 	}
 	rl_policy_free(p);
-	return 0;
+	return check_pam(o) < 0 ? EXIT_INVALID : 0;
 }
 
 /* ------------------------------------------------------------------

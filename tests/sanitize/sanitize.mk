@@ -28,14 +28,14 @@ SANITIZE_BUILD ?= build/asan
 SANITIZE_CC ?= gcc
 # Which suites, of those that exist:
 # - unit, integration, hostile: whole.
-# - cli: the golden outputs and the import soup.  Its differential parts run a
+# - cli: the golden outputs, the PAM reader's unit tests and the import soup.  Its differential parts run a
 #   helper that lowers as/data on itself and then opens sessions: an ASan
 #   process cannot live under such caps (shadow memory and the allocator need
 #   address space; the integration harness probes and skips those cases).
 # - faults: the NSS part.  The rest runs valgrind, helgrind and
 #   ThreadSanitizer, tools that do not mix with an ASan build.
 SANITIZE_SUITES ?= $(filter check-unit check-integration check-hostile,$(CHECK_TARGETS)) \
-	$(if $(filter check-cli,$(CHECK_TARGETS)),check-cli-golden check-cli-soup) \
+	$(if $(filter check-cli,$(CHECK_TARGETS)),check-cli-golden check-cli-pamstack check-cli-soup) \
 	$(if $(filter check-faults,$(CHECK_TARGETS)),check-faults-nss)
 SANITIZE_ASAN_OPTIONS := detect_leaks=1:verify_asan_link_order=0:strict_string_checks=1:$\
 	detect_stack_use_after_return=1:check_initialization_order=1

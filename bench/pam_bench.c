@@ -26,8 +26,8 @@
  * -V (with bench/probe.so preloaded) checks what sessions do instead:
  * after the warm-up, three sessions, and prints their totals
  * "sessions 3 yaml_parsers Y getpwnam_r A getgrouplist B getgrnam_r C
- * getgrgid_r D log_lines L rlimit_warnings W": libyaml parsers started
- * (none when the compiled policy was used), passwd and group lookups,
+ * getgrgid_r D log_lines L rlimit_warnings W": libyaml parsers started,
+ * passwd and group lookups,
  * syslog lines, and pam_rlimit's lines at LOG_WARNING or worse.  The probe
  * copies every line to stderr.
  *

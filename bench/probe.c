@@ -3,8 +3,7 @@
  * session asked of libyaml and of NSS, and what it logged.
  *
  * It counts libyaml parsers started (yaml_parser_initialize: the module
- * reads a policy file only through one, so a session that used the
- * compiled policy starts none), the passwd and group lookups
+ * reads a policy file only through one), the passwd and group lookups
  * (getpwnam_r, getgrouplist, getgrnam_r, getgrgid_r), the syslog lines,
  * and among them pam_rlimit's at LOG_WARNING or worse (pam_syslog starts
  * each with the module's name; libpam's own lines are not pam_rlimit's:

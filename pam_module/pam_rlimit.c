@@ -4,7 +4,6 @@
  * in policy/.
  *
  *   session required pam_rlimit.so [conf=PATH] [confdir=DIR]
- *                                   [index=PATH | noindex]
  *                                   [onerr=fail|succeed] [debug]
  *   auth    optional pam_rlimit.so [debug]
  *
@@ -34,8 +33,6 @@
 struct args {
 	const char *conf;
 	const char *confdir;
-	const char *index; /* index=PATH */
-	bool noindex;
 	bool onerr_succeed;
 	bool debug;
 	bool bad;
@@ -97,10 +94,9 @@ static void parse_args(pam_handle_t *pamh, int argc, const char **argv, struct a
 			a->conf = s + 5;
 		else if (strncmp(s, "confdir=", 8) == 0 && s[8])
 			a->confdir = s + 8;
-		else if (strncmp(s, "index=", 6) == 0 && s[6])
-			a->index = s + 6;
-		else if (strcmp(s, "noindex") == 0)
-			a->noindex = true;
+		else if (strncmp(s, "index=", 6) == 0 || strcmp(s, "noindex") == 0)
+			/* The compiled policy is gone: an old pam.d line must still work. */
+			log_line(pamh, LOG_WARNING, "argument \"%s\" is obsolete and ignored", s);
 		else if (strcmp(s, "onerr=fail") == 0)
 			a->onerr_succeed = false;
 		else if (strcmp(s, "onerr=succeed") == 0)
@@ -186,7 +182,6 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 	struct rl_session_opts opts;
 	struct rl_result res;
 	struct applied *ap = NULL;
-	char index_path[4096];
 	const char *user = NULL;
 	uid_t uid = (uid_t)-1;
 	enum rl_status st;
@@ -200,10 +195,6 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 	memset(&opts, 0, sizeof(opts));
 	opts.load.conf = a.conf;
 	opts.load.confdir = a.confdir;
-	/* The compiled policy next to the main file, when there is one and it is fresh. */
-	if (!a.noindex)
-		opts.load.index =
-		    a.index ? a.index : rl_index_path(a.conf, index_path, sizeof(index_path));
 #ifdef RL_TEST_TRUST_OWN_UID
 	opts.load.trusted_uid = getuid(); /* test builds only; never installed */
 #else

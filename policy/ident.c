@@ -337,13 +337,6 @@ static enum rl_status group_gid(const char *name, bool *found, gid_t *gid, unsig
 	return st;
 }
 
-enum rl_status rl_group_gid(const char *name, bool *found, gid_t *gid)
-{
-	unsigned lookups = 0;
-	*gid = 0;
-	return group_gid(name, found, gid, &lookups);
-}
-
 enum rl_status rl_ident_assume_group(struct rl_ident *id, const char *gname)
 {
 	bool found;

@@ -50,7 +50,6 @@ void rl_policy_free(struct rl_policy *p)
 	for (size_t i = 0; i < p->nfiles; i++)
 		free(p->files[i]);
 	free(p->files);
-	free(p->srcs);
 	free(p->ranges);
 	rl_strmap_free(&p->rule_index);
 	free(p);
@@ -157,8 +156,6 @@ struct load_ctx {
 	bool read_untrusted; /* see rl_load_opts */
 	bool note_ignored;   /* see rl_load_opts */
 	const struct rl_sink *sink;
-	/* When set, files are read and their sizes and hashes listed here, not parsed. */
-	struct rl_srclist *sums;
 };
 
 static bool right_type(const struct stat *st, bool dir)
@@ -298,28 +295,7 @@ static enum rl_status read_all(int fd, const char *shown, size_t hint, char **bu
 	return RL_OK;
 }
 
-static enum rl_status srclist_add(struct rl_srclist *l, const char *path, uint64_t size,
-				  uint64_t hash)
-{
-	struct rl_src *v = rl_grow(l->v, l->n, &l->cap, sizeof(*v));
-	if (!v)
-		return RL_ENOMEM;
-	l->v = v;
-	if (!(l->v[l->n].path = rl_strndup(path, strlen(path))))
-		return RL_ENOMEM;
-	l->v[l->n].size = size;
-	l->v[l->n++].hash = hash;
-	return RL_OK;
-}
-
-static void srclist_free(struct rl_srclist *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i].path);
-	free(l->v);
-}
-
-/* Loads one file (name relative to dirfd) into p, or lists it in cx->sums. */
+/* Loads one file (name relative to dirfd) into p. */
 static enum rl_status load_file(struct rl_policy *p, int dirfd, const char *name, const char *shown,
 				bool required, const struct load_ctx *cx)
 {
@@ -338,10 +314,7 @@ static enum rl_status load_file(struct rl_policy *p, int dirfd, const char *name
 	size_t len;
 	enum rl_status rs = read_all(fd, shown, (size_t)st.st_size, &buf, &len, cx->sink);
 	close(fd);
-	if (rs == RL_OK && cx->sums) {
-		rs = srclist_add(cx->sums, shown, len, rl_hash64(buf, len));
-		free(buf);
-	} else if (rs == RL_OK) {
+	if (rs == RL_OK) {
 		rs = rl_policy_add_buffer(p, shown, buf, len, cx->sink);
 		free(buf);
 	}
@@ -501,88 +474,6 @@ static const char *confdir_path(const struct rl_load_opts *opts)
 	return opts->confdir ? opts->confdir : opts->conf ? NULL : RL_DEFAULT_CONFDIR;
 }
 
-/*
- * What opts->index is worth now, and when it is fresh (the index can be
- * trusted and was made from the very files and bytes the loader finds
- * now) with out, the filtered policy from it, or with pins, its pins.  *st
- * is RL_ENOMEM or RL_ENSS when the load cannot go on; for anything else
- * but RL_INDEX_FRESH the caller reads the YAML, and that load reports
- * whatever is wrong with the files.
- */
-static enum rl_index_state index_state(const struct rl_load_opts *opts, struct rl_policy **out,
-				       struct rl_pins *pins, enum rl_status *st)
-{
-	const char *conf = conf_path(opts), *dir = confdir_path(opts);
-	struct rl_srclist now = {0};
-	const struct load_ctx quiet = {opts->trusted_uid, false, false, NULL, &now};
-	enum rl_index_state state = RL_INDEX_NONE;
-	int fd;
-	struct stat sb;
-	*st = open_checked(AT_FDCWD, opts->index, opts->index, false, false, &fd, &sb, &quiet);
-	if (fd < 0)
-		return *st == RL_OK		 ? RL_INDEX_NONE
-		       : *st == RL_EUNTRUSTED ? RL_INDEX_REFUSED
-					      : RL_INDEX_DAMAGED;
-	*st = load_file(NULL, AT_FDCWD, conf, conf, opts->conf != NULL, &quiet);
-	if (dir && *st == RL_OK)
-		*st = load_dir(NULL, dir, opts->confdir != NULL, &quiet);
-	if (*st == RL_OK && pins) {
-		*st = rl_index_pins_fd(fd, (size_t)sb.st_size, &now, pins);
-		state = *st == RL_OK ? RL_INDEX_FRESH : RL_INDEX_DAMAGED;
-	} else if (*st == RL_OK) {
-		bool stale;
-		*st = rl_index_load_fd(fd, (size_t)sb.st_size, &now, out ? opts->filter : NULL,
-				       out, &stale);
-		state = *st == RL_OK ? RL_INDEX_FRESH : stale ? RL_INDEX_STALE : RL_INDEX_DAMAGED;
-	} else {
-		state = RL_INDEX_UNREAD;
-	}
-	srclist_free(&now);
-	close(fd);
-	return state;
-}
-
-enum rl_index_state rl_index_state(const struct rl_load_opts *opts)
-{
-	enum rl_status st;
-	if (!opts || !opts->index)
-		return RL_INDEX_NONE;
-	return index_state(opts, NULL, NULL, &st);
-}
-
-enum rl_status rl_index_pins(const struct rl_load_opts *opts, struct rl_pins *out)
-{
-	enum rl_status st;
-	memset(out, 0, sizeof(*out));
-	if (!opts || !opts->index)
-		return RL_EINVALID;
-	if (index_state(opts, NULL, out, &st) == RL_INDEX_FRESH)
-		return RL_OK;
-	rl_pins_free(out);
-	return st == RL_ENOMEM ? RL_ENOMEM : RL_EINVALID;
-}
-
-/* The policy from the index when it is fresh; a warning when it is there but not used. */
-static enum rl_status load_index(const struct rl_load_opts *opts, struct rl_policy **out,
-				 const struct rl_sink *sink)
-{
-	static const char *const why[] = {
-	    [RL_INDEX_REFUSED] = "not a regular file owned by root and closed to other writers",
-	    [RL_INDEX_STALE] = "the policy files changed since it was written; run "
-			       "rlimit-policy compile",
-	    [RL_INDEX_DAMAGED] = "unreadable, damaged or written by another version; run "
-				 "rlimit-policy compile",
-	};
-	enum rl_status st;
-	enum rl_index_state s = index_state(opts, out, NULL, &st);
-	if (s == RL_INDEX_FRESH || stops_load(st))
-		return st;
-	if (s == RL_INDEX_REFUSED || s == RL_INDEX_STALE || s == RL_INDEX_DAMAGED)
-		rl_report(sink, RL_SEV_WARNING, "%s: compiled policy not used: %s; reading the YAML",
-			  opts->index, why[s]);
-	return RL_EIO;
-}
-
 enum rl_status rl_policy_load(const struct rl_load_opts *opts, struct rl_policy **out,
 			      const struct rl_sink *sink)
 {
@@ -592,12 +483,7 @@ enum rl_status rl_policy_load(const struct rl_load_opts *opts, struct rl_policy 
 		return RL_EUSAGE;
 	const char *conf = conf_path(opts), *dir = confdir_path(opts);
 	const struct load_ctx cx = {opts->trusted_uid, opts->read_untrusted, opts->note_ignored,
-				    sink, NULL};
-	if (opts->index && opts->filter) {
-		enum rl_status ist = load_index(opts, out, sink);
-		if (ist == RL_OK || stops_load(ist))
-			return ist;
-	}
+				    sink};
 	if (rl_policy_new(opts->filter, &p) != RL_OK)
 		return RL_ENOMEM;
 

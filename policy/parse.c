@@ -824,13 +824,6 @@ enum rl_status rl_policy_add_buffer(struct rl_policy *p, const char *name, const
 	if (!files)
 		return RL_ENOMEM;
 	p->files = files;
-	if (!p->filter) { /* a whole policy may be compiled: know its bytes */
-		struct rl_src *srcs = realloc(p->srcs, (p->nfiles + 1) * sizeof(*srcs));
-		if (!srcs)
-			return RL_ENOMEM;
-		p->srcs = srcs;
-		p->srcs[p->nfiles] = (struct rl_src){NULL, len, rl_hash64(buf ? buf : "", len)};
-	}
 	if (!(p->files[p->nfiles] = rl_strndup(name, strlen(name))))
 		return RL_ENOMEM;
 

@@ -85,20 +85,9 @@ struct rl_range {
 	uint32_t file, line, col;
 };
 
-/* A policy file as read: its size and rl_hash64 of its bytes. */
-struct rl_src {
-	char *path; /* owned in an rl_srclist; NULL in rl_policy.srcs (see files) */
-	uint64_t size, hash;
-};
-struct rl_srclist {
-	struct rl_src *v;
-	size_t n, cap;
-};
-
 struct rl_policy {
 	struct rl_ident *filter; /* not owned */
 	char **files;            /* owned paths or names, in load order */
-	struct rl_src *srcs;     /* owned, like files; only without a filter */
 	size_t nfiles;
 	struct rl_rule **rules; /* owned */
 	size_t nrules, rules_cap;
@@ -122,29 +111,6 @@ bool rl_ident_has_gid_in(const struct rl_ident *id, gid_t lo, gid_t hi);
 
 /* Does rule r apply to id?  May fetch id's group names; RL_OK, RL_ENSS, RL_ENOMEM. */
 enum rl_status rl_rule_matches(const struct rl_rule *r, struct rl_ident *id, bool *match);
-
-/*
- * A 64-bit hash of data[0..len): what the compiled index knows a policy
- * file and a name by.  Not cryptographic.
- */
-uint64_t rl_hash64(const void *data, size_t len);
-
-/*
- * The policy of id out of the compiled index open on fd (size bytes), if
- * it was made from exactly the files in now.  RL_OK with *out (with out
- * NULL, only whether it is fresh and every rule reads back); RL_EINVALID
- * with *stale when it was made from other files or bytes, without when it
- * is not an index this code reads; RL_ENOMEM; RL_ENSS.
- */
-enum rl_status rl_index_load_fd(int fd, size_t size, const struct rl_srclist *now,
-				struct rl_ident *id, struct rl_policy **out, bool *stale);
-
-/*
- * The pins of the index open on fd, if it was made from exactly the files
- * in now: RL_OK and *out (the caller frees it); RL_EINVALID; RL_ENOMEM.
- */
-enum rl_status rl_index_pins_fd(int fd, size_t size, const struct rl_srclist *now,
-				struct rl_pins *out);
 
 /* printf-style report through sink; a NULL sink drops it. */
 void rl_report(const struct rl_sink *sink, enum rl_severity sev, const char *fmt, ...)

@@ -212,12 +212,6 @@ enum rl_status rl_ident_assume_group(struct rl_ident *id, const char *gname);
 enum rl_status rl_ident_add_group(struct rl_ident *id, const char *gname, bool gid_known,
 				  gid_t gid);
 
-/*
- * getgrnam_r: *found and *gid, RL_OK also when there is no such group;
- * RL_ENSS when NSS fails, RL_ENOMEM.  What "compile" pins names with.
- */
-enum rl_status rl_group_gid(const char *name, bool *found, gid_t *gid);
-
 /* Makes sure gnames is filled (getgrgid_r per gid, once). */
 enum rl_status rl_ident_load_group_names(struct rl_ident *id);
 
@@ -268,13 +262,6 @@ struct rl_load_opts {
 	 * is reported as a warning, in byte order.
 	 */
 	bool note_ignored;
-	/*
-	 * The compiled policy to use when filter is set and it is up to date
-	 * (rl_index_path gives the usual name); NULL for none.  Ignored, with a
-	 * warning, when it is refused, damaged or out of date: the YAML is
-	 * read as without it.
-	 */
-	const char *index;
 };
 
 /*
@@ -302,90 +289,6 @@ enum rl_status rl_policy_finish(struct rl_policy *p, const struct rl_sink *sink)
 
 /* NULL-safe. */
 void rl_policy_free(struct rl_policy *p);
-
-/* ---------------------------------------------------------------------
- * The compiled policy ("rlimit-policy compile"): a whole loaded policy
- * written out with the size and hash of every file it came from, so that a
- * login reads only the rules that can apply to its user.  See index.c.
- */
-#define RL_INDEX_SUFFIX ".idx"
-
-/* conf (NULL: RL_DEFAULT_CONF) with RL_INDEX_SUFFIX, in buf; NULL if too long. */
-char *rl_index_path(const char *conf, char *buf, size_t size);
-
-/*
- * How a compile pins group names: resolve gives *found and *gid for name,
- * or a status other than RL_OK, which stops the compile.  The tool passes
- * rl_group_gid (NSS); tests and fuzzers pass tables of their own.
- */
-struct rl_pinner {
-	enum rl_status (*resolve)(void *ctx, const char *name, bool *found, gid_t *gid);
-	void *ctx;
-};
-
-/*
- * The index of p, which was loaded without a filter and without errors,
- * as a malloc'd buffer the caller frees.  With pin, each group name is
- * resolved now and logins match its rules by that gid (see index.c);
- * without, logins look names up.  RL_OK, RL_ENOMEM, RL_EUSAGE for a
- * policy that cannot be compiled, or what pin->resolve failed with.
- */
-enum rl_status rl_index_build(const struct rl_policy *p, const struct rl_pinner *pin,
-			      unsigned char **out, size_t *len);
-
-/*
- * Writes rl_index_build's bytes to path: a new file in path's folder,
- * mode 0644, synced, then renamed over path, so that a login reads the old
- * index or the new one and never a part.  Reports failures through sink.
- */
-enum rl_status rl_index_write(const struct rl_policy *p, const struct rl_pinner *pin,
-			      const char *path, const struct rl_sink *sink);
-
-/* The group names a compiled policy pinned, each once. */
-struct rl_pin {
-	char *name;
-	bool found; /* false: no group had the name; logins look it up */
-	gid_t gid;  /* when found */
-};
-struct rl_pins {
-	struct rl_pin *v; /* owned */
-	size_t n, cap;
-	bool pinned; /* false: compiled with --groups-at-login, v is empty */
-};
-
-/*
- * The pins of opts->index when a login would use it (RL_INDEX_FRESH):
- * RL_OK and *out, which the caller frees with rl_pins_free; RL_EINVALID
- * when it would not be used; RL_ENOMEM.
- */
-enum rl_status rl_index_pins(const struct rl_load_opts *opts, struct rl_pins *out);
-
-/* Frees what pins owns; NULL-safe, leaves it zeroed. */
-void rl_pins_free(struct rl_pins *pins);
-
-/* What a compiled policy is worth now (see rl_index_state). */
-enum rl_index_state {
-	RL_INDEX_NONE,    /* no such file: the YAML is read */
-	RL_INDEX_FRESH,   /* made from the files and bytes there now: used */
-	RL_INDEX_STALE,   /* made from other files or other bytes: not used */
-	RL_INDEX_REFUSED, /* not root's, writable by others, or not a file: not used */
-	RL_INDEX_DAMAGED, /* unreadable, or not an index this version reads: not used */
-	RL_INDEX_UNREAD,  /* a policy file cannot be read or trusted: not used */
-};
-
-/*
- * Whether opts->index (with opts->conf and opts->confdir) would be used by
- * a login now.  Prints nothing; opts->filter is ignored.
- */
-enum rl_index_state rl_index_state(const struct rl_load_opts *opts);
-
-/*
- * The policy of id from an index in memory, without looking at any file:
- * for tests and fuzzers.  RL_OK, RL_ENOMEM, RL_ENSS, or RL_EINVALID for
- * bytes that are not an index.  The caller frees *out.
- */
-enum rl_status rl_index_load_mem(const unsigned char *buf, size_t len, struct rl_ident *id,
-				 struct rl_policy **out);
 
 /* Number of rules kept (for tests of filtering and for benchmarks). */
 size_t rl_policy_rule_count(const struct rl_policy *p);

@@ -1,7 +1,7 @@
 /*
  * testresult.h - whether two resolved results are the same, for the suites
  * and the fuzzer that compare two ways of reaching one (the whole policy,
- * the filtered load, the compiled index).  Field by field: padding bytes
+ * the filtered load).  Field by field: padding bytes
  * are not part of a result (the library copies struct rl_value, padding
  * and all, from locals), so memcmp would be unreliable.
  */

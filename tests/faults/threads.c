@@ -11,9 +11,6 @@
  * thread (fenv.c) and checks those names against what the user must get.
  * Each thread also calls the library's rl_session_resolve directly and
  * checks every half's origin: the library is what must be reentrant.
- * The policy is compiled (rl_index_write, as rlimit-policy compile does):
- * even rounds go through the index, odd ones read the YAML (noindex), in
- * the module and in the direct calls alike.
  *
  * Run plainly, under helgrind, and built with ThreadSanitizer (faults.mk).
  * FAULTS_THREADS (default 16) and FAULTS_THREAD_ROUNDS (default 200).
@@ -131,33 +128,6 @@ static void current(int i, bool soft, bool hard, char *buf, size_t size)
 		snprintf(buf, size, "{%s: %s}", soft ? "soft" : "hard", soft ? s : h);
 }
 
-/*
- * rlimit-policy compile's work: policy/rlimit.yaml.idx, where the module
- * looks.  Then the index must be fresh for what the even rounds load (the
- * module's conf and its default index path, no drop-in folder, files of
- * getuid() trusted as in a test build, and check_direct the same): their
- * only other check, no "not used" warning, holds for a missing index too.
- */
-static void compile(const char *dir)
-{
-	char conf[4096], ix[4200];
-	struct rl_load_opts lo = {.conf = conf, .trusted_uid = getuid()};
-	struct rl_policy *p = NULL;
-	snprintf(conf, sizeof(conf), "%s/policy/rlimit.yaml", dir);
-	if (rl_policy_load(&lo, &p, NULL) != RL_OK || !rl_index_path(conf, ix, sizeof(ix)) ||
-	    rl_index_write(p, NULL, ix, NULL) != RL_OK) {
-		fprintf(stderr, "threads: cannot compile %s\n", conf);
-		exit(2);
-	}
-	rl_policy_free(p);
-	lo.index = ix;
-	enum rl_index_state st = rl_index_state(&lo);
-	if (st != RL_INDEX_FRESH) {
-		fprintf(stderr, "threads: %s is not fresh after compiling (state %d)\n", ix, st);
-		exit(2);
-	}
-}
-
 static void setup(const char *dir)
 {
 	char v[96], v2[96];
@@ -212,15 +182,13 @@ static void setup(const char *dir)
 	}
 	fenv_close(f, "policy/rlimit.yaml", 0644);
 	fenv_service("threads", "conf=%s/policy/rlimit.yaml debug", dir);
-	fenv_service("threads-noindex", "conf=%s/policy/rlimit.yaml noindex debug", dir);
-	compile(dir);
 }
 
 /* ---------------------------------------------------------------------- */
 
 static int nthreads = 16, rounds = 200;
 static atomic_ulong sessions, resolves, failures;
-static char conf_path[4096], index_path[4200];
+static char conf_path[4096];
 
 struct worker {
 	int id;
@@ -277,7 +245,7 @@ static void check_log(int u, const char *log)
 	}
 }
 
-static void check_direct(int u, bool indexed)
+static void check_direct(int u)
 {
 	struct rl_session_opts o;
 	struct rl_result r;
@@ -286,7 +254,6 @@ static void check_direct(int u, bool indexed)
 	memset(&o, 0, sizeof(o));
 	o.load.conf = conf_path;
 	o.load.trusted_uid = getuid();
-	o.load.index = indexed ? index_path : NULL;
 	snprintf(user, sizeof(user), "t%02d", u);
 	enum rl_status st = rl_session_resolve(&o, user, &uid, &r, NULL);
 	atomic_fetch_add(&resolves, 1);
@@ -316,10 +283,9 @@ static void *work(void *arg)
 		/* At any moment the threads hold different users. */
 		int u = (w->id + r) % NUSERS;
 		struct fenv_pam p;
-		bool indexed = r % 2 == 0;
 		snprintf(user, sizeof(user), "t%02d", u);
 		fenv_log_clear();
-		fenv_pam_session(indexed ? "threads" : "threads-noindex", user, &p);
+		fenv_pam_session("threads", user, &p);
 		atomic_fetch_add(&sessions, 1);
 		if (p.start_rc != PAM_SUCCESS || p.open_rc != PAM_SUCCESS ||
 		    p.close_rc != PAM_SUCCESS || p.end_rc != PAM_SUCCESS)
@@ -327,9 +293,7 @@ static void *work(void *arg)
 			      p.open_rc, p.close_rc, p.end_rc, fenv_log());
 		else
 			check_log(u, fenv_log());
-		if (strstr(fenv_log(), "compiled policy not used"))
-			failf("%s: the index was not used:\n%s", user, fenv_log());
-		check_direct(u, indexed);
+		check_direct(u);
 	}
 	return NULL;
 }
@@ -347,8 +311,6 @@ int main(int argc, char **argv)
 	if (s && atoi(s) > 0)
 		rounds = atoi(s);
 	snprintf(conf_path, sizeof(conf_path), "%s/policy/rlimit.yaml", fenv_dir());
-	if (!rl_index_path(conf_path, index_path, sizeof(index_path)))
-		return 2;
 
 	struct rlimit before[RLIM_NLIMITS], after[RLIM_NLIMITS];
 	for (int i = 0; i < RLIM_NLIMITS; i++)

@@ -59,20 +59,22 @@ static const struct command {
 
 static void usage(FILE *f)
 {
+	const struct rl_load_opts def = rl_load_opts_for(NULL, NULL);
 	fputs("usage: rlimit-policy [--conf FILE] [--confdir DIR] [--owner USER] COMMAND [ARGS]\n"
 	      "\ncommands:\n",
 	      f);
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %s %s\n      %s\n", commands[i].name, commands[i].args,
 			commands[i].what);
-	fputs("\noptions, before or after COMMAND:\n"
-	      "  --conf FILE     the main policy file (default " RL_DEFAULT_CONF ");\n"
-	      "                  with --conf and no --confdir, no drop-in folder is read\n"
-	      "  --confdir DIR   the drop-in folder (default " RL_DEFAULT_CONFDIR ")\n"
-	      "  --owner USER    also trust policy files owned by USER (a draft of yours);\n"
-	      "                  pam_rlimit itself trusts root's files only\n"
-	      "  -h, --help      this text\n",
-	      f);
+	fprintf(f,
+		"\noptions, before or after COMMAND:\n"
+		"  --conf FILE     the main policy file (default %s);\n"
+		"                  with --conf and no --confdir, no drop-in folder is read\n"
+		"  --confdir DIR   the drop-in folder (default %s)\n"
+		"  --owner USER    also trust policy files owned by USER (a draft of yours);\n"
+		"                  pam_rlimit itself trusts root's files only\n"
+		"  -h, --help      this text\n",
+		def.conf, def.confdir);
 }
 
 struct opts {
@@ -305,9 +307,11 @@ static int check_options(const struct opts *o, unsigned allowed)
 	return -1;
 }
 
+/* The files the module would read with conf= and confdir= as given. */
 static struct rl_load_opts load_opts(const struct opts *o)
 {
-	struct rl_load_opts lo = {.conf = o->conf, .confdir = o->confdir, .trusted_uid = o->owner};
+	struct rl_load_opts lo = rl_load_opts_for(o->conf, o->confdir);
+	lo.trusted_uid = o->owner;
 	return lo;
 }
 
@@ -396,9 +400,37 @@ static void half_text(int item, const struct rl_half *h, char *buf, size_t size)
 	}
 }
 
-static void origin_text(const struct rl_half *h, char *buf, size_t size)
+/* "groups.research (/etc/security/rlimit.yaml:12)", whatever its length. */
+static void origin_put(const struct rl_half *h)
 {
-	snprintf(buf, size, "%s (%s:%u)", h->origin.rule, h->origin.file, h->origin.line);
+	text_put_safe(stdout, h->origin.rule);
+	fputs(" (", stdout);
+	text_put_safe(stdout, h->origin.file);
+	printf(":%u)", h->origin.line);
+}
+
+static bool same_origin(const struct rl_half *a, const struct rl_half *b)
+{
+	return strcmp(a->origin.rule, b->origin.rule) == 0 &&
+	       strcmp(a->origin.file, b->origin.file) == 0 && a->origin.line == b->origin.line;
+}
+
+/* explain's FROM column for one item. */
+static void from_put(const struct rl_item_result *ir)
+{
+	if (!ir->soft.set && !ir->hard.set) {
+		fputs("no rule: as the process has it", stdout);
+	} else if (ir->soft.set && ir->hard.set && same_origin(&ir->soft, &ir->hard)) {
+		origin_put(&ir->soft);
+	} else if (ir->soft.set && ir->hard.set) {
+		fputs("soft: ", stdout);
+		origin_put(&ir->soft);
+		fputs("; hard: ", stdout);
+		origin_put(&ir->hard);
+	} else {
+		fputs(ir->soft.set ? "soft: " : "hard: ", stdout);
+		origin_put(ir->soft.set ? &ir->soft : &ir->hard);
+	}
 }
 
 /*
@@ -481,7 +513,7 @@ static void explain_json(const struct rl_ident *id, bool exists, const struct rl
 
 static void explain_text(const struct rl_ident *id, bool exists, const struct rl_result *r)
 {
-	char soft[RL_NITEMS][160], hard[RL_NITEMS][160], from[RL_NITEMS][900];
+	char soft[RL_NITEMS][160], hard[RL_NITEMS][160];
 	int ws = 4, wh = 4;
 
 	/* Names come from NSS and policy files: keep controls off the terminal. */
@@ -500,24 +532,12 @@ static void explain_text(const struct rl_ident *id, bool exists, const struct rl
 
 	for (int i = 0; i < RL_NITEMS; i++) {
 		const struct rl_item_result *ir = &r->item[i];
-		char os[400], oh[400];
 		half_text(i, &ir->soft, soft[i], sizeof(soft[i]));
 		half_text(i, &ir->hard, hard[i], sizeof(hard[i]));
 		if (ir->soft_clamped) {
 			size_t n = strlen(soft[i]);
 			snprintf(soft[i] + n, sizeof(soft[i]) - n, " (lowered to hard)");
 		}
-		origin_text(&ir->soft, os, sizeof(os));
-		origin_text(&ir->hard, oh, sizeof(oh));
-		if (!ir->soft.set && !ir->hard.set)
-			snprintf(from[i], sizeof(from[i]), "no rule: as the process has it");
-		else if (ir->soft.set && ir->hard.set && strcmp(os, oh) == 0)
-			snprintf(from[i], sizeof(from[i]), "%s", os);
-		else if (ir->soft.set && ir->hard.set)
-			snprintf(from[i], sizeof(from[i]), "soft: %s; hard: %s", os, oh);
-		else
-			snprintf(from[i], sizeof(from[i]), "%s: %s", ir->soft.set ? "soft" : "hard",
-				 ir->soft.set ? os : oh);
 		if ((int)strlen(soft[i]) > ws)
 			ws = (int)strlen(soft[i]);
 		if ((int)strlen(hard[i]) > wh)
@@ -526,7 +546,7 @@ static void explain_text(const struct rl_ident *id, bool exists, const struct rl
 	printf("%-10s  %-*s  %-*s  %s\n", "ITEM", ws, "SOFT", wh, "HARD", "FROM");
 	for (int i = 0; i < RL_NITEMS; i++) {
 		printf("%-10s  %-*s  %-*s  ", rl_items[i].name, ws, soft[i], wh, hard[i]);
-		text_put_safe(stdout, from[i]);
+		from_put(&r->item[i]);
 		putchar('\n');
 	}
 }
@@ -541,7 +561,7 @@ static int cmd_explain(const struct opts *o)
 	const char *user = o->pos[0];
 
 	struct rl_ident id;
-	struct rl_result res;
+	struct rl_result res = {0};
 	struct cli_sink cs = {0, false, false};
 	struct rl_sink sink = {cli_emit, &cs};
 	bool exists = true;
@@ -561,8 +581,8 @@ static int cmd_explain(const struct opts *o)
 		st = rl_ident_assume_group(&id, o->groups[i]);
 	/* Resolved as the module resolves: group names looked up rule by rule. */
 	if (st == RL_OK) {
-		struct rl_session_opts so = {.load = load_opts(o)};
-		st = rl_session_resolve_ident(&so, &id, &res, &sink);
+		struct rl_load_opts lo = load_opts(o);
+		st = rl_session_resolve_ident(&lo, &id, &res, &sink);
 	}
 	/* The names shown, fetched after resolving so that resolving asked NSS
 	 * exactly what the module asks. */
@@ -578,6 +598,7 @@ static int cmd_explain(const struct opts *o)
 		fprintf(stderr, "rlimit-policy: %s\n", rl_status_str(st));
 		rc = EXIT_INVALID;
 	}
+	rl_result_free(&res);
 	rl_ident_free(&id);
 	return rc;
 }
@@ -597,15 +618,13 @@ static int cmd_run(const struct opts *o)
 
 	struct cli_sink cs = {0, o->verbose, false};
 	struct rl_sink sink = {cli_emit, &cs};
-	struct rl_session_opts so;
+	struct rl_load_opts lo = load_opts(o);
 	struct rl_result res;
 	uid_t uid;
-	memset(&so, 0, sizeof(so));
-	so.load = load_opts(o);
-	so.debug = o->verbose;
-	enum rl_status st = rl_session_resolve(&so, o->pos[0], &uid, &res, &sink);
+	enum rl_status st = rl_session_resolve(&lo, o->pos[0], &uid, &res, &sink);
 	if (st == RL_OK)
 		st = rl_apply(&res, o->verbose, &sink);
+	rl_result_free(&res);
 	if (st != RL_OK) {
 		fprintf(stderr, "rlimit-policy: %s: %s; not running %s\n", o->pos[0],
 			rl_status_str(st), command[0]);

@@ -156,9 +156,11 @@ struct applied {
 
 static void drop_applied(pam_handle_t *pamh, void *data, int status)
 {
+	struct applied *ap = data;
 	(void)pamh;
 	(void)status;
-	free(data);
+	rl_result_free(&ap->res); /* the file names its origins point to */
+	free(ap);
 }
 
 /*
@@ -168,7 +170,7 @@ static void drop_applied(pam_handle_t *pamh, void *data, int status)
 static void keep_applied(pam_handle_t *pamh, struct applied *ap)
 {
 	if (pam_set_data(pamh, APPLIED_KEY, ap, drop_applied) != PAM_SUCCESS) {
-		free(ap);
+		drop_applied(pamh, ap, PAM_SUCCESS);
 		log_line(pamh, LOG_WARNING,
 			 "pam_set_data failed: setcred will not re-apply the limits");
 	}
@@ -179,8 +181,8 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 	struct args a;
 	struct logger lg = {pamh, 0};
 	struct rl_sink sink = {log_emit, &lg};
-	struct rl_session_opts opts;
-	struct rl_result res;
+	struct rl_load_opts opts;
+	struct rl_result res = {0};
 	struct applied *ap = NULL;
 	const char *user = NULL;
 	uid_t uid = (uid_t)-1;
@@ -192,15 +194,10 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 		log_line(pamh, LOG_ERR, "cannot determine the user");
 		return PAM_USER_UNKNOWN;
 	}
-	memset(&opts, 0, sizeof(opts));
-	opts.load.conf = a.conf;
-	opts.load.confdir = a.confdir;
+	opts = rl_load_opts_for(a.conf, a.confdir);
 #ifdef RL_TEST_TRUST_OWN_UID
-	opts.load.trusted_uid = getuid(); /* test builds only; never installed */
-#else
-	opts.load.trusted_uid = (uid_t)-1;
+	opts.trusted_uid = getuid(); /* test builds only; never installed */
 #endif
-	opts.debug = a.debug;
 
 	if (a.bad) {
 		st = RL_EUSAGE;
@@ -218,11 +215,12 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 	}
 	if (st == RL_OK) {
 		ap->uid = uid;
-		ap->res = res;
+		ap->res = res; /* ap owns the result's file names now */
 		keep_applied(pamh, ap);
 		return PAM_SUCCESS;
 	}
 	free(ap);
+	rl_result_free(&res);
 
 	int rc = to_pam(st, &a);
 	if (st == RL_ENOUSER) {

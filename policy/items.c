@@ -52,28 +52,3 @@ char *rl_item_names(bool percent_only, char *buf, size_t size)
 	}
 	return buf;
 }
-
-const char *rl_status_str(enum rl_status st)
-{
-	switch (st) {
-	case RL_OK:
-		return "success";
-	case RL_ENOMEM:
-		return "out of memory";
-	case RL_EINVALID:
-		return "the policy is invalid";
-	case RL_EUNTRUSTED:
-		return "the policy is not trusted (owner, mode or file type)";
-	case RL_EIO:
-		return "the policy could not be read";
-	case RL_ENOUSER:
-		return "no such user";
-	case RL_ENSS:
-		return "the user or group database failed";
-	case RL_ELOWER:
-		return "a limit could not be lowered";
-	case RL_EUSAGE:
-		return "invalid arguments";
-	}
-	return "unknown status";
-}

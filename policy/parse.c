@@ -22,7 +22,6 @@
 #define MAX_SKIP_DEPTH 32
 #define MAX_ERRORS_PER_FILE 50
 #define MAX_SCALAR 4096
-#define MAX_NAME 256
 
 struct ld {
 	struct rl_policy *p;
@@ -390,7 +389,7 @@ static const char *parse_id(const char *s, size_t len, uint32_t *out)
 struct rule_key {
 	enum rl_rule_kind kind;
 	bool has_name;
-	char name[MAX_NAME + 1];
+	char name[RL_NAME_MAX + 1];
 	uint32_t lo, hi;
 };
 
@@ -449,9 +448,10 @@ static bool parse_rule_key(struct ld *ld, const char *s, size_t len, bool users,
 		    what, s);
 		return false;
 	}
-	if (len > MAX_NAME || memchr(s, ':', len) || memchr(s, '/', len) || memchr(s, ' ', len)) {
+	if (len > RL_NAME_MAX || memchr(s, ':', len) || memchr(s, '/', len) ||
+	    memchr(s, ' ', len)) {
 		err(ld, at, "invalid %s name \"%.40s\": no spaces, ':' or '/', at most %d bytes",
-		    what, s, MAX_NAME);
+		    what, s, RL_NAME_MAX);
 		return false;
 	}
 	k->kind = users ? RL_RULE_USER : RL_RULE_GROUP;
@@ -521,8 +521,26 @@ static void parse_soft_hard(struct ld *ld, int item, struct rl_setv half[2])
 		    rl_items[item].name);
 }
 
+/*
+ * Keeps a rule whose body was read without error: in p, unless the policy
+ * is filtered for a user it cannot apply to.  RL_OK, RL_ENOMEM or RL_ENSS.
+ */
 static enum rl_status keep_rule(struct ld *ld, const struct rule_key *k, const char *label,
-				const struct rl_setv items[RL_NITEMS][2], bool seen[RL_NITEMS]);
+				const struct rl_setv items[RL_NITEMS][2],
+				const bool seen[RL_NITEMS])
+{
+	struct rl_rule r = {.kind = k->kind, .lo = k->lo, .hi = k->hi};
+	r.name = k->has_name ? (char *)k->name : NULL;
+	r.label = (char *)label;
+	if (ld->p->filter) {
+		bool match;
+		enum rl_status st = rl_rule_matches(&r, ld->p->filter, &match);
+		if (st != RL_OK || !match)
+			return st;
+	}
+	memcpy(r.items, items, sizeof(r.items));
+	return rl_policy_merge_rule(ld->p, &r, seen);
+}
 
 /*
  * A rule's body: a mapping of items.  Values are validated whether or not
@@ -584,72 +602,6 @@ static void parse_rule_body(struct ld *ld, const struct rule_key *k, const char 
 	}
 }
 
-static enum rl_status add_range(struct rl_policy *p, const struct rule_key *k, uint32_t file,
-				struct pos at)
-{
-	struct rl_range *r = rl_grow(p->ranges, p->nranges, &p->ranges_cap, sizeof(*r));
-	if (!r)
-		return RL_ENOMEM;
-	p->ranges = r;
-	p->ranges[p->nranges++] = (struct rl_range){k->lo, k->hi, file, at.line, at.col};
-	return RL_OK;
-}
-
-static enum rl_status keep_rule(struct ld *ld, const struct rule_key *k, const char *label,
-				const struct rl_setv items[RL_NITEMS][2], bool seen[RL_NITEMS])
-{
-	struct rl_policy *p = ld->p;
-	struct rl_rule probe = {.kind = k->kind, .lo = k->lo, .hi = k->hi};
-	char name[MAX_NAME + 1];
-
-	if (k->has_name) {
-		memcpy(name, k->name, sizeof(name));
-		probe.name = name;
-	}
-	if (p->filter) {
-		bool match;
-		enum rl_status st = rl_rule_matches(&probe, p->filter, &match);
-		if (st != RL_OK)
-			return st;
-		if (!match)
-			return RL_OK;
-	}
-
-	const struct rl_strmap_ent *found;
-	size_t idx = p->nrules;
-	if (rl_strmap_put(&p->rule_index, label, strlen(label), idx, &found) != RL_OK)
-		return RL_ENOMEM;
-	struct rl_rule *r;
-	if (found) {
-		r = p->rules[found->val];
-	} else {
-		/* On failure the index entry is harmless: the policy is freed. */
-		r = calloc(1, sizeof(*r));
-		if (!r)
-			return RL_ENOMEM;
-		if (rl_policy_push_rule(p, r) != RL_OK) {
-			free(r);
-			return RL_ENOMEM;
-		}
-		r->kind = k->kind;
-		r->lo = k->lo;
-		r->hi = k->hi;
-		r->label = rl_strndup(label, strlen(label));
-		if (!r->label)
-			return RL_ENOMEM;
-		if (k->has_name && !(r->name = rl_strndup(k->name, strlen(k->name))))
-			return RL_ENOMEM;
-	}
-	/* A later file replaces the whole item of the same rule. */
-	for (int i = 0; i < RL_NITEMS; i++) {
-		if (seen[i]) {
-			r->items[i][RL_SOFT] = items[i][RL_SOFT];
-			r->items[i][RL_HARD] = items[i][RL_HARD];
-		}
-	}
-	return RL_OK;
-}
-
 /* users: or groups: */
 static void parse_rules(struct ld *ld, bool users)
 {
@@ -669,7 +621,7 @@ static void parse_rules(struct ld *ld, bool users)
 		}
 		struct rule_key rk;
 		bool ok = false;
-		char label[MAX_NAME + 16];
+		char label[RL_NAME_MAX + 16];
 		if (first) {
 			err(ld, at, "%s: duplicate key \"%.40s\" (first at line %u)", section, k,
 			    first);
@@ -681,8 +633,9 @@ static void parse_rules(struct ld *ld, bool users)
 			label[sl] = '.';
 			memcpy(label + sl + 1, k, klen);
 			label[sl + 1 + klen] = '\0';
+			struct rl_range range = {rk.lo, rk.hi, ld->file_idx, at.line, at.col};
 			if (rk.kind == RL_RULE_UID_RANGE &&
-			    add_range(ld->p, &rk, ld->file_idx, at) != RL_OK) {
+			    rl_policy_add_range(ld->p, &range) != RL_OK) {
 				nomem(ld);
 				break;
 			}
@@ -818,25 +771,21 @@ static void parse_stream(struct ld *ld)
 enum rl_status rl_policy_add_buffer(struct rl_policy *p, const char *name, const char *buf,
 				    size_t len, const struct rl_sink *sink)
 {
+	uint32_t idx;
 	if (!p || !name || (!buf && len))
 		return RL_EUSAGE;
-	char **files = realloc(p->files, (p->nfiles + 1) * sizeof(*files));
-	if (!files)
-		return RL_ENOMEM;
-	p->files = files;
-	if (!(p->files[p->nfiles] = rl_strndup(name, strlen(name))))
+	if (rl_policy_add_file(p, name, &idx) != RL_OK)
 		return RL_ENOMEM;
 
 	struct ld ld = {
 	    .p = p,
 	    .sink = sink,
-	    .file = p->files[p->nfiles],
-	    .file_idx = (uint32_t)p->nfiles,
+	    .file = p->files[idx],
+	    .file_idx = idx,
 	    .buf = (const unsigned char *)(buf ? buf : ""),
 	    .len = len,
 	    .fatal = RL_OK,
 	};
-	p->nfiles++;
 	if (len >= 2 && ((ld.buf[0] == 0xFF && ld.buf[1] == 0xFE) ||
 			 (ld.buf[0] == 0xFE && ld.buf[1] == 0xFF))) {
 		struct pos at = {1, 1};

@@ -1,11 +1,48 @@
 /*
  * policy_int.h - what the policy library's files share and nothing else
- * sees: the in-memory form of a loaded policy.
+ * sees: the in-memory form of a loaded policy, and small helpers.
+ *
+ * The login path runs one way: session.c -> files.c -> parse.c ->
+ * policy.c, then resolve.c and apply.c; ident.c, value.c, items.c,
+ * text.c, strmap.c and util.c sit below them all and call none of them.
  */
 #ifndef RLIMIT_POLICY_INT_H
 #define RLIMIT_POLICY_INT_H
 
 #include "rlimit_policy.h"
+
+/* ---------------------------------------------------------------------
+ * util.c
+ */
+
+/* printf-style report through sink; a NULL sink drops it. */
+void rl_report(const struct rl_sink *sink, enum rl_severity sev, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The text of errno value e, in buf (thread-safe, unlike strerror). */
+#define RL_ERRSTR_SIZE 64
+const char *rl_errstr(int e, char *buf, size_t size);
+
+/* malloc'd copy of s[0..len), NUL-terminated; NULL when out of memory. */
+char *rl_strndup(const char *s, size_t len);
+
+/*
+ * Room for element n of array v (elem bytes each, *cap allocated): v itself
+ * when it has it, else v grown to twice *cap (8 at first) with *cap
+ * updated, or NULL when out of memory (v then untouched, still the
+ * caller's).  Use: if (!(t = rl_grow(a->v, a->n, &a->cap, sizeof(*t)))) ...
+ */
+void *rl_grow(void *v, size_t n, size_t *cap, size_t elem);
+
+/* qsort/bsearch order of an array of C strings (char *), by strcmp. */
+int rl_name_cmp(const void *a, const void *b);
+
+/* FNV-1a of s[0..len), never 0: the library's one hash.  Not cryptographic. */
+uint64_t rl_hash64(const char *s, size_t len);
+
+/* ---------------------------------------------------------------------
+ * strmap.c
+ */
 
 /* A hash map from strings it copies to a size_t. */
 struct rl_strmap_ent {
@@ -16,7 +53,7 @@ struct rl_strmap_chunk;
 struct rl_strmap {
 	struct rl_strmap_ent *ents;
 	size_t cap, n;
-	struct rl_strmap_chunk *chunks; /* keys live here: one malloc per 64 KiB */
+	struct rl_strmap_chunk *chunks; /* keys live here: one malloc per 4 KiB */
 	size_t chunk_left;
 };
 
@@ -31,10 +68,10 @@ void rl_strmap_free(struct rl_strmap *m);
 
 /*
  * The keys seen in one users: or groups: mapping, for duplicate detection:
- * 64-bit hashes and first lines only, no copies, because this runs over
- * every key of the policy at every login.  Equal hashes count as equal
- * keys; a collision (about n^2 / 2^65) can only cause a spurious
- * "duplicate key" error, never a rule slipping through.
+ * hashes and first lines only, no copies, because this runs over every key
+ * of the policy at every login.  Equal hashes count as equal keys; a
+ * collision can only cause a spurious "duplicate key" error, never a rule
+ * slipping through.
  */
 struct rl_keyset {
 	uint64_t *hash; /* 0 marks an empty slot */
@@ -50,6 +87,18 @@ enum rl_status rl_keyset_add(struct rl_keyset *s, const char *key, size_t len, u
 			     uint32_t *first_line);
 /* NULL-safe; leaves *s empty. */
 void rl_keyset_free(struct rl_keyset *s);
+
+/* ---------------------------------------------------------------------
+ * ident.c, below the public rl_ident_* functions
+ */
+
+/* Is g one of id's gids (sorted)?  Is any of them within lo..hi? */
+bool rl_ident_has_gid(const struct rl_ident *id, gid_t g);
+bool rl_ident_has_gid_in(const struct rl_ident *id, gid_t lo, gid_t hi);
+
+/* ---------------------------------------------------------------------
+ * policy.c: the loaded policy
+ */
 
 /* One half of one item as written in one rule. */
 struct rl_setv {
@@ -88,7 +137,7 @@ struct rl_range {
 struct rl_policy {
 	struct rl_ident *filter; /* not owned */
 	char **files;            /* owned paths or names, in load order */
-	size_t nfiles;
+	size_t nfiles, files_cap;
 	struct rl_rule **rules; /* owned */
 	size_t nrules, rules_cap;
 	struct rl_strmap rule_index; /* label -> index into rules */
@@ -99,42 +148,25 @@ struct rl_policy {
 	unsigned errors;
 };
 
-/* Frees r, its name and its label; NULL-safe. */
-void rl_rule_free(struct rl_rule *r);
+/* Appends a copy of name to p's files; *idx is its index.  RL_OK or RL_ENOMEM. */
+enum rl_status rl_policy_add_file(struct rl_policy *p, const char *name, uint32_t *idx);
 
-/* Appends r to p's rules, which then own it; RL_ENOMEM leaves r the caller's. */
-enum rl_status rl_policy_push_rule(struct rl_policy *p, struct rl_rule *r);
+/* Records a uid range for rl_policy_finish's overlap check. */
+enum rl_status rl_policy_add_range(struct rl_policy *p, const struct rl_range *r);
 
-/* Is g one of id's gids (sorted)?  Is any of them within lo..hi? */
-bool rl_ident_has_gid(const struct rl_ident *id, gid_t g);
-bool rl_ident_has_gid_in(const struct rl_ident *id, gid_t lo, gid_t hi);
+/*
+ * Merges a rule read from a file into p: the rule called label (kind,
+ * name, lo, hi) is created on first sight, and each item seen[i] replaces
+ * that whole item of it, as a later file does.  RL_OK or RL_ENOMEM.
+ */
+enum rl_status rl_policy_merge_rule(struct rl_policy *p, const struct rl_rule *r,
+				    const bool seen[RL_NITEMS]);
+
+/* ---------------------------------------------------------------------
+ * resolve.c
+ */
 
 /* Does rule r apply to id?  May fetch id's group names; RL_OK, RL_ENSS, RL_ENOMEM. */
 enum rl_status rl_rule_matches(const struct rl_rule *r, struct rl_ident *id, bool *match);
-
-/* printf-style report through sink; a NULL sink drops it. */
-void rl_report(const struct rl_sink *sink, enum rl_severity sev, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/*
- * The text of errno value e, in buf (thread-safe, unlike strerror).
- * Returns buf or a static string.
- */
-#define RL_ERRSTR_SIZE 64
-const char *rl_errstr(int e, char *buf, size_t size);
-
-/* malloc'd copy of s[0..len), NUL-terminated; NULL when out of memory. */
-char *rl_strndup(const char *s, size_t len);
-
-/*
- * Room for element n of array v (elem bytes each, *cap allocated): v itself
- * when it has it, else v grown to twice *cap (8 at first) with *cap
- * updated, or NULL when out of memory (v then untouched, still the
- * caller's).  Use: if (!(t = rl_grow(a->v, a->n, &a->cap, sizeof(*t)))) ...
- */
-void *rl_grow(void *v, size_t n, size_t *cap, size_t elem);
-
-/* qsort/bsearch order of an array of C strings (char *), by strcmp. */
-int rl_name_cmp(const void *a, const void *b);
 
 #endif

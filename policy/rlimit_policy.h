@@ -16,9 +16,9 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
-#define RL_DEFAULT_CONF "/etc/security/rlimit.yaml"
-#define RL_DEFAULT_CONFDIR "/etc/security/rlimit.d"
 #define RL_MAX_FILE_SIZE (1024 * 1024)
+/* The longest user or group name a rule may hold, in bytes. */
+#define RL_NAME_MAX 256
 
 enum rl_status {
 	RL_OK = 0,
@@ -235,8 +235,10 @@ enum rl_combine { RL_COMBINE_MAX = 0, RL_COMBINE_MIN, RL_COMBINE_LAST };
 struct rl_policy; /* opaque; owns every string and rule */
 
 struct rl_load_opts {
-	const char *conf;    /* NULL: RL_DEFAULT_CONF, missing is fine */
-	const char *confdir; /* NULL: RL_DEFAULT_CONFDIR when conf is NULL, else none */
+	const char *conf;      /* the main file; NULL for none */
+	const char *confdir;   /* the drop-in folder; NULL for none */
+	bool conf_required;    /* a missing main file is an error */
+	bool confdir_required; /* a missing folder is an error */
 	/*
 	 * Owner trusted besides root, (uid_t)-1 for none.  Only test builds
 	 * and "rlimit-policy check --owner" pass anything else.
@@ -257,12 +259,20 @@ struct rl_load_opts {
 	bool read_untrusted;
 	/*
 	 * For "rlimit-policy check" only: each name in the drop-in folder that
-	 * looks like a policy but is not read (50-lab.yml, 50-lab.YAML,
-	 * 50-lab.yaml~, 50-lab.yaml.dpkg-old; not hidden names, not a README)
-	 * is reported as a warning, in byte order.
+	 * looks like a policy but is not read (50-lab.yml, 50-lab.yaml~) is
+	 * reported as a warning, in byte order.
 	 */
 	bool note_ignored;
 };
+
+/*
+ * The options of a load of what conf= and confdir= name, NULL when not
+ * given.  Not given, the main file is /etc/security/rlimit.yaml and the
+ * folder /etc/security/rlimit.d (none when conf is given), and either may
+ * be missing; what is given must exist.  Only root's files are trusted.
+ * The module and the tool both start here, so they read the same files.
+ */
+struct rl_load_opts rl_load_opts_for(const char *conf, const char *confdir);
 
 /*
  * Loads a whole policy (main file, then drop-ins in byte order of name).
@@ -308,12 +318,16 @@ struct rl_host {
 /* Reads this machine's RAM and nr_open.  RL_OK or RL_EIO. */
 enum rl_status rl_host_probe(struct rl_host *host);
 
-/* Where a resolved half came from.  Copies: no pointer into a policy. */
+/*
+ * Where a resolved half came from.  file points into the result's own
+ * list, whatever its length; rule always fits, since the parser refuses
+ * longer names.  No pointer into a policy.
+ */
+#define RL_RULE_MAX (RL_NAME_MAX + 16)
 struct rl_origin {
-	char file[256];
+	const char *file; /* owned by the result: see rl_result_free */
 	unsigned line, col;
-	char rule[272]; /* "groups." and a 256-byte name; "default", "groups.research",
-			   "users.uid:2000-2999" */
+	char rule[RL_RULE_MAX]; /* "default", "groups.research", "users.uid:2000-2999" */
 };
 
 struct rl_half {
@@ -330,15 +344,22 @@ struct rl_item_result {
 
 struct rl_result {
 	struct rl_item_result item[RL_NITEMS]; /* indexed like rl_items */
+	char *files[2 * RL_NITEMS];            /* owned: the names origins point to */
+	size_t nfiles;
 };
 
 /*
  * Resolves the limits of id under p.  May fetch id's group names (NSS) if
- * p names groups.  Returns RL_OK, RL_ENSS or RL_ENOMEM.  *out holds no
- * pointers and needs no freeing.
+ * p names groups.  host NULL means this machine, read only when a
+ * percentage or nofile: unlimited needs it.  Returns RL_OK, RL_ENSS,
+ * RL_ENOMEM, or RL_EIO when this machine's memory size cannot be read.
+ * The caller frees *out with rl_result_free, whatever the status.
  */
 enum rl_status rl_resolve(const struct rl_policy *p, struct rl_ident *id,
 			  const struct rl_host *host, struct rl_result *out);
+
+/* Frees what *r owns; leaves it empty. */
+void rl_result_free(struct rl_result *r);
 
 /* True if any half of any item is set. */
 bool rl_result_any(const struct rl_result *r);
@@ -355,26 +376,21 @@ enum rl_status rl_apply(const struct rl_result *r, bool debug, const struct rl_s
  * The whole session path: what the module, "rlimit-policy run" and
  * "rlimit-policy explain" do.
  */
-struct rl_session_opts {
-	struct rl_load_opts load; /* filter is set by the functions below */
-	bool debug;
-};
 
 /*
- * For an identity already made: reads this machine's memory size, loads the
- * policy filtered for id, resolves.  What rl_session_resolve does after the
- * user's lookup; "explain" calls it for a user that may not exist yet.
+ * For an identity already made: loads the policy filtered for id and
+ * resolves it on this machine.  "explain" calls it for a user that may not
+ * exist yet.  The caller frees *out with rl_result_free.
  */
-enum rl_status rl_session_resolve_ident(const struct rl_session_opts *opts, struct rl_ident *id,
+enum rl_status rl_session_resolve_ident(const struct rl_load_opts *opts, struct rl_ident *id,
 					struct rl_result *out, const struct rl_sink *sink);
 
 /*
- * Looks user up, loads the policy filtered for that user, resolves.
- * *uid_out is the user's uid when known ((uid_t)-1 otherwise), so the
- * caller can decide root's fate.  Returns any status above but RL_ELOWER.
+ * Looks user up, then does what rl_session_resolve_ident does.  *uid_out
+ * is the user's uid when known ((uid_t)-1 otherwise), so the caller can
+ * decide root's fate.  Returns any status above but RL_ELOWER.
  */
-enum rl_status rl_session_resolve(const struct rl_session_opts *opts, const char *user,
-				  uid_t *uid_out, struct rl_result *out,
-				  const struct rl_sink *sink);
+enum rl_status rl_session_resolve(const struct rl_load_opts *opts, const char *user, uid_t *uid_out,
+				  struct rl_result *out, const struct rl_sink *sink);
 
 #endif

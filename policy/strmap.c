@@ -2,58 +2,10 @@
  * strmap.c - a small open-addressing hash map from strings, so that
  * duplicate keys and drop-in merges stay linear in the size of the policy.
  */
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "policy_int.h"
-
-char *rl_strndup(const char *s, size_t len)
-{
-	char *d = malloc(len + 1);
-	if (d) {
-		memcpy(d, s, len);
-		d[len] = '\0';
-	}
-	return d;
-}
-
-void *rl_grow(void *v, size_t n, size_t *cap, size_t elem)
-{
-	if (n < *cap)
-		return v;
-	size_t ncap = *cap ? *cap * 2 : 8;
-	if (ncap > SIZE_MAX / elem)
-		return NULL;
-	void *nv = realloc(v, ncap * elem);
-	if (nv)
-		*cap = ncap;
-	return nv;
-}
-
-int rl_name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-const char *rl_errstr(int e, char *buf, size_t size)
-{
-	/* _GNU_SOURCE: the GNU strerror_r, which may return a static string. */
-	return strerror_r(e, buf, size);
-}
-
-void rl_report(const struct rl_sink *sink, enum rl_severity sev, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-	if (!sink || !sink->emit)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	sink->emit(sink->ctx, sev, msg);
-}
 
 #define CHUNK_SIZE 4096
 
@@ -83,21 +35,10 @@ static char *chunk_copy(struct rl_strmap *m, const char *key, size_t len)
 	return d;
 }
 
-/* FNV-1a: short keys, no adversary who can pick them but root. */
-static uint64_t hash64(const char *s, size_t len)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
-	}
-	return h ? h : 1; /* 0 marks an empty slot of a keyset */
-}
-
 static struct rl_strmap_ent *slot(struct rl_strmap_ent *ents, size_t cap, const char *key,
 				  size_t len)
 {
-	size_t i = (size_t)hash64(key, len) & (cap - 1);
+	size_t i = (size_t)rl_hash64(key, len) & (cap - 1);
 	for (;;) {
 		struct rl_strmap_ent *e = &ents[i];
 		if (!e->key || (strlen(e->key) == len && memcmp(e->key, key, len) == 0))
@@ -189,7 +130,7 @@ enum rl_status rl_keyset_add(struct rl_keyset *s, const char *key, size_t len, u
 	*first_line = 0;
 	if ((s->n + 1) * 2 > s->cap && keyset_grow(s) != RL_OK)
 		return RL_ENOMEM;
-	uint64_t h = hash64(key, len);
+	uint64_t h = rl_hash64(key, len);
 	size_t j = h & (s->cap - 1);
 	while (s->hash[j] && s->hash[j] != h)
 		j = (j + 1) & (s->cap - 1);

@@ -247,18 +247,17 @@ static void check_log(int u, const char *log)
 
 static void check_direct(int u)
 {
-	struct rl_session_opts o;
+	struct rl_load_opts o = rl_load_opts_for(conf_path, NULL);
 	struct rl_result r;
 	uid_t uid;
 	char user[16];
-	memset(&o, 0, sizeof(o));
-	o.load.conf = conf_path;
-	o.load.trusted_uid = getuid();
+	o.trusted_uid = getuid();
 	snprintf(user, sizeof(user), "t%02d", u);
 	enum rl_status st = rl_session_resolve(&o, user, &uid, &r, NULL);
 	atomic_fetch_add(&resolves, 1);
 	if (st != RL_OK || uid != (uid_t)(UID0 + u)) {
 		failf("t%02d: rl_session_resolve: %s, uid %d\n", u, rl_status_str(st), (int)uid);
+		rl_result_free(&r);
 		return;
 	}
 	for (int i = 0; i < NI; i++) {
@@ -273,6 +272,7 @@ static void check_direct(int u)
 			      ir->hard.set ? ir->hard.origin.rule : "-", ws[0] ? ws : "-",
 			      wh[0] ? wh : "-");
 	}
+	rl_result_free(&r);
 }
 
 static void *work(void *arg)

@@ -197,7 +197,8 @@ static void load_in_child(const char *conf, const char *confdir, bool filtered, 
 		struct counter c = {.r = &r};
 		struct rl_sink sink = {count_diag, &c};
 		struct rl_policy *p = NULL;
-		struct rl_load_opts o = {.conf = conf, .confdir = confdir, .trusted_uid = getuid()};
+		struct rl_load_opts o = rl_load_opts_for(conf, confdir);
+		o.trusted_uid = getuid();
 		struct rl_ident nobody;
 		close(fds[0]);
 		alarm(CHILD_ALARM_S);

@@ -181,7 +181,8 @@ static void run_case(void **state)
 	enum rl_status st;
 
 	/* 1. The whole load, as the module and the tool do it. */
-	struct rl_load_opts o = {.conf = fx->yaml, .confdir = NULL, .trusted_uid = getuid()};
+	struct rl_load_opts o = rl_load_opts_for(fx->yaml, NULL);
+	o.trusted_uid = getuid();
 	st = rl_policy_load(&o, &p, &sink);
 	if (st != RL_EINVALID)
 		fail_msg("%s: rl_policy_load returned \"%s\", expected \"%s\"%s%s", fx->name,

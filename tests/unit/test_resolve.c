@@ -53,6 +53,7 @@ static void resolve_docs(const char *const *docs, size_t n, struct rl_ident *id,
 		fail_msg("policy does not load");
 	}
 	free(c);
+	rl_result_free(r); /* the caller's earlier result, if any */
 	assert_int_equal(rl_resolve(p, id, host, r), RL_OK);
 	rl_policy_free(p);
 }
@@ -130,7 +131,7 @@ static void test_precedence_chain(void **state)
 	(void)state;
 	for (int d = 0; d < 2; d++) {
 		struct rl_ident id;
-		struct rl_result r;
+		struct rl_result r = {0};
 		const char *doc = chain_docs[d];
 
 		/* name > uid:N > uid range > groups > default, item by item */
@@ -181,6 +182,7 @@ static void test_precedence_chain(void **state)
 		BOTH(&r, "as", 5 * GiB, "users.alice");
 		BOTH(&r, "data", 1 * GiB, "default");
 		rl_ident_free(&id);
+		rl_result_free(&r);
 	}
 }
 
@@ -189,7 +191,7 @@ static void test_half_fallthrough(void **state)
 {
 	(void)state;
 	struct rl_ident id;
-	struct rl_result r;
+	struct rl_result r = {0};
 	const char *doc = "version: 1\n"
 			  "default: {as: {soft: 1G, hard: 16G}, data: {hard: 9G}, stack: 8M}\n"
 			  "groups:\n"
@@ -226,6 +228,7 @@ static void test_half_fallthrough(void **state)
 	SOFT(&r, "nofile", 100, "default");
 	expect_unset(&r, "nofile", 1, __FILE__, __LINE__);
 	rl_ident_free(&id);
+	rl_result_free(&r);
 }
 
 /* A name rule beats a uid:N rule only for the halves it writes. */
@@ -233,7 +236,7 @@ static void test_name_and_uid_per_half(void **state)
 {
 	(void)state;
 	struct rl_ident id;
-	struct rl_result r;
+	struct rl_result r = {0};
 	mkid(&id, "alice", 1000, 100, NULL, 0);
 	resolve1("version: 1\n"
 		 "users:\n"
@@ -244,6 +247,7 @@ static void test_name_and_uid_per_half(void **state)
 	HARD(&r, "as", 8 * GiB, "users.uid:1000");
 	BOTH(&r, "data", 2 * GiB, "users.uid:1000");
 	rl_ident_free(&id);
+	rl_result_free(&r);
 }
 
 /* ------------------------------------------------------------- root */
@@ -252,7 +256,7 @@ static void test_root(void **state)
 {
 	(void)state;
 	struct rl_ident id;
-	struct rl_result r;
+	struct rl_result r = {0};
 	gid_t gids[] = {0, 10};
 	const char *doc = "version: 1\n"
 			  "default: {as: 1G}\n"
@@ -307,6 +311,7 @@ static void test_root(void **state)
 	BOTH(&r, "nofile", 100, "users.uid:0-999");
 	UNSET(&r, "nproc");
 	rl_ident_free(&id);
+	rl_result_free(&r);
 }
 
 /* ---------------------------------------------------- groups_combine */
@@ -336,7 +341,7 @@ static void test_combine_max(void **state)
 	(void)state;
 	char doc[1024];
 	struct rl_ident id;
-	struct rl_result r;
+	struct rl_result r = {0};
 	combine_doc(doc, sizeof(doc), "max");
 	in_groups(&id, "abc");
 	resolve1(doc, &id, &host16, &r);
@@ -356,13 +361,15 @@ static void test_combine_max(void **state)
 
 	/* max is the default */
 	in_groups(&id, "abc");
-	struct rl_result r2;
+	struct rl_result r2 = {0};
 	char doc2[1024];
 	snprintf(doc2, sizeof(doc2), "version: 1\n%s", combine_groups);
 	resolve1(doc2, &id, &host16, &r2);
 	BOTH(&r2, "as", RLIM_INFINITY, "groups.b");
 	HARD(&r2, "data", 8 * GiB, "groups.a");
 	rl_ident_free(&id);
+	rl_result_free(&r);
+	rl_result_free(&r2);
 }
 
 static void test_combine_min(void **state)
@@ -370,7 +377,7 @@ static void test_combine_min(void **state)
 	(void)state;
 	char doc[1024];
 	struct rl_ident id;
-	struct rl_result r;
+	struct rl_result r = {0};
 	combine_doc(doc, sizeof(doc), "min");
 	in_groups(&id, "abc");
 	resolve1(doc, &id, &host16, &r);
@@ -392,6 +399,7 @@ static void test_combine_min(void **state)
 	BOTH(&r, "as", 4 * GiB, "groups.a");
 	BOTH(&r, "stack", 1 * GiB, "groups.b");
 	rl_ident_free(&id);
+	rl_result_free(&r);
 }
 
 static void test_combine_last(void **state)
@@ -399,7 +407,7 @@ static void test_combine_last(void **state)
 	(void)state;
 	char doc[1024];
 	struct rl_ident id;
-	struct rl_result r;
+	struct rl_result r = {0};
 	combine_doc(doc, sizeof(doc), "last");
 	in_groups(&id, "abc");
 	resolve1(doc, &id, &host16, &r);
@@ -425,13 +433,14 @@ static void test_combine_last(void **state)
 	HARD(&r, "data", 4 * GiB, "groups.b");
 	BOTH(&r, "nofile", 150, "groups.c");
 	rl_ident_free(&id);
+	rl_result_free(&r);
 }
 
 static void test_combine_last_dropins(void **state)
 {
 	(void)state;
 	struct rl_ident id;
-	struct rl_result r;
+	struct rl_result r = {0};
 	const char *docs[3];
 	char doc[1024];
 	combine_doc(doc, sizeof(doc), "last");
@@ -483,6 +492,7 @@ static void test_combine_last_dropins(void **state)
 	resolve_docs(docs, 2, &id, &host16, &r);
 	BOTH(&r, "as", 4 * GiB, "groups.a");
 	rl_ident_free(&id);
+	rl_result_free(&r);
 }
 
 /* ------------------------------------------------------ gid matching */
@@ -499,7 +509,7 @@ static void test_gid_rules(void **state)
 			  "  \"gid:4294967294\": {nproc: 9}\n"
 			  "  research: {fsize: 1G}\n";
 	struct rl_ident id;
-	struct rl_result r;
+	struct rl_result r = {0};
 
 	gid_t g1[] = {4000, 2999};
 	mkid(&id, "u", 1000, 100, g1, 2);
@@ -542,6 +552,7 @@ static void test_gid_rules(void **state)
 	BOTH(&r, "fsize", 1 * GiB, "groups.research");
 	BOTH(&r, "data", 1 * GiB, "groups.gid:3000-3999");
 	rl_ident_free(&id);
+	rl_result_free(&r);
 }
 
 static void test_ident_make(void **state)
@@ -584,7 +595,7 @@ static void test_percentages(void **state)
 {
 	(void)state;
 	struct rl_ident id;
-	struct rl_result r;
+	struct rl_result r = {0};
 	const char *doc = "version: 1\n"
 			  "default:\n"
 			  "  as: 50%\n"
@@ -628,13 +639,14 @@ static void test_percentages(void **state)
 	BOTH(&r, "as", 0, "default");
 	BOTH(&r, "data", 1, "default");
 	rl_ident_free(&id);
+	rl_result_free(&r);
 }
 
 static void test_unlimited(void **state)
 {
 	(void)state;
 	struct rl_ident id;
-	struct rl_result r;
+	struct rl_result r = {0};
 	mkid(&id, "u", 1000, 100, NULL, 0);
 	resolve1("version: 1\n"
 		 "default:\n"
@@ -665,6 +677,7 @@ static void test_unlimited(void **state)
 	HARD(&r, "nofile", 4096, "users.alice");
 	assert_true(r.item[item_index("nofile")].soft_clamped);
 	rl_ident_free(&id);
+	rl_result_free(&r);
 }
 
 /* ---------------------------------------------------------- clamping */
@@ -673,7 +686,7 @@ static void test_clamp(void **state)
 {
 	(void)state;
 	struct rl_ident id;
-	struct rl_result r;
+	struct rl_result r = {0};
 	mkid(&id, "alice", 1000, 100, NULL, 0);
 	group(&id, "staff");
 	resolve1("version: 1\n"
@@ -711,6 +724,7 @@ static void test_clamp(void **state)
 			assert_false(r.item[i].soft_clamped);
 	}
 	rl_ident_free(&id);
+	rl_result_free(&r);
 }
 
 /* ------------------------------------------------------------ origins */
@@ -729,7 +743,7 @@ static void test_origins(void **state)
 {
 	(void)state;
 	struct rl_ident id;
-	struct rl_result r;
+	struct rl_result r = {0};
 	const char *docs[2] = {
 	    "version: 1\n"                         /* 1 */
 	    "default:\n"                           /* 2 */
@@ -766,6 +780,7 @@ static void test_origins(void **state)
 	expect_origin(&x->item[item_index("nproc")].soft, "b.yaml", 3, 25, "users.alice");
 	expect_origin(&x->item[item_index("nproc")].hard, "b.yaml", 3, 35, "users.alice");
 	rl_ident_free(&id);
+	rl_result_free(&r);
 }
 
 /* ----------------------------------------------------- drop-in merge */
@@ -774,7 +789,7 @@ static void test_dropin_merge(void **state)
 {
 	(void)state;
 	struct rl_ident id;
-	struct rl_result r;
+	struct rl_result r = {0};
 	const char *docs[3] = {
 	    "version: 1\n"
 	    "default: {as: {soft: 1G, hard: 2G}, data: 1G}\n"
@@ -806,13 +821,14 @@ static void test_dropin_merge(void **state)
 	assert_int_equal(rl_policy_rule_count(p), 3); /* default, alice, bob */
 	assert_int_equal(rl_policy_file_count(p), 3);
 	rl_policy_free(p);
+	rl_result_free(&r);
 }
 
 static void test_nothing_matches(void **state)
 {
 	(void)state;
 	struct rl_ident id;
-	struct rl_result r;
+	struct rl_result r = {0};
 	static const struct rl_result zero;
 	mkid(&id, "zed", 9000, 9000, NULL, 0);
 	resolve1("version: 1\nusers: {alice: {as: 1G}}\ngroups: {staff: {as: 1G}}\n", &id, &host16,
@@ -830,9 +846,12 @@ static void test_nothing_matches(void **state)
 	assert_int_equal(rl_resolve(NULL, &id, &host16, &r), RL_EUSAGE);
 	assert_memory_equal(&r, &zero, sizeof(r));
 	assert_int_equal(rl_resolve(p, NULL, &host16, &r), RL_EUSAGE);
-	assert_int_equal(rl_resolve(p, &id, NULL, &r), RL_EUSAGE);
+	/* No host: this machine's, read only when needed; nothing is here. */
+	assert_int_equal(rl_resolve(p, &id, NULL, &r), RL_OK);
+	assert_memory_equal(&r, &zero, sizeof(r));
 	rl_policy_free(p);
 	rl_ident_free(&id);
+	rl_result_free(&r);
 }
 
 static void test_host_probe(void **state)
@@ -1104,7 +1123,7 @@ static void test_filter_equivalence(void **state)
 			assert_int_equal(
 			    load_docs(names, (const char *const *)docs, ndocs, &id, &filtered, c),
 			    RL_OK);
-			struct rl_result r0, r1;
+			struct rl_result r0 = {0}, r1 = {0};
 			assert_int_equal(rl_resolve(whole, &id, &host16, &r0), RL_OK);
 			assert_int_equal(rl_resolve(filtered, &id, &host16, &r1), RL_OK);
 			bool same = true;
@@ -1144,6 +1163,8 @@ static void test_filter_equivalence(void **state)
 			dropped_rules += (unsigned)(whole->nrules - matching);
 			with_limits += rl_result_any(&r0);
 			compared++;
+			rl_result_free(&r0);
+			rl_result_free(&r1);
 			rl_policy_free(filtered);
 			rl_ident_free(&id);
 		}

@@ -1,6 +1,6 @@
 /*
- * load.c - finding, trusting and reading the policy files, and the checks
- * that need the whole policy.
+ * files.c - finding, trusting, opening and reading the policy files, each
+ * handed to the parser.
  *
  * A file is trusted the way doas and pam-u2f trust theirs: open it (no
  * check-then-open race), fstat the descriptor, and refuse anything that is
@@ -18,119 +18,9 @@
 
 #include "policy_int.h"
 
+#define DEFAULT_CONF "/etc/security/rlimit.yaml"
+#define DEFAULT_CONFDIR "/etc/security/rlimit.d"
 #define MAX_DROPINS 4096
-#define MAX_OVERLAPS_SHOWN 50
-
-enum rl_status rl_policy_new(struct rl_ident *filter, struct rl_policy **out)
-{
-	*out = calloc(1, sizeof(**out));
-	if (!*out)
-		return RL_ENOMEM;
-	(*out)->filter = filter;
-	(*out)->combine = RL_COMBINE_MAX;
-	return RL_OK;
-}
-
-void rl_rule_free(struct rl_rule *r)
-{
-	if (!r)
-		return;
-	free(r->name);
-	free(r->label);
-	free(r);
-}
-
-void rl_policy_free(struct rl_policy *p)
-{
-	if (!p)
-		return;
-	for (size_t i = 0; i < p->nrules; i++)
-		rl_rule_free(p->rules[i]);
-	free(p->rules);
-	for (size_t i = 0; i < p->nfiles; i++)
-		free(p->files[i]);
-	free(p->files);
-	free(p->ranges);
-	rl_strmap_free(&p->rule_index);
-	free(p);
-}
-
-enum rl_status rl_policy_push_rule(struct rl_policy *p, struct rl_rule *r)
-{
-	struct rl_rule **rules = rl_grow(p->rules, p->nrules, &p->rules_cap, sizeof(*rules));
-	if (!rules)
-		return RL_ENOMEM;
-	p->rules = rules;
-	p->rules[p->nrules++] = r;
-	return RL_OK;
-}
-
-size_t rl_policy_rule_count(const struct rl_policy *p)
-{
-	return p ? p->nrules : 0;
-}
-
-size_t rl_policy_file_count(const struct rl_policy *p)
-{
-	return p ? p->nfiles : 0;
-}
-
-enum rl_combine rl_policy_combine(const struct rl_policy *p)
-{
-	return p ? p->combine : RL_COMBINE_MAX;
-}
-
-static int range_cmp(const void *a, const void *b)
-{
-	const struct rl_range *x = a, *y = b;
-	if (x->lo != y->lo)
-		return x->lo < y->lo ? -1 : 1;
-	if (x->hi != y->hi)
-		return x->hi < y->hi ? -1 : 1;
-	if (x->file != y->file)
-		return x->file < y->file ? -1 : 1;
-	return x->line < y->line ? -1 : x->line > y->line;
-}
-
-/*
- * uid ranges may not overlap: with two candidates, "the" range rule of a
- * user would be ambiguous.  The same range in a later file is the same
- * rule, merged, not an overlap.
- */
-enum rl_status rl_policy_finish(struct rl_policy *p, const struct rl_sink *sink)
-{
-	if (!p)
-		return RL_EUSAGE;
-	if (p->nranges > 1) /* qsort may not be given a NULL base */
-		qsort(p->ranges, p->nranges, sizeof(*p->ranges), range_cmp);
-	const struct rl_range *widest = NULL;
-	unsigned overlaps = 0;
-	for (size_t i = 0; i < p->nranges; i++) {
-		const struct rl_range *r = &p->ranges[i];
-		if (widest && r->lo == widest->lo && r->hi == widest->hi)
-			continue;
-		if (widest && r->lo <= widest->hi) {
-			/* Name the one written later, pointing back at the other. */
-			const struct rl_range *a = widest, *b = r;
-			if (a->file > b->file || (a->file == b->file && a->line > b->line)) {
-				a = r;
-				b = widest;
-			}
-			if (++overlaps <= MAX_OVERLAPS_SHOWN)
-				rl_report(sink, RL_SEV_ERROR,
-					  "%s:%u:%u: %s%u-%u overlaps uid:%u-%u (%s:%u)",
-					  p->files[b->file], b->line, b->col, "users.uid:", b->lo,
-					  b->hi, a->lo, a->hi, p->files[a->file], a->line);
-			p->errors++;
-		}
-		if (!widest || r->hi > widest->hi)
-			widest = r;
-	}
-	if (overlaps > MAX_OVERLAPS_SHOWN)
-		rl_report(sink, RL_SEV_ERROR, "%u more overlapping uid ranges not shown",
-			  overlaps - MAX_OVERLAPS_SHOWN);
-	return p->errors ? RL_EINVALID : RL_OK;
-}
 
 /* The worst of two statuses, for a load that keeps going to report all. */
 static enum rl_status worse(enum rl_status a, enum rl_status b)
@@ -255,6 +145,7 @@ static enum rl_status read_all(int fd, const char *shown, size_t hint, char **bu
 {
 	char eb[RL_ERRSTR_SIZE];
 	size_t cap = hint < 4096 ? 4096 : hint + 1, n = 0;
+	enum rl_status st = RL_OK;
 	char *b = malloc(cap);
 	*buf = NULL;
 	if (!b)
@@ -264,15 +155,15 @@ static enum rl_status read_all(int fd, const char *shown, size_t hint, char **bu
 			if (cap > RL_MAX_FILE_SIZE) {
 				rl_report(sink, RL_SEV_ERROR, "%s: refused: larger than %d bytes",
 					  shown, RL_MAX_FILE_SIZE);
-				free(b);
-				return RL_EUNTRUSTED;
+				st = RL_EUNTRUSTED;
+				goto out;
 			}
 			size_t ncap =
 			    cap * 2 > RL_MAX_FILE_SIZE + 1 ? RL_MAX_FILE_SIZE + 1 : cap * 2;
 			char *nb = realloc(b, ncap);
 			if (!nb) {
-				free(b);
-				return RL_ENOMEM;
+				st = RL_ENOMEM;
+				goto out;
 			}
 			b = nb;
 			cap = ncap;
@@ -283,8 +174,8 @@ static enum rl_status read_all(int fd, const char *shown, size_t hint, char **bu
 		if (r < 0) {
 			rl_report(sink, RL_SEV_ERROR, "%s: cannot read: %s", shown,
 				  rl_errstr(errno, eb, sizeof(eb)));
-			free(b);
-			return RL_EIO;
+			st = RL_EIO;
+			goto out;
 		}
 		if (r == 0)
 			break;
@@ -292,7 +183,10 @@ static enum rl_status read_all(int fd, const char *shown, size_t hint, char **bu
 	}
 	*buf = b;
 	*len = n;
-	return RL_OK;
+	b = NULL;
+out:
+	free(b);
+	return st;
 }
 
 /* Loads one file (name relative to dirfd) into p. */
@@ -462,16 +356,18 @@ static enum rl_status load_dir(struct rl_policy *p, const char *dir, bool requir
 	return worse(opened, res);
 }
 
-/* The main file opts names: the given one or the default. */
-static const char *conf_path(const struct rl_load_opts *opts)
+struct rl_load_opts rl_load_opts_for(const char *conf, const char *confdir)
 {
-	return opts->conf ? opts->conf : RL_DEFAULT_CONF;
-}
-
-/* The drop-in folder: the given one, the default with the default main file, else none. */
-static const char *confdir_path(const struct rl_load_opts *opts)
-{
-	return opts->confdir ? opts->confdir : opts->conf ? NULL : RL_DEFAULT_CONFDIR;
+	struct rl_load_opts o = {
+	    .conf = conf ? conf : DEFAULT_CONF,
+	    .confdir = confdir ? confdir
+		       : conf  ? NULL
+			       : DEFAULT_CONFDIR,
+	    .conf_required = conf != NULL,
+	    .confdir_required = confdir != NULL,
+	    .trusted_uid = (uid_t)-1,
+	};
+	return o;
 }
 
 enum rl_status rl_policy_load(const struct rl_load_opts *opts, struct rl_policy **out,
@@ -481,15 +377,16 @@ enum rl_status rl_policy_load(const struct rl_load_opts *opts, struct rl_policy 
 	*out = NULL;
 	if (!opts)
 		return RL_EUSAGE;
-	const char *conf = conf_path(opts), *dir = confdir_path(opts);
 	const struct load_ctx cx = {opts->trusted_uid, opts->read_untrusted, opts->note_ignored,
 				    sink};
 	if (rl_policy_new(opts->filter, &p) != RL_OK)
 		return RL_ENOMEM;
 
-	enum rl_status res = load_file(p, AT_FDCWD, conf, conf, opts->conf != NULL, &cx);
-	if (dir && !stops_load(res))
-		res = worse(res, load_dir(p, dir, opts->confdir != NULL, &cx));
+	enum rl_status res = RL_OK;
+	if (opts->conf)
+		res = load_file(p, AT_FDCWD, opts->conf, opts->conf, opts->conf_required, &cx);
+	if (opts->confdir && !stops_load(res))
+		res = worse(res, load_dir(p, opts->confdir, opts->confdir_required, &cx));
 	if (!stops_load(res))
 		res = worse(res, rl_policy_finish(p, sink));
 	if (res != RL_OK) {

@@ -84,12 +84,12 @@ enum rl_status rl_policy_add_range(struct rl_policy *p, const struct rl_range *r
 static enum rl_status add_rule(struct rl_policy *p, const struct rl_rule *r, struct rl_rule **out)
 {
 	struct rl_rule **rules = rl_grow(p->rules, p->nrules, &p->rules_cap, sizeof(*rules));
-	struct rl_rule *n = calloc(1, sizeof(*n));
-	if (!rules || !n) {
-		free(n);
+	if (!rules)
 		return RL_ENOMEM;
-	}
 	p->rules = rules;
+	struct rl_rule *n = calloc(1, sizeof(*n));
+	if (!n)
+		return RL_ENOMEM;
 	n->kind = r->kind;
 	n->lo = r->lo;
 	n->hi = r->hi;

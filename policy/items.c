@@ -30,7 +30,9 @@ const struct rl_item rl_items[RL_NITEMS] = {
 int rl_item_lookup(const char *name, size_t len)
 {
 	for (int i = 0; i < RL_NITEMS; i++) {
-		if (strlen(rl_items[i].name) == len && memcmp(rl_items[i].name, name, len) == 0)
+		const char *n = rl_items[i].name;
+		/* The first byte first: this runs for every item of every rule. */
+		if (len && n[0] == name[0] && strlen(n) == len && memcmp(n, name, len) == 0)
 			return i;
 	}
 	return -1;

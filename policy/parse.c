@@ -529,33 +529,31 @@ static enum rl_status keep_rule(struct ld *ld, const struct rule_key *k, const c
 				const struct rl_setv items[RL_NITEMS][2],
 				const bool seen[RL_NITEMS])
 {
-	struct rl_rule r = {.kind = k->kind, .lo = k->lo, .hi = k->hi};
-	r.name = k->has_name ? (char *)k->name : NULL;
-	r.label = (char *)label;
+	struct rl_rule key = {.kind = k->kind, .lo = k->lo, .hi = k->hi, .label = label};
+	key.name = k->has_name ? k->name : NULL;
 	if (ld->p->filter) {
 		bool match;
-		enum rl_status st = rl_rule_matches(&r, ld->p->filter, &match);
+		enum rl_status st = rl_rule_matches(&key, ld->p->filter, &match);
 		if (st != RL_OK || !match)
 			return st;
 	}
-	memcpy(r.items, items, sizeof(r.items));
-	return rl_policy_merge_rule(ld->p, &r, seen);
+	return rl_policy_merge_rule(ld->p, &key, items, seen);
 }
 
 /*
  * A rule's body: a mapping of items.  Values are validated whether or not
  * the rule applies to the filter's user, then the rule is kept or dropped.
+ * Only the items written are touched: a login reads every rule's body.
  */
 static void parse_rule_body(struct ld *ld, const struct rule_key *k, const char *label)
 {
-	struct rl_setv items[RL_NITEMS][2];
+	struct rl_setv items[RL_NITEMS][2]; /* items[i] is set where seen[i] */
 	bool seen[RL_NITEMS] = {false};
 	uint32_t first[RL_NITEMS];
 	unsigned errors_before = ld->errors;
 
 	if (!open_mapping(ld, label, "a mapping of limit items"))
 		return;
-	memset(items, 0, sizeof(items));
 	const char *name;
 	size_t nlen;
 	while (next_key(ld, label, &name, &nlen)) {
@@ -567,6 +565,7 @@ static void parse_rule_body(struct ld *ld, const struct rule_key *k, const char 
 		}
 		if (!claim_key(ld, item, seen, first, label, "item", name))
 			continue;
+		memset(items[item], 0, sizeof(items[item]));
 		if (ld->ev.type == YAML_SCALAR_EVENT) {
 			set_value(ld, item, &items[item][RL_SOFT]);
 			items[item][RL_HARD] = items[item][RL_SOFT];

@@ -1,6 +1,8 @@
 /*
  * policy.c - the loaded policy: made empty, filled rule by rule as the
  * parser reads each file, checked whole at the end, freed in one call.
+ * The policy, its rules and strings live in its arena; only the arrays
+ * that grow are allocated on their own.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,36 +13,27 @@
 
 enum rl_status rl_policy_new(struct rl_ident *filter, struct rl_policy **out)
 {
-	*out = calloc(1, sizeof(**out));
-	if (!*out)
+	struct rl_arena arena = {0};
+	struct rl_policy *p = rl_arena_alloc(&arena, sizeof(*p));
+	*out = p;
+	if (!p)
 		return RL_ENOMEM;
-	(*out)->filter = filter;
-	(*out)->combine = RL_COMBINE_MAX;
+	p->arena = arena; /* from now on the policy keeps its own arena */
+	p->filter = filter;
+	p->combine = RL_COMBINE_MAX;
 	return RL_OK;
-}
-
-static void rule_free(struct rl_rule *r)
-{
-	if (!r)
-		return;
-	free(r->name);
-	free(r->label);
-	free(r);
 }
 
 void rl_policy_free(struct rl_policy *p)
 {
 	if (!p)
 		return;
-	for (size_t i = 0; i < p->nrules; i++)
-		rule_free(p->rules[i]);
 	free(p->rules);
-	for (size_t i = 0; i < p->nfiles; i++)
-		free(p->files[i]);
 	free(p->files);
 	free(p->ranges);
 	rl_strmap_free(&p->rule_index);
-	free(p);
+	struct rl_arena arena = p->arena; /* p itself is in it */
+	rl_arena_free(&arena);
 }
 
 size_t rl_policy_rule_count(const struct rl_policy *p)
@@ -60,11 +53,11 @@ enum rl_combine rl_policy_combine(const struct rl_policy *p)
 
 enum rl_status rl_policy_add_file(struct rl_policy *p, const char *name, uint32_t *idx)
 {
-	char **files = rl_grow(p->files, p->nfiles, &p->files_cap, sizeof(*files));
+	const char **files = rl_grow(p->files, p->nfiles, &p->files_cap, sizeof(*files));
 	if (!files)
 		return RL_ENOMEM;
 	p->files = files;
-	if (!(files[p->nfiles] = rl_strndup(name, strlen(name))))
+	if (!(files[p->nfiles] = rl_arena_strndup(&p->arena, name, strlen(name))))
 		return RL_ENOMEM;
 	*idx = (uint32_t)p->nfiles++;
 	return RL_OK;
@@ -80,47 +73,48 @@ enum rl_status rl_policy_add_range(struct rl_policy *p, const struct rl_range *r
 	return RL_OK;
 }
 
-/* A new rule with r's key and no items, appended to p's rules. */
-static enum rl_status add_rule(struct rl_policy *p, const struct rl_rule *r, struct rl_rule **out)
+/* A new rule with key's kind, name, lo and hi, labelled label, and no items. */
+static enum rl_status add_rule(struct rl_policy *p, const struct rl_rule *key, const char *label,
+			       struct rl_rule **out)
 {
 	struct rl_rule **rules = rl_grow(p->rules, p->nrules, &p->rules_cap, sizeof(*rules));
 	if (!rules)
 		return RL_ENOMEM;
 	p->rules = rules;
-	struct rl_rule *n = calloc(1, sizeof(*n));
-	if (!n)
+	struct rl_rule *r = rl_arena_alloc(&p->arena, sizeof(*r));
+	if (!r)
 		return RL_ENOMEM;
-	n->kind = r->kind;
-	n->lo = r->lo;
-	n->hi = r->hi;
-	n->label = rl_strndup(r->label, strlen(r->label));
-	n->name = r->name ? rl_strndup(r->name, strlen(r->name)) : NULL;
-	if (!n->label || (r->name && !n->name)) {
-		rule_free(n);
+	r->kind = key->kind;
+	r->lo = key->lo;
+	r->hi = key->hi;
+	r->label = label;
+	if (key->name && !(r->name = rl_arena_strndup(&p->arena, key->name, strlen(key->name))))
 		return RL_ENOMEM;
-	}
-	p->rules[p->nrules++] = n;
-	*out = n;
+	p->rules[p->nrules++] = r;
+	*out = r;
 	return RL_OK;
 }
 
-enum rl_status rl_policy_merge_rule(struct rl_policy *p, const struct rl_rule *r,
+enum rl_status rl_policy_merge_rule(struct rl_policy *p, const struct rl_rule *key,
+				    const struct rl_setv items[RL_NITEMS][2],
 				    const bool seen[RL_NITEMS])
 {
-	const struct rl_strmap_ent *found;
+	const struct rl_strmap_ent *e;
 	struct rl_rule *to;
+	bool found;
 	/* On failure the index entry is harmless: the policy is freed. */
-	if (rl_strmap_put(&p->rule_index, r->label, strlen(r->label), p->nrules, &found) != RL_OK)
+	if (rl_strmap_put(&p->rule_index, &p->arena, key->label, strlen(key->label), p->nrules, &e,
+			  &found) != RL_OK)
 		return RL_ENOMEM;
 	if (found)
-		to = p->rules[found->val];
-	else if (add_rule(p, r, &to) != RL_OK)
+		to = p->rules[e->val];
+	else if (add_rule(p, key, e->key, &to) != RL_OK)
 		return RL_ENOMEM;
 	/* A later file replaces the whole item of the same rule. */
 	for (int i = 0; i < RL_NITEMS; i++) {
 		if (seen[i]) {
-			to->items[i][RL_SOFT] = r->items[i][RL_SOFT];
-			to->items[i][RL_HARD] = r->items[i][RL_HARD];
+			to->items[i][RL_SOFT] = items[i][RL_SOFT];
+			to->items[i][RL_HARD] = items[i][RL_HARD];
 		}
 	}
 	return RL_OK;

@@ -40,30 +40,47 @@ int rl_name_cmp(const void *a, const void *b);
 /* FNV-1a of s[0..len), never 0: the library's one hash.  Not cryptographic. */
 uint64_t rl_hash64(const char *s, size_t len);
 
+/*
+ * An arena: what lives exactly as long as one policy (its rules, names,
+ * labels and file names) in a few chunks, all freed by one call.  A login
+ * then allocates per chunk, not per rule.
+ */
+struct rl_arena_chunk;
+struct rl_arena {
+	struct rl_arena_chunk *chunk; /* the newest; each holds the one before */
+	size_t used;                  /* bytes of it handed out */
+};
+
+/* size zeroed bytes, aligned for any object; NULL when out of memory. */
+void *rl_arena_alloc(struct rl_arena *a, size_t size);
+/* A NUL-terminated copy of s[0..len) in a; NULL when out of memory. */
+char *rl_arena_strndup(struct rl_arena *a, const char *s, size_t len);
+/* Frees every chunk; leaves *a empty and usable. */
+void rl_arena_free(struct rl_arena *a);
+
 /* ---------------------------------------------------------------------
  * strmap.c
  */
 
-/* A hash map from strings it copies to a size_t. */
+/* A hash map from strings to a size_t; the keys are copied into an arena. */
 struct rl_strmap_ent {
-	char *key; /* in the map's chunks; NULL marks an empty slot */
+	const char *key; /* NULL marks an empty slot */
+	size_t len;
 	size_t val;
 };
-struct rl_strmap_chunk;
 struct rl_strmap {
 	struct rl_strmap_ent *ents;
 	size_t cap, n;
-	struct rl_strmap_chunk *chunks; /* keys live here: one malloc per 4 KiB */
-	size_t chunk_left;
 };
 
 /*
- * Inserts key[0..len) unless present.  Returns RL_OK and sets *found to
- * the existing entry (nothing inserted) or NULL (inserted), or RL_ENOMEM.
+ * Inserts key[0..len) with val unless present, its copy in keys.  Returns
+ * RL_OK with *ent its entry and *found whether it was there before (its
+ * val then unchanged), or RL_ENOMEM.
  */
-enum rl_status rl_strmap_put(struct rl_strmap *m, const char *key, size_t len, size_t val,
-			     const struct rl_strmap_ent **found);
-/* Frees every key and the table; NULL-safe, leaves *m empty. */
+enum rl_status rl_strmap_put(struct rl_strmap *m, struct rl_arena *keys, const char *key,
+			     size_t len, size_t val, const struct rl_strmap_ent **ent, bool *found);
+/* Frees the table (the keys go with their arena); NULL-safe, leaves *m empty. */
 void rl_strmap_free(struct rl_strmap *m);
 
 /*
@@ -73,9 +90,12 @@ void rl_strmap_free(struct rl_strmap *m);
  * collision can only cause a spurious "duplicate key" error, never a rule
  * slipping through.
  */
+struct rl_keyset_ent {
+	uint64_t hash; /* 0 marks an empty slot */
+	uint32_t line;
+};
 struct rl_keyset {
-	uint64_t *hash; /* 0 marks an empty slot */
-	uint32_t *line;
+	struct rl_keyset_ent *v;
 	size_t cap, n;
 };
 
@@ -122,8 +142,8 @@ enum rl_rule_kind {
 
 struct rl_rule {
 	enum rl_rule_kind kind;
-	char *name;  /* owned; user or group name, NULL otherwise */
-	char *label; /* owned; "users.alice", "groups.gid:10-20", "default" */
+	const char *name;  /* user or group name, NULL otherwise */
+	const char *label; /* "users.alice", "groups.gid:10-20", "default" */
 	uint32_t lo, hi;
 	struct rl_setv items[RL_NITEMS][2];
 };
@@ -134,11 +154,13 @@ struct rl_range {
 	uint32_t file, line, col;
 };
 
+/* Everything a policy holds is in its arena, but the arrays that grow. */
 struct rl_policy {
+	struct rl_arena arena;   /* the policy itself, its rules and strings */
 	struct rl_ident *filter; /* not owned */
-	char **files;            /* owned paths or names, in load order */
+	const char **files;      /* paths or names, in load order */
 	size_t nfiles, files_cap;
-	struct rl_rule **rules; /* owned */
+	struct rl_rule **rules;
 	size_t nrules, rules_cap;
 	struct rl_strmap rule_index; /* label -> index into rules */
 	struct rl_range *ranges;     /* every uid range of every file */
@@ -155,11 +177,13 @@ enum rl_status rl_policy_add_file(struct rl_policy *p, const char *name, uint32_
 enum rl_status rl_policy_add_range(struct rl_policy *p, const struct rl_range *r);
 
 /*
- * Merges a rule read from a file into p: the rule called label (kind,
- * name, lo, hi) is created on first sight, and each item seen[i] replaces
- * that whole item of it, as a later file does.  RL_OK or RL_ENOMEM.
+ * Merges a rule read from a file into p: the rule called key->label (with
+ * key's kind, name, lo and hi; its items are not read) is made on first
+ * sight, and each item seen[i] of items replaces that whole item of it, as
+ * a later file does.  RL_OK or RL_ENOMEM.
  */
-enum rl_status rl_policy_merge_rule(struct rl_policy *p, const struct rl_rule *r,
+enum rl_status rl_policy_merge_rule(struct rl_policy *p, const struct rl_rule *key,
+				    const struct rl_setv items[RL_NITEMS][2],
 				    const bool seen[RL_NITEMS]);
 
 /* ---------------------------------------------------------------------

@@ -183,6 +183,8 @@ struct rl_ident {
 	bool gnames_loaded;   /* false until the names were needed */
 	unsigned name_probes; /* getgrnam_r calls made by rl_ident_in_group */
 	unsigned nss_lookups; /* every passwd and group lookup, for tests */
+	char *nss_buf;        /* owned; scratch every lookup reuses */
+	size_t nss_size;
 };
 
 /*

@@ -1,6 +1,6 @@
 /*
  * util.c - the small helpers every file of the library uses: reporting,
- * growing arrays, copying strings, and the one hash.
+ * growing arrays, copying strings, an arena, and the one hash.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -89,4 +89,60 @@ uint64_t rl_hash64(const char *s, size_t len)
 		h *= 1099511628211ULL;
 	}
 	return h ? h : 1; /* 0 marks an empty slot of a keyset */
+}
+
+/*
+ * Arena chunks start small, as a login keeps only the few rules of one
+ * user, and double up to a cap, as "check" keeps every rule.
+ */
+#define ARENA_FIRST 4096
+#define ARENA_MAX (64 * 1024)
+#define ARENA_ALIGN 16
+
+struct rl_arena_chunk {
+	struct rl_arena_chunk *prev;
+	size_t size;
+	_Alignas(ARENA_ALIGN) unsigned char data[];
+};
+
+void *rl_arena_alloc(struct rl_arena *a, size_t size)
+{
+	size = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+	if (size == 0 || size > SIZE_MAX / 2)
+		return NULL;
+	if (!a->chunk || a->chunk->size - a->used < size) {
+		size_t want = a->chunk ? a->chunk->size * 2 : ARENA_FIRST;
+		if (want > ARENA_MAX)
+			want = ARENA_MAX;
+		if (want < size)
+			want = size;
+		struct rl_arena_chunk *c = malloc(sizeof(*c) + want);
+		if (!c)
+			return NULL;
+		c->prev = a->chunk;
+		c->size = want;
+		a->chunk = c;
+		a->used = 0;
+	}
+	void *p = a->chunk->data + a->used;
+	a->used += size;
+	return memset(p, 0, size);
+}
+
+char *rl_arena_strndup(struct rl_arena *a, const char *s, size_t len)
+{
+	char *d = rl_arena_alloc(a, len + 1);
+	if (d)
+		memcpy(d, s, len);
+	return d;
+}
+
+void rl_arena_free(struct rl_arena *a)
+{
+	while (a->chunk) {
+		struct rl_arena_chunk *prev = a->chunk->prev;
+		free(a->chunk);
+		a->chunk = prev;
+	}
+	a->used = 0;
 }

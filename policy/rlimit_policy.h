@@ -66,8 +66,9 @@ struct rl_item {
 	const char *name; /* the policy key, e.g. "as" */
 	int resource;     /* RLIMIT_AS ... */
 	enum rl_kind kind;
-	bool percent_ok;  /* "N%" of physical RAM accepted */
-	const char *what; /* a short description for documents and explain */
+	bool percent_ok;           /* "N%" of physical RAM accepted */
+	unsigned limits_conf_unit; /* limits.conf's unit, in ours: KiB, minutes, or 1 */
+	const char *what;          /* a short description for documents and explain */
 };
 
 #define RL_NITEMS 16

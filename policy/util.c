@@ -83,10 +83,10 @@ int rl_name_cmp(const void *a, const void *b)
 /* FNV-1a: short keys, and no adversary who can pick them but root. */
 uint64_t rl_hash64(const char *s, size_t len)
 {
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = 0xcbf29ce484222325ULL; /* the 64-bit offset basis */
 	for (size_t i = 0; i < len; i++) {
 		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
+		h *= 0x100000001b3ULL; /* the 64-bit prime */
 	}
 	return h ? h : 1; /* 0 marks an empty slot of a keyset */
 }

@@ -308,7 +308,7 @@ static void test_exact_uid_beats_range(void **state)
 	rlt_run(c, "carol", PAM_SUCCESS);
 }
 
-/* design.md: a name rule beats a uid:N rule where both set the same half. */
+/* rlimit.yaml(5), PRECEDENCE: a name rule beats a uid:N rule where both set a half. */
 static void test_name_beats_uid(void **state)
 {
 	struct rlt_case *c = *state;
@@ -463,7 +463,7 @@ static void test_combine_last_counts_dropins(void **state)
 	rlt_run(c, "alice", PAM_SUCCESS);
 }
 
-/* design.md: groups_combine in a later file replaces the earlier one. */
+/* rlimit.yaml(5), Files: groups_combine in a later file replaces the earlier one. */
 static void test_combine_replaced_by_dropin(void **state)
 {
 	struct rlt_case *c = *state;
@@ -888,7 +888,7 @@ static void test_missing_explicit_conf_onerr_succeed(void **state)
 	rlt_run(c, "erin", PAM_SUCCESS);
 }
 
-/* design.md: an explicit confdir= that does not exist is an error. */
+/* pam_rlimit(8): an explicit confdir= that does not exist is an error. */
 static void test_missing_explicit_confdir(void **state)
 {
 	struct rlt_case *c = *state;
@@ -1127,8 +1127,8 @@ static void test_dropin_merging(void **state)
 }
 
 /*
- * design.md: a later file replaces the whole item (both halves) of the same
- * rule, so the soft half now falls through to default.
+ * rlimit.yaml(5), Files: a later file replaces the whole item (both halves) of the
+ * same rule, so the soft half now falls through to default.
  */
 static void test_dropin_replaces_whole_item(void **state)
 {

@@ -1,5 +1,5 @@
 /*
- * test_resolve.c - policy/resolve.c and policy/ident.c: every precedence
+ * test_resolve.c - policy/resolve.c: every precedence
  * rule per item and per half, root, each groups_combine (also across
  * drop-ins), gid rules and ranges, percentages against a made-up host,
  * nofile: unlimited, clamping, origins, drop-in merging; and a property
@@ -555,40 +555,6 @@ static void test_gid_rules(void **state)
 	rl_result_free(&r);
 }
 
-static void test_ident_make(void **state)
-{
-	(void)state;
-	struct rl_ident id;
-	gid_t g[] = {30, 10, 20, 10, 100};
-	mkid(&id, "alice", 1000, 100, g, 5);
-	assert_string_equal(id.name, "alice");
-	assert_int_equal(id.uid, 1000);
-	assert_int_equal(id.gid, 100);
-	assert_true(id.gnames_loaded);
-	assert_int_equal(id.nss_lookups, 0);
-	assert_int_equal(id.ngids, 4); /* sorted, unique, with the primary */
-	assert_int_equal(id.gids[0], 10);
-	assert_int_equal(id.gids[1], 20);
-	assert_int_equal(id.gids[2], 30);
-	assert_int_equal(id.gids[3], 100);
-	assert_int_equal(rl_ident_add_group(&id, "zeta", true, 5), RL_OK);
-	assert_int_equal(rl_ident_add_group(&id, "alpha", false, 0), RL_OK);
-	assert_int_equal(rl_ident_add_group(&id, "zeta", true, 5), RL_OK);
-	assert_int_equal(id.ngnames, 2);
-	assert_string_equal(id.gnames[0], "alpha");
-	assert_string_equal(id.gnames[1], "zeta");
-	assert_int_equal(id.ngids, 5);
-	assert_int_equal(id.gids[0], 5);
-	assert_int_equal(rl_ident_load_group_names(&id), RL_OK); /* already loaded: no NSS */
-	assert_int_equal(id.nss_lookups, 0);
-	rl_ident_free(&id);
-	assert_null(id.name);
-	assert_null(id.gids);
-	assert_int_equal(id.ngids, 0);
-	rl_ident_free(&id); /* twice is fine */
-	rl_ident_free(NULL);
-}
-
 /* ------------------------------------------- percentages and nofile */
 
 static void test_percentages(void **state)
@@ -870,6 +836,83 @@ static void test_host_probe(void **state)
 	} else {
 		assert_int_equal(h.nr_open, 1048576);
 	}
+}
+
+/*
+ * With no host given, this machine's RAM and nr_open are read only when a
+ * value needs them, and once: most policies need neither, and every login
+ * would pay.  open and sysconf are wrapped (unit.mk) to count the reads.
+ */
+int __real_open(const char *path, int flags, ...);
+int __wrap_open(const char *path, int flags, ...);
+long __real_sysconf(int name);
+long __wrap_sysconf(int name);
+static unsigned nr_open_reads, ram_reads;
+static bool ram_fails;
+
+int __wrap_open(const char *path, int flags, ...)
+{
+	if (strcmp(path, "/proc/sys/fs/nr_open") == 0)
+		nr_open_reads++;
+	return __real_open(path, flags);
+}
+
+long __wrap_sysconf(int name)
+{
+	if (name != _SC_PHYS_PAGES)
+		return __real_sysconf(name);
+	ram_reads++;
+	return ram_fails ? -1 : __real_sysconf(name);
+}
+
+/* Resolves doc for a plain user on this machine; the reads it made. */
+static enum rl_status resolve_here(const char *doc, struct rl_result *r)
+{
+	struct rl_policy *p = must_load(doc);
+	struct rl_ident id;
+	mkid(&id, "alice", 1000, 100, NULL, 0);
+	nr_open_reads = ram_reads = 0;
+	rl_result_free(r);
+	enum rl_status st = rl_resolve(p, &id, NULL, r);
+	rl_ident_free(&id);
+	rl_policy_free(p);
+	return st;
+}
+
+static void test_host_read_when_needed(void **state)
+{
+	(void)state;
+	struct rl_host here;
+	struct rl_result r = {0};
+	assert_int_equal(rl_host_probe(&here), RL_OK);
+
+	assert_int_equal(resolve_here("version: 1\ndefault: {nofile: 1024, as: 8G, core: 0}\n", &r),
+			 RL_OK);
+	assert_int_equal(nr_open_reads + ram_reads, 0);
+	HARD(&r, "nofile", 1024, "default");
+
+	assert_int_equal(resolve_here("version: 1\ndefault: {nofile: unlimited}\n", &r), RL_OK);
+	assert_int_equal(nr_open_reads, 1);
+	assert_int_equal(ram_reads, 0);
+	SOFT(&r, "nofile", here.nr_open, "default");
+
+	/* Four percentages, one read. */
+	assert_int_equal(resolve_here("version: 1\ndefault: {as: 50%, data: 25%}\n"
+				      "users: {alice: {rss: 10%, stack: {soft: 1%}}}\n",
+				      &r),
+			 RL_OK);
+	assert_int_equal(ram_reads, 1);
+	assert_int_equal(nr_open_reads, 0);
+	HARD(&r, "as", here.ram_bytes / 2, "default");
+	SOFT(&r, "data", here.ram_bytes / 4, "default");
+
+	/* RAM that cannot be read fails only a policy that needs it. */
+	ram_fails = true;
+	assert_int_equal(resolve_here("version: 1\ndefault: {as: 50%}\n", &r), RL_EIO);
+	assert_false(rl_result_any(&r)); /* nothing half-made is handed back */
+	assert_int_equal(resolve_here("version: 1\ndefault: {as: 8G}\n", &r), RL_OK);
+	ram_fails = false;
+	rl_result_free(&r);
 }
 
 /* ------------------------------------------------------ property test */
@@ -1194,7 +1237,6 @@ int main(void)
 	    cmocka_unit_test(test_combine_last),
 	    cmocka_unit_test(test_combine_last_dropins),
 	    cmocka_unit_test(test_gid_rules),
-	    cmocka_unit_test(test_ident_make),
 	    cmocka_unit_test(test_percentages),
 	    cmocka_unit_test(test_unlimited),
 	    cmocka_unit_test(test_clamp),
@@ -1202,6 +1244,7 @@ int main(void)
 	    cmocka_unit_test(test_dropin_merge),
 	    cmocka_unit_test(test_nothing_matches),
 	    cmocka_unit_test(test_host_probe),
+	    cmocka_unit_test(test_host_read_when_needed),
 	    cmocka_unit_test(test_filter_equivalence),
 	};
 	return cmocka_run_group_tests_name("resolve", tests, NULL, NULL);

@@ -1,26 +1,11 @@
 /*
  * import.c - limits.conf to rlimit.yaml.
  *
- * The reading side follows Debian 12's pam_limits (Linux-PAM 1.5.2 with
- * Debian's patches) line for line, because the point is that every user
- * keeps the limits pam_limits gave them:
- *  - lines are read in 1023-byte pieces, '#' starts a comment anywhere,
- *    fields are split on white space, the first four count;
- *  - type and item are case-insensitive, the domain is not;
- *  - a user's own lines and uid lines (":N", "N:M", "N:") are one level,
- *    group lines ("@name", "@:gid", "@N:M", "@N:") the next, "*" the last;
- *    within a level the line read last wins, per soft and hard half;
- *  - "@N:M" and "@N:" look at the primary group only, "@:gid" at every
- *    group of the user;
- *  - root gets no "*" or "@name" line; for uid 0 the "@" ranges are read
- *    as uid ranges (Debian's patch);
- *  - sizes are KiB and cpu is minutes; "-1", "-", "unlimited" and
- *    "infinity" mean unlimited except for nice; numbers are read with
- *    strtoull, so "10x" is 10 and "-5" wraps around; nice is clamped to
- *    -20..19.
- * The writing side maps each level to rlimit.yaml's precedence (users and
- * uid:N, then uid ranges, then groups, then default) and says in comments
- * where pam_limits does something rlimit.yaml cannot say.
+ * The point is that every user keeps the limits pam_limits gave them, so
+ * the reading side follows Debian 12's pam_limits (Linux-PAM 1.5.2) line
+ * for line, quirks included; rlimit-policy(1), IMPORTING LIMITS.CONF, lists
+ * them.  The writing side maps pam_limits' three levels to rlimit.yaml's
+ * precedence, and says in comments where the two cannot agree.
  */
 #include "import.h"
 #include "rlimit_policy.h"

@@ -1,15 +1,11 @@
 /*
  * parse.c - one YAML document of policy into a struct rl_policy.
  *
- * libyaml's event API, walked by a small recursive descent whose depth is
- * fixed by the format (document, section, rule, item, soft/hard).  Any node
- * of an unexpected shape is skipped with an explicit depth count, because
- * libyaml 0.2.5 has no nesting limit of its own and changing its
- * process-wide settings inside sshd is not ours to do.
- *
- * Errors are reported as "file:line:column: message" (1-based) and parsing
- * goes on, so one run shows them all; only a YAML syntax error, a nesting
- * bomb, too many errors or an allocation failure stop a document early.
+ * libyaml's events, walked by a recursive descent as deep as the format.
+ * Nodes of another shape are skipped with a depth count: libyaml 0.2.5 has
+ * no nesting limit, and its process-wide settings are not ours inside sshd.
+ * Errors are "file:line:column: message" and parsing goes on to show them
+ * all; a rule that cannot apply to a filtered user is validated, not kept.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -335,11 +331,11 @@ static bool next_key(struct ld *ld, const char *where, const char **k, size_t *k
 }
 
 /*
- * After the key of a mapping whose keys come from a fixed set, key naming
- * entry idx of it (idx < 0: an unknown key, which the caller reported):
- * reports a repeated key, moves to the value, and skips the value of an
- * unknown or repeated key.  True when the value is the caller's to read;
- * seen[idx] and first[idx] (its line) are then set.
+ * After a key of a mapping with a fixed set of keys (idx: which one, or
+ * -1 for an unknown key the caller reported): reports a repeated key and
+ * moves to the value.  The value of an unknown or repeated key is skipped.
+ * True when the value is the caller's to read; seen[idx] and first[idx]
+ * (the key's line) are then set.
  */
 static bool claim_key(struct ld *ld, int idx, bool seen[], uint32_t first[], const char *where,
 		      const char *noun, const char *key)

@@ -177,10 +177,10 @@ enum rl_status rl_policy_add_file(struct rl_policy *p, const char *name, uint32_
 enum rl_status rl_policy_add_range(struct rl_policy *p, const struct rl_range *r);
 
 /*
- * Merges a rule read from a file into p: the rule called key->label (with
- * key's kind, name, lo and hi; its items are not read) is made on first
- * sight, and each item seen[i] of items replaces that whole item of it, as
- * a later file does.  RL_OK or RL_ENOMEM.
+ * Merges a rule read from a file into p.  The rule called key->label is
+ * made on first sight, from key's kind, name, lo and hi.  Each item seen[i]
+ * of items then replaces that whole item of it, as a later file does.
+ * RL_OK or RL_ENOMEM.
  */
 enum rl_status rl_policy_merge_rule(struct rl_policy *p, const struct rl_rule *key,
 				    const struct rl_setv items[RL_NITEMS][2],

@@ -1,13 +1,9 @@
 /*
- * resolve.c - which value each half of each item gets, and from where.
- *
- * Per item and per half: an exact user rule (by name, then uid:N) beats the
- * user's uid range, which beats the group rules (combined by
- * groups_combine), which beat default.  Root gets only the rules that name
- * it.  A half no rule sets is left as the process has it.
- *
- * This machine's RAM and nr_open are read only when a value needs them:
- * most policies use neither, and every login would pay for the reads.
+ * resolve.c - which rules match, and which value each half of each item
+ * gets, and from where: the user's name or uid:N, then the uid range, then
+ * the groups (by groups_combine), then default.  Root gets only the rules
+ * that name it.  This machine's RAM and nr_open are read only when a value
+ * needs them: most policies use neither, and every login would pay.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -3,9 +3,8 @@
  *
  * One parser, one resolver, one applier, shared by the PAM module, the
  * rlimit-policy tool, the tests and the fuzzers.  Nothing in here knows
- * about PAM, and nothing in here exits, aborts or prints: every function
- * returns an rl_status and reports diagnostics through an rl_sink that the
- * caller provides (pam_syslog in the module, stderr in the tool).
+ * about PAM, exits, aborts or prints.  Every function returns an rl_status
+ * and reports through the caller's rl_sink (pam_syslog, or stderr).
  */
 #ifndef RLIMIT_POLICY_H
 #define RLIMIT_POLICY_H
@@ -206,10 +205,10 @@ enum rl_status rl_ident_make(const char *name, uid_t uid, gid_t gid, const gid_t
 			     size_t ngids, struct rl_ident *id);
 
 /*
- * Adds a group the user is taken to be in (a hypothetical group of
- * "explain --group"): its name, and its gid.  rl_ident_assume_group asks
- * NSS for the gid (none when there is no such group; RL_ENSS when the
- * lookup fails); rl_ident_add_group takes it from the caller, known or not.
+ * Adds a group the user is taken to be in, as "explain --group" does: its
+ * name, and its gid.  rl_ident_assume_group asks NSS for the gid (none
+ * when there is no such group; RL_ENSS when the lookup fails).
+ * rl_ident_add_group takes it from the caller, known or not.
  */
 enum rl_status rl_ident_assume_group(struct rl_ident *id, const char *gname);
 enum rl_status rl_ident_add_group(struct rl_ident *id, const char *gname, bool gid_known,
@@ -292,8 +291,8 @@ enum rl_status rl_policy_load(const struct rl_load_opts *opts, struct rl_policy 
  * The pieces rl_policy_load is made of, for tests and fuzzers: a new empty
  * policy, one document added from memory (name is what diagnostics say),
  * and the checks that need the whole policy.  add and finish return
- * RL_EINVALID after reporting errors; the policy stays usable for more
- * adds so every error is seen.  The caller frees with rl_policy_free.
+ * RL_EINVALID after reporting errors.  The policy stays usable for more
+ * adds, so every error is seen; the caller frees it with rl_policy_free.
  */
 enum rl_status rl_policy_new(struct rl_ident *filter, struct rl_policy **out);
 enum rl_status rl_policy_add_buffer(struct rl_policy *p, const char *name, const char *buf,

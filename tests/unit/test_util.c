@@ -127,15 +127,32 @@ static void test_grow(void **state)
 	free(v);
 }
 
-/* FNV-1a's published values, and never 0 (a keyset's empty slot). */
+/*
+ * FNV-1a's published values, never 0 (a keyset's empty slot), and spread
+ * over the low bits that pick a slot: names that differ only at the end
+ * must not pile up.
+ */
 static void test_hash(void **state)
 {
 	(void)state;
+	enum { N = 10000, CAP = 16384 };
+	static unsigned char used[CAP];
+	unsigned long probes = 0;
+	char k[16];
 	assert_int_equal(rl_hash64("", 0), 0xcbf29ce484222325ULL);
 	assert_int_equal(rl_hash64("a", 1), 0xaf63dc4c8601ec8cULL);
 	assert_int_equal(rl_hash64("foobar", 6), 0x85944171f73967e8ULL);
 	assert_int_equal(rl_hash64("foobarX", 6), rl_hash64("foobar", 6)); /* len counts */
 	assert_true(rl_hash64("ab", 2) != rl_hash64("ba", 2));
+	for (int i = 0; i < N; i++) {
+		int n = snprintf(k, sizeof(k), "u%05d", i);
+		size_t j = rl_hash64(k, (size_t)n) & (CAP - 1);
+		for (probes++; used[j]; probes++)
+			j = (j + 1) & (CAP - 1);
+		used[j] = 1;
+	}
+	print_message("10,000 names in 16,384 slots: %.2f probes a name\n", (double)probes / N);
+	assert_true(probes < 3 * N); /* about 1.8 for a uniform hash at this load */
 }
 
 static void test_strndup(void **state)

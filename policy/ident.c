@@ -356,7 +356,8 @@ enum rl_status rl_ident_assume_group(struct rl_ident *id, const char *gname)
 enum rl_status rl_ident_in_group(struct rl_ident *id, const char *name, bool *match)
 {
 	*match = false;
-	if (!id->gnames_loaded && id->name_probes < id->ngids) {
+	/* In one group, its one name answers every named rule: no probe. */
+	if (!id->gnames_loaded && id->ngids > 1 && id->name_probes < id->ngids) {
 		bool found;
 		gid_t gid;
 		id->name_probes++;

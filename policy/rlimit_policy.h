@@ -221,8 +221,9 @@ enum rl_status rl_ident_load_group_names(struct rl_ident *id);
  * Is the user in the group called name (a group of that name whose gid the
  * user has)?  Looks name up with getgrnam_r until as many names were asked
  * as the user has groups, then fetches the names of all the user's groups
- * once: never more than twice the smaller of the two counts, whatever the
- * size of the policy.  RL_OK, RL_ENSS or RL_ENOMEM.
+ * once (at once for a user in one group).  Never more lookups than twice
+ * the smaller of the two counts, whatever the size of the policy.  RL_OK,
+ * RL_ENSS or RL_ENOMEM.
  */
 enum rl_status rl_ident_in_group(struct rl_ident *id, const char *name, bool *match);
 

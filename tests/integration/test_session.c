@@ -1224,7 +1224,7 @@ static void test_debug_names_rules(void **state)
 /*
  * frank is in N = 6 groups.  A policy naming k groups costs at most
  * 2 min(k, N) name lookups (rl_ident_in_group's bound), whatever its size;
- * root is never in a group rule, so it costs none at all.
+ * a user in one group, one; root, never in a group rule, none at all.
  */
 struct lookups_case {
 	unsigned k;         /* named groups */
@@ -1291,6 +1291,13 @@ static void test_group_lookups(void **state)
 		if (k == 0)
 			assert_int_equal(n.getgrnam_r + n.getgrgid_r, 0);
 	}
+	/* dave is in one group (lab): its name, once, answers every named rule. */
+	static const struct lookups_case one = {
+	    3, "  research: {locks: 71}\n  lab: {locks: 72}\n  students: {locks: 73}\n",
+	    RLIMIT_LOCKS, 72};
+	struct rlt_nss_calls d = run_lookups(c, &one, "dave");
+	assert_int_equal(d.getgrnam_r, 0);
+	assert_int_equal(d.getgrgid_r, 1);
 	/* Root: no group rule applies, so no group is looked up. */
 	struct rlt_nss_calls root = run_lookups(c, &lookups[3], "root");
 

@@ -6,6 +6,8 @@
 #   make bench BENCH_RULES="10 1000" BENCH_GROUPS=50    a subset
 #   make check-bench-smoke           a few sessions at one size (in make check)
 #   make bench-system NSCD=...       on glibc's NSS, files or nscd (root)
+#   make bench-small                 glibc's files backend, a directory of 8
+#                                    users, 10 and 1,000 rules (root)
 #
 # The tables go to stdout and to $(BUILD)/bench/report.md.  The other
 # BENCH_* knobs are described at the top of bench/run.sh.
@@ -55,7 +57,7 @@ $(BENCH_DIR)/probe.so: bench/probe.c
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) -fPIC -shared -o $@ $< -Wl,--no-as-needed $(YAML_LIBS) -ldl
 
-.PHONY: bench bench-system bench-tools check-bench-smoke
+.PHONY: bench bench-system bench-small bench-tools check-bench-smoke
 bench-tools: $(BENCH_TOOLS)
 
 bench: $(BENCH_TOOLS) $(BENCH_MODULE) $(BENCH_PROBE_MODULE)
@@ -68,6 +70,13 @@ NSCD ?= none
 bench-system: $(BENCH_TOOLS) $(BENCH_MODULE) $(BENCH_PROBE_MODULE)
 	$(BENCH_ENV) sh bench/sysdir.sh $(BENCH_DIR) $(BENCH_MODULE) $(NSCD) \
 		$(BENCH_DIR)/report-system.md
+
+# The small directory: where a login's fixed costs (loading the module,
+# reading the files, parsing) show, not the directory's.
+bench-small: $(BENCH_TOOLS) $(BENCH_MODULE) $(BENCH_PROBE_MODULE)
+	$(BENCH_ENV) BENCH_NSSWITCH=files BENCH_DIRECTORY_USERS=8 BENCH_GROUPS=1 \
+		BENCH_RULES="10 1000" BENCH_MASSIF=0 sh bench/sysdir.sh $(BENCH_DIR) \
+		$(BENCH_MODULE) none $(BENCH_DIR)/report-small.md
 
 # Keeps the harness from rotting: every stack at 10 rules for a user in 50
 # groups, a few sessions each, heap counter and probe included; fails if

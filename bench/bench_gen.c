@@ -1,29 +1,12 @@
 /*
- * bench_gen.c - writes the benchmark's fake directory and policies.
- *
+ * bench_gen.c - writes the benchmark's fake directory and policies:
  *   bench_gen OUTDIR GROUPS_LIST RULES...
  *
- * OUTDIR/passwd, OUTDIR/group: an nss_wrapper directory of BG_NUSERS users
- * and BG_NGROUPS groups (each ordinary user a member of three of them;
- * BENCH_DIRECTORY_USERS=N makes it N of each, a small directory), plus
- * one measured user "benchN" per N in GROUPS_LIST ("1 50 500") who is in N
- * groups in all: a private primary group and N-1 supplementary ones spread
- * through the group file.  The measured users and their private groups sit
- * in the middle of the files: nss_wrapper searches them from the top, as
- * the files backend of glibc does.
- *
- * For each RULES count: OUTDIR/policy-RULES.yaml (pam_rlimit) and
- * OUTDIR/limits-RULES.conf (pam_limits) saying the same thing: one default
- * rule, then users by name, uid ranges, groups by name and gid rules.
- *
- * Every value is this process's own current limit, soft and hard, so that
- * applying any rule, any number of times, changes nothing: a session can be
- * repeated in one process, and a build machine without CAP_SYS_RESOURCE
- * never needs to raise a limit.  Items whose current value pam_limits cannot
- * express exactly (its sizes are in KiB, cpu in minutes) are left out.
- *
- * Prints one line per policy: "rules R lines L bytes B match USER=N ...",
- * where match counts the rules that apply to each measured user.
+ * OUTDIR/passwd and group: 4,000 users and groups (BENCH_DIRECTORY_USERS=N:
+ * N), and a user benchN in N groups for each N of GROUPS_LIST, in the middle
+ * of the files.  For each RULES: policy-RULES.yaml and limits-RULES.conf,
+ * saying the same thing with values equal to this process's own limits, so
+ * a session changes nothing.  Prints "rules R lines L bytes B match USER=N".
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,19 +1,12 @@
 /*
  * fuzz_policy.c - libFuzzer target over policy loading and resolution.
  *
- * The input is a policy; the text "\n#--dropin--\n" splits it into up to
- * three documents loaded one after another, as the main file and its
- * drop-ins are.  Each input is loaded once without a filter and once per
- * identity with that identity as the filter, and the target aborts when:
- *   - the filtered and unfiltered loads disagree (status, diagnostics,
- *     files, groups_combine) or resolve to different results;
- *   - a diagnostic does not read "file:line:column: ..." with a position
- *     inside its document, or the status and the diagnostics disagree;
- *   - a resolved half is not sane: no origin, a rule that cannot apply to
- *     the user (root given a default or group value, a group the user is
- *     not in), an effective value that is not the written one, soft above
- *     hard after the clamp, a value outside its item's range.
- * ASan and UBSan catch the rest; a leak fails the run too.
+ * The input is up to three documents split by "\n#--dropin--\n", loaded
+ * as a main file and drop-ins: once whole, once filtered for each identity.
+ * It aborts when the two disagree (status, diagnostics, groups_combine,
+ * result), when a diagnostic is not "file:line:column: ..." inside its
+ * document, or when a resolved half is not sane: no origin, a rule that
+ * cannot apply, a value not the written one, soft above hard.
  */
 #define FUZZ_NAME "fuzz_policy"
 

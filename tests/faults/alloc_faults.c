@@ -1,23 +1,12 @@
 /*
- * alloc_faults.c - every allocation pam_rlimit.so makes (its own and
- * libyaml's) fails in turn, through real libpam.
- *
- * For each scenario, run N = 1, 2, ... forks one child per N: libfailmalloc
- * is armed to fail the N-th allocation whose caller lies in pam_rlimit.so
- * or libyaml, and the child opens a session.  The loop ends with the first
- * run in which no failure was injected (N went past the last allocation):
- * that run must give the scenario's normal result, with its exact limits.
- * Every run before it must give the scenario's out-of-memory result, leave
- * every limit as it was, log an alert, not crash, and leave no block the
- * module or libyaml allocated unfreed after pam_end.
- *
- * The policy is built to reach many allocation sites: a main file and two
- * drop-ins (plus files the loader must skip), named, gid and gid-range
- * group rules, name, uid and uid-range user rules, percentages, enough
- * keys and rules to make every table grow, and the user in 7 groups.
- *
- * FAULTS_SAMPLE=K runs only every K-th N (for valgrind); FAULTS_VERBOSE=1
- * lists each allocation site with addr2line.
+ * alloc_faults.c - every allocation pam_rlimit.so and libyaml make fails
+ * in turn, through real libpam.  Run N of a scenario fails the N-th one;
+ * the first run past the last allocation must give the scenario's normal
+ * result and limits.  Every run before it must give its out-of-memory
+ * result, leave every limit alone, log an alert, not crash, and have
+ * freed all it allocated after pam_end.  The policy reaches many sites: drop-ins, every rule kind,
+ * tables that grow, several arena chunks, a user in 7 groups.
+ * FAULTS_SAMPLE=K runs every K-th N; FAULTS_VERBOSE=1 lists the sites.
  */
 #include <errno.h>
 #include <inttypes.h>

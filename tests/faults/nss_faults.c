@@ -1,27 +1,11 @@
 /*
  * nss_faults.c - the module against a directory that fails, through real
- * libpam and nss_wrapper, with libnssfault preloaded before nss_wrapper to
- * count the module's lookups and to inject errors:
- *
- * - an unknown user: PAM_USER_UNKNOWN, one passwd lookup, nothing more;
- * - getpwnam_r failing with EIO or ENOMEM;
- * - getgrouplist failing the way glibc reports NSS errors (-1 without asking
- *   for a bigger array), and asking for a bigger array forever (a bounded
- *   number of retries);
- * - getgrgid_r failing (every call, or only the second), or answering
- *   ERANGE forever;
- * each under onerr=fail (PAM_SERVICE_ERR, or PAM_BUF_ERR for ENOMEM) and
- * onerr=succeed (PAM_SUCCESS with nothing applied), and for root (never
- * locked out);
- * - a user in 5,000 groups: the right rules match (a gid rule that only the
- *   4,999th group matches, a named group rule), with one getpwnam_r and
- *   two getgrouplist calls (the first array holds 1,024 gids; the second
- *   is the size the library asked for).  A user in few groups (alice, in
- *   every other case) costs one getgrouplist call.
- *
- * Every case runs in its own forked child and checks the return code, the
- * limits the child has afterwards (soft and hard), the alert logged, and
- * the number of lookups.
+ * libpam, nss_wrapper and libnssfault (which counts and fails lookups):
+ * an unknown user; getpwnam_r, getgrouplist, getgrgid_r and getgrnam_r
+ * failing, once or always, or asking for a bigger buffer forever; each
+ * under onerr=fail and onerr=succeed, and for root (never locked out); and
+ * a user in 5,000 groups, who costs two getgrouplist calls.  Each case is
+ * a forked child: its return code, limits, alert and lookups are checked.
  */
 #include <errno.h>
 #include <setjmp.h>

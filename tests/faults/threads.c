@@ -1,19 +1,12 @@
 /*
  * threads.c - many threads, each with its own PAM handle, open sessions for
- * different users at once; each must get its own user's resolution.
- *
- * setrlimit is per process and a lowered hard limit cannot come back, so
- * the applied limits cannot tell threads apart.  Instead the policy sets
- * every limit to the value the process already has (setrlimit is then a
- * no-op), and each user reaches each item through a different rule.  The
- * module runs with `debug`, which logs one line per item naming the rules
- * its soft and hard halves came from; this program captures pam_syslog per
- * thread (fenv.c) and checks those names against what the user must get.
- * Each thread also calls the library's rl_session_resolve directly and
- * checks every half's origin: the library is what must be reentrant.
- *
- * Run plainly, under helgrind, and built with ThreadSanitizer (faults.mk).
- * FAULTS_THREADS (default 16) and FAULTS_THREAD_ROUNDS (default 200).
+ * different users at once; each must get its own user's limits.  setrlimit
+ * is per process, so the policy restates the limits the process has, each
+ * user reaches each item through another rule, and the module's debug
+ * lines (caught per thread) must name the right rules.  Each thread also
+ * calls rl_session_resolve and checks every origin: the library is what
+ * must be reentrant.  Run plainly, under helgrind and with ThreadSanitizer;
+ * FAULTS_THREADS (16) and FAULTS_THREAD_ROUNDS (200).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -58,7 +51,7 @@ static bool in_club(int u)
 	return u % 2 == 1;
 }
 
-/* Who sets what (the policy below is written from the same plan):
+/* Who sets what (the policy below is written from the same plan), per half:
  *   default            rttime both
  *   groups.teamK       memlock both, cpu hard  (K = u % 4, the primary group)
  *   groups.gid:4100-4199  msgqueue both       (odd users are in club, 4150)
@@ -67,7 +60,6 @@ static bool in_club(int u)
  *   users.tNN          cpu soft; locks hard when u % 3 == 0 (beats the range)
  *   users.uid:N        core both when u % 5 == 0
  *   groups.bystanders  fsize both            (t00 and t01 only)
- * so per half: exact user > uid range > groups > default.
  */
 static void plan(void)
 {

@@ -1,8 +1,12 @@
 /*
  * test_session.c - pam_rlimit through real libpam: every case is a policy, a
  * session line, a user from the fake directory, and the exact limits and PAM
- * codes that must come out.  See harness.h for how a case runs.
- *
+ * codes that must come out (harness.h).  Values stay below the harness
+ * baseline (only lowering is possible here), but where a case is about a
+ * refused raise.
+ */
+
+/*
  * The fake directory (harness.c):
  *   root  uid 0     groups root, wheel
  *   alice uid 1001  groups alice, research (2001), students (2002)
@@ -11,9 +15,6 @@
  *   dave  uid 1004  primary group lab (3500), nothing else
  *   erin  uid 1005  groups erin, wheel
  *   frank uid 1006  groups frank, proj1 .. proj5 (4001 .. 4005)
- *
- * Values stay below the harness baseline (only lowering is possible here),
- * except where a case is about a refused raise.
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,14 +1,10 @@
 /*
- * test_load.c - policy/parse.c and policy/load.c: every load error with its
- * exact "file:line:column: message", that all of them are reported and the
- * status is RL_EINVALID, the valid spellings (BOM, CRLF, flow, block,
- * quoted) meaning the same, the fixture files under tests/fixtures, and
- * rl_policy_load's files: drop-in order and names, missing files, trust.
- *
- * The binary is linked with -Wl,--wrap=openat (and __openat_2, its
- * fortified form): the loader's default paths are redirected to scratch
- * files so "missing default file" is tested without touching /etc, and
- * every path the loader opens is recorded.
+ * test_load.c - policy/parse.c, policy/files.c and policy/policy.c: every
+ * load error with its exact "file:line:column: message", all of them
+ * reported; the valid spellings (BOM, CRLF, flow, block, quoted) alike; the
+ * fixtures; drop-in order, missing files, trust.  Linked with
+ * -Wl,--wrap=openat: the default paths go to scratch files, so "missing
+ * default file" is tested without /etc, and every path opened is recorded.
  */
 #include "unit.h"
 

@@ -151,7 +151,7 @@ END {
 	print ""
 	print "## Above the floor (median minus the pam_permit median of the same row), microseconds, and ratios"
 	print ""
-	print "| rules | groups | pam_limits above floor | pam_rlimit above floor | pam_rlimit / pam_limits | speedup above floor |"
+	print "| rules | groups | pam_limits above floor | pam_rlimit above floor | whole session, pam_rlimit / pam_limits | speedup above floor |"
 	print "|---:|---:|---:|---:|---:|---:|"
 	for (i = 1; i <= nr; i++) {
 		r = rules[i]

@@ -3,9 +3,9 @@
  * in turn, through real libpam.  Run N of a scenario fails the N-th one;
  * the first run past the last allocation must give the scenario's normal
  * result and limits.  Every run before it must give its out-of-memory
- * result, leave every limit alone, log an alert, not crash, and have
- * freed all it allocated after pam_end.  The policy reaches many sites: drop-ins, every rule kind,
- * tables that grow, several arena chunks, a user in 7 groups.
+ * result, leave every limit alone, log an alert, not crash, and have freed
+ * all it allocated after pam_end.  The policy reaches many sites: drop-ins,
+ * every rule kind, tables that grow, arena chunks, a user in 7 groups.
  * FAULTS_SAMPLE=K runs every K-th N; FAULTS_VERBOSE=1 lists the sites.
  */
 #include <errno.h>

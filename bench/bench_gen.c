@@ -1,28 +1,12 @@
 /*
- * bench_gen.c - writes the benchmark's fake directory and policies.
- *
+ * bench_gen.c - writes the benchmark's fake directory and policies:
  *   bench_gen OUTDIR GROUPS_LIST RULES...
  *
- * OUTDIR/passwd, OUTDIR/group: an nss_wrapper directory of BG_NUSERS users
- * and BG_NGROUPS groups (each ordinary user a member of three of them), plus
- * one measured user "benchN" per N in GROUPS_LIST ("1 50 500") who is in N
- * groups in all: a private primary group and N-1 supplementary ones spread
- * through the group file.  The measured users and their private groups sit
- * in the middle of the files: nss_wrapper searches them from the top, as
- * the files backend of glibc does.
- *
- * For each RULES count: OUTDIR/policy-RULES.yaml (pam_rlimit) and
- * OUTDIR/limits-RULES.conf (pam_limits) saying the same thing: one default
- * rule, then users by name, uid ranges, groups by name and gid rules.
- *
- * Every value is this process's own current limit, soft and hard, so that
- * applying any rule, any number of times, changes nothing: a session can be
- * repeated in one process, and a build machine without CAP_SYS_RESOURCE
- * never needs to raise a limit.  Items whose current value pam_limits cannot
- * express exactly (its sizes are in KiB, cpu in minutes) are left out.
- *
- * Prints one line per policy: "rules R lines L bytes B match USER=N ...",
- * where match counts the rules that apply to each measured user.
+ * OUTDIR/passwd and group: 4,000 users and groups (BENCH_DIRECTORY_USERS=N:
+ * N), and a user benchN in N groups for each N of GROUPS_LIST, in the middle
+ * of the files.  For each RULES: policy-RULES.yaml and limits-RULES.conf,
+ * saying the same thing with values equal to this process's own limits, so
+ * a session changes nothing.  Prints "rules R lines L bytes B match USER=N".
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,6 +27,9 @@
 #define BG_BENCH_UID 60000 /* benchN has uid and private gid 60000 + N */
 #define BG_MAX_MEASURED 8
 #define BG_MAX_FILE (1024 * 1024) /* pam_rlimit's per-file cap */
+
+/* The directory's users and groups; the policies always name BG_NUSERS. */
+static unsigned dir_users = BG_NUSERS, dir_groups = BG_NGROUPS;
 
 enum unit { U_BYTES, U_KIB, U_MIN, U_COUNT };
 
@@ -178,15 +165,16 @@ static void lc_value(const struct item *it, rlim_t v, char *buf, size_t size)
  */
 static bool measured_in_group(const struct measured *m, unsigned gidx)
 {
-	return m->ngroups > 1 && gidx % m->stride == 0 && gidx / m->stride < m->ngroups - 1;
+	return m->ngroups > 1 && gidx < dir_groups && gidx % m->stride == 0 &&
+	       gidx / m->stride < m->ngroups - 1;
 }
 
 static void write_directory(const char *dir)
 {
 	FILE *pw = create(dir, "passwd");
 	fprintf(pw, "root:x:0:0:root:/root:/bin/sh\n");
-	for (unsigned i = 0; i < BG_NUSERS; i++) {
-		if (i == BG_NUSERS / 2) {
+	for (unsigned i = 0; i < dir_users; i++) {
+		if (i == dir_users / 2) {
 			for (size_t m = 0; m < nmeas; m++)
 				fprintf(pw, "%s:x:%u:%u:Measured user:/home/%s:/bin/sh\n",
 					meas[m].name, meas[m].uid, meas[m].uid, meas[m].name);
@@ -199,21 +187,21 @@ static void write_directory(const char *dir)
 	 * three memberships each, three members a group, never the same
 	 * group twice. */
 	static const unsigned mul[3] = {7, 13, 31};
-	unsigned *members = calloc((size_t)BG_NGROUPS * 3, sizeof(*members));
-	unsigned *nmembers = calloc(BG_NGROUPS, sizeof(*nmembers));
+	unsigned *members = calloc((size_t)dir_groups * 3, sizeof(*members));
+	unsigned *nmembers = calloc(dir_groups, sizeof(*nmembers));
 	if (!members || !nmembers)
 		die("out of memory");
-	for (unsigned i = 0; i < BG_NUSERS; i++) {
+	for (unsigned i = 0; i < dir_users; i++) {
 		for (unsigned k = 0; k < 3; k++) {
-			unsigned g = (mul[k] * i + k) % BG_NGROUPS;
+			unsigned g = (mul[k] * i + k) % dir_groups;
 			if (nmembers[g] < 3)
 				members[g * 3 + nmembers[g]++] = i;
 		}
 	}
 	FILE *gr = create(dir, "group");
 	fprintf(gr, "root:x:0:\nusers:x:100:\n");
-	for (unsigned g = 0; g < BG_NGROUPS; g++) {
-		if (g == BG_NGROUPS / 2) {
+	for (unsigned g = 0; g < dir_groups; g++) {
+		if (g == dir_groups / 2) {
 			for (size_t m = 0; m < nmeas; m++)
 				fprintf(gr, "%s:x:%u:\n", meas[m].name, meas[m].uid);
 		}
@@ -478,18 +466,25 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *dir = argv[1];
+	const char *small = getenv("BENCH_DIRECTORY_USERS");
+	if (small && *small) {
+		unsigned long n = strtoul(small, NULL, 10);
+		if (n < 4 || n > BG_NUSERS)
+			die("BENCH_DIRECTORY_USERS must be 4..%d", BG_NUSERS);
+		dir_users = dir_groups = (unsigned)n;
+	}
 	char *list = strdup(argv[2]);
 	if (!list)
 		die("out of memory");
 	for (char *save = NULL, *tok = strtok_r(list, " ,", &save); tok;
 	     tok = strtok_r(NULL, " ,", &save)) {
 		unsigned long n = strtoul(tok, NULL, 10);
-		if (n < 1 || n > BG_NGROUPS / 2 || nmeas == BG_MAX_MEASURED)
-			die("bad group count '%s'", tok);
+		if (n < 1 || n > dir_groups / 2 + 1 || nmeas == BG_MAX_MEASURED)
+			die("bad group count '%s' (the directory has %u groups)", tok, dir_groups);
 		struct measured *m = &meas[nmeas++];
 		m->ngroups = (unsigned)n;
 		m->uid = BG_BENCH_UID + (unsigned)n;
-		m->stride = n > 1 ? BG_NGROUPS / (unsigned)(n - 1) : 1;
+		m->stride = n > 1 ? dir_groups / (unsigned)(n - 1) : 1;
 		snprintf(m->name, sizeof(m->name), "bench%lu", n);
 	}
 	free(list);

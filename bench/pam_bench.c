@@ -1,43 +1,12 @@
 /*
  * pam_bench.c - times whole PAM sessions through real libpam.
  *
- *   pam_bench -c CONFDIR -s SERVICE -u USER [-n MAX] [-m MIN] [-w WARMUP]
- *             [-t SECONDS] [-H | -V] [-P]
+ *   pam_bench -c DIR -s SERVICE -u USER [-n MAX] [-m MIN] [-w WARMUP] [-t SECONDS] [-H|-V] [-P]
  *
- * One session is pam_start_confdir, pam_open_session, pam_close_session,
- * pam_end: what a login program does, module loading included (libpam
- * dlopens the stack at pam_start and dlcloses it at pam_end).  Each is
- * timed with CLOCK_MONOTONIC.  After WARMUP sessions (default 20, fewer if
- * one session is slow) it runs as many as fit in SECONDS (default 2), at
- * least MIN (default 5) and at most MAX (default 2000).
- *
- * Prints one line: "n N median_us M p99_us P mean_us A min_us L max_us X
- * cpu_median_us C", C being the median CPU time (user + system) of the
- * process per session: less disturbed than wall time when other work
- * shares the machine.
- *
- * -H (with bench/heapcount.so preloaded) measures heap instead: after the
- * warm-up, three sessions, and prints the largest
- * "open_peak B session_peak B retained B allocs N": the peak heap above
- * what was live just before pam_open_session, during it; the same for the
- * whole session from before pam_start; what was still live after pam_end;
- * and the number of allocations in the session.
- *
- * -V (with bench/probe.so preloaded) checks what sessions do instead:
- * after the warm-up, three sessions, and prints their totals
- * "sessions 3 yaml_parsers Y getpwnam_r A getgrouplist B getgrnam_r C
- * getgrgid_r D log_lines L rlimit_warnings W": libyaml parsers started
- * (none when the compiled policy was used), passwd and group lookups,
- * syslog lines, and pam_rlimit's lines at LOG_WARNING or worse.  The probe
- * copies every line to stderr.
- *
- * -P looks the user and its groups up before anything else, so that the
- * NSS module's caches (nss_wrapper reads its files whole, once) are part of
- * the baseline: for valgrind massif runs, compared with a pam_permit run.
- *
- * Any PAM call failing, or any resource limit differing after the run
- * from before it, is an error (exit 1): the benchmark's policies are built
- * so that applying them changes nothing.
+ * A session is what a login program does: pam_start_confdir (libpam loads
+ * the stack), open, close, pam_end (it unloads it).  After WARMUP (20) it
+ * times as many as fit in SECONDS (2), MIN (5) to MAX (2000), and prints
+ * "n N median_us M p99_us P mean_us A min_us L max_us X cpu_median_us C".
  */
 #include <dlfcn.h>
 #include <grp.h>
@@ -187,6 +156,12 @@ static bool same_limits(const struct rlimit *a, const struct rlimit *b)
 	return same;
 }
 
+/*
+ * -H, with bench/heapcount.so preloaded: the worst of three sessions, as
+ * "open_peak B session_peak B retained B allocs N": the peak heap during
+ * pam_open_session and during the whole session, above what was live
+ * before; what is left after pam_end; the allocations.
+ */
 static int run_heap(const struct opts *o)
 {
 	struct heapfn hf = {
@@ -221,6 +196,12 @@ static int run_heap(const struct opts *o)
 /* More than probe.c has counters. */
 #define PROBE_MAX 16
 
+/*
+ * -V, with bench/probe.so preloaded: three sessions' totals, as "sessions 3
+ * yaml_parsers Y getpwnam_r A getgrouplist B getgrnam_r C getgrgid_r D
+ * log_lines L rlimit_warnings W" (the last: pam_rlimit's lines at
+ * LOG_WARNING or worse).  The probe copies every log line to stderr.
+ */
 static int run_probe(const struct opts *o)
 {
 	unsigned long (*count)(int) = (unsigned long (*)(int))dlsym(RTLD_DEFAULT, "probe_count");
@@ -308,6 +289,12 @@ static int run_time(const struct opts *o)
 	return 0;
 }
 
+/*
+ * -P: the user and its groups looked up first, so that the NSS module's
+ * caches are in the baseline of a valgrind massif run.  A PAM call that
+ * fails, or a limit that differs after the run, is an error (exit 1): the
+ * benchmark's policies are built so that applying them changes nothing.
+ */
 static void prime_nss(const char *user)
 {
 	struct passwd *pw = getpwnam(user);

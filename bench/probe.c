@@ -1,22 +1,11 @@
 /*
- * probe.c - an LD_PRELOAD probe for the benchmark's check runs: what a
- * session asked of libyaml and of NSS, and what it logged.
- *
- * It counts libyaml parsers started (yaml_parser_initialize: the module
- * reads a policy file only through one, so a session that used the
- * compiled policy starts none), the passwd and group lookups
- * (getpwnam_r, getgrouplist, getgrnam_r, getgrgid_r), the syslog lines,
- * and among them pam_rlimit's at LOG_WARNING or worse (pam_syslog starts
- * each with the module's name; libpam's own lines are not pam_rlimit's:
- * here it says in every session that the private service folder has no
- * "other" stack).  Every syslog line is also copied to stderr, never to
- * the system log.  pam_bench -V finds probe_count and probe_name with dlsym.
- *
- * It is linked with libyaml, so that libyaml sits in the global scope and
- * RTLD_NEXT finds the real functions.  That also keeps libyaml loaded
- * between sessions, which is why the timed runs never load the probe.  It
- * must come before nss_wrapper in LD_PRELOAD, so that the lookups it counts
- * are the ones nss_wrapper answers.
+ * probe.c - an LD_PRELOAD probe for the benchmark's check runs: the libyaml
+ * parsers a session starts, its passwd and group lookups, and its syslog
+ * lines (copied to stderr), pam_rlimit's warnings apart.  pam_bench -V
+ * reads probe_count and probe_name with dlsym.  Linked with libyaml, so
+ * that RTLD_NEXT finds the real functions; that keeps libyaml loaded, so the
+ * timed runs never load the probe.  It comes before nss_wrapper in
+ * LD_PRELOAD, to count the lookups nss_wrapper answers.
  */
 #include <dlfcn.h>
 #include <grp.h>

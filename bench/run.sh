@@ -1,9 +1,6 @@
 #!/bin/sh
 # run.sh - the login latency benchmark: pam_permit (the floor), pam_limits
 # and pam_rlimit through real libpam, on a fake directory (nss_wrapper).
-# pam_rlimit runs twice: with noindex (every login reads the YAML) and
-# with the compiled policy that rlimit-policy compile writes beside each
-# policy (the module finds conf + ".idx").
 #
 #   sh bench/run.sh BINDIR MODULE [REPORT]
 #
@@ -11,12 +8,10 @@
 # the pam_rlimit.so to measure (a missing one is reported as n/a).  The
 # tables are printed and, with REPORT, also written there.
 #
-# The indexed stack is checked, not assumed: after compiling, rlimit-policy
-# check must say each index "is up to date", before the runs and again
-# after them; and a probe run of each pam_rlimit stack (pam_bench -V with
-# probe.so) must show that the indexed sessions started no libyaml parser
-# while the noindex ones started one each, and that pam_rlimit logged no
-# warning (such as "compiled policy not used").  Any miss fails the bench.
+# A probe run of each pam_rlimit cell (pam_bench -V with probe.so) must
+# show that every session started a libyaml parser (so that the probe sees
+# the module's work) and that pam_rlimit logged no warning.  Any miss
+# fails the bench.
 #
 # Tunables (environment):
 #   BENCH_RULES    policy sizes                 (10 100 1000 10000)
@@ -30,7 +25,6 @@
 #   BENCH_MASSIF   1: cross-check pam_rlimit's heap at the largest size with
 #                  valgrind massif (1)
 #   BENCH_VERDICT  1: print the issue's targets with met / NOT MET (1)
-#   RLIMIT_POLICY  the rlimit-policy to compile with (cli/rlimit-policy)
 #   PROBE_MODULE   the pam_rlimit.so the probe runs load (MODULE): the same
 #                  code linked with libyaml as a library, when MODULE carries
 #                  libyaml inside and the probe could not see its parsers
@@ -59,24 +53,13 @@ probe_module=${PROBE_MODULE:-$module}
 : "${BENCH_VERDICT:=1}"
 : "${NSS_WRAPPER_SO:=libnss_wrapper.so}"
 : "${BENCH_SYSTEM_NSS:=0}"
-: "${RLIMIT_POLICY:=cli/rlimit-policy}"
 pamdir=${PAM_MODULE_DIR:-/lib/x86_64-linux-gnu/security}
 
 case $bindir in /*) ;; *) bindir=$(pwd)/$bindir ;; esac
 case $module in /*) ;; *) module=$(pwd)/$module ;; esac
 case $probe_module in /*) ;; *) probe_module=$(pwd)/$probe_module ;; esac
-tool=$RLIMIT_POLICY
-case $tool in /*) ;; *) tool=$(pwd)/$tool ;; esac
 have_rlimit=1
 [ -f "$module" ] || { have_rlimit=0; echo "bench: $module not built: pam_rlimit shown as n/a" >&2; }
-if [ $have_rlimit = 1 ] && [ ! -x "$tool" ]; then
-	echo "bench: $tool not built: cannot compile the policies" >&2
-	exit 1
-fi
-# As anyone but root the test module is measured, which also trusts the
-# caller's files: the tool must trust them as well.
-owner=
-[ "$(id -u)" = 0 ] || owner="--owner $(id -u)"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/pam_rlimit_bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
@@ -107,14 +90,10 @@ fi
 echo "session required $pamdir/pam_permit.so" >"$tmp/svc/permit"
 for r in $BENCH_RULES; do
 	echo "session required $pamdir/pam_limits.so conf=$tmp/limits-$r.conf" >"$tmp/svc/limits-$r"
-	echo "session required $module conf=$tmp/policy-$r.yaml confdir=$tmp/drop noindex" \
-		>"$tmp/svc/yaml-$r"
 	echo "session required $module conf=$tmp/policy-$r.yaml confdir=$tmp/drop" \
-		>"$tmp/svc/index-$r"
-	echo "session required $probe_module conf=$tmp/policy-$r.yaml confdir=$tmp/drop noindex" \
-		>"$tmp/svc/probe-yaml-$r"
+		>"$tmp/svc/yaml-$r"
 	echo "session required $probe_module conf=$tmp/policy-$r.yaml confdir=$tmp/drop" \
-		>"$tmp/svc/probe-index-$r"
+		>"$tmp/svc/probe-yaml-$r"
 done
 
 # A clean environment: nss_wrapper calls getenv for every record it
@@ -124,42 +103,6 @@ pamrun() {
 		LD_PRELOAD="$(echo ${PRELOAD_FIRST:-} $nsslib ${PRELOAD_MORE:-})" \
 		NSS_WRAPPER_PASSWD="$tmp/passwd" NSS_WRAPPER_GROUP="$tmp/group" "$@"
 }
-
-# rlimit-policy with the benchmark's files, and its directory: compile
-# pins the group names to the gids the sessions will see.
-policy_tool() {
-	pr=$1
-	shift
-	# shellcheck disable=SC2086 # $owner is nothing or "--owner UID"
-	pamrun "$tool" --conf "$tmp/policy-$pr.yaml" --confdir "$tmp/drop" $owner "$@"
-}
-
-# index_fresh RULES WHEN: rlimit-policy check says the index is up to date.
-index_fresh() {
-	out=$(policy_tool "$1" check 2>&1) || {
-		echo "bench: rlimit-policy check of policy-$1.yaml $2: $out" >&2
-		return 1
-	}
-	case $out in
-	*"compiled policy $tmp/policy-$1.yaml.idx is up to date"*) return 0 ;;
-	esac
-	echo "bench: policy-$1.yaml.idx is not up to date $2: $out" >&2
-	return 1
-}
-
-if [ $have_rlimit = 1 ]; then
-	for r in $BENCH_RULES; do
-		policy_tool "$r" compile >"$tmp/compile" 2>&1 || { cat "$tmp/compile" >&2; exit 1; }
-		# Every group the policies name exists: a name left to be looked
-		# up at login would measure another thing than the index's.
-		if grep -q warning "$tmp/compile"; then
-			cat "$tmp/compile" >&2
-			exit 1
-		fi
-		index_fresh "$r" "after compiling" || exit 1
-		echo "index $r bytes $(wc -c <"$tmp/policy-$r.yaml.idx")" >>"$res"
-	done
-fi
 
 # cell RULES GROUPS KIND SERVICE [CAP]: one timed cell into $res.
 cell() {
@@ -193,10 +136,8 @@ heap() {
 }
 
 # probe RULES GROUPS KIND SERVICE: what three sessions asked of libyaml and
-# NSS and what they logged, into $res; fails unless the indexed stack
-# started no libyaml parser and looked no group name up (the names are
-# pinned), the noindex one started one parser per session at least, and
-# pam_rlimit logged no warning.
+# NSS and what they logged, into $res; fails unless each session started
+# one libyaml parser at least and pam_rlimit logged no warning.
 probe() {
 	r=$1 g=$2 kind=$3 svc=$4
 	if ! out=$(PRELOAD_FIRST="$bindir/probe.so" pamrun "$bindir/pam_bench" -V -w 1 \
@@ -214,14 +155,8 @@ probe() {
 			print "unreadable probe output: " $0
 		else if (w > 0)
 			print "pam_rlimit logged " w " warnings in " n " sessions"
-		else if (kind == "index" && y != 0)
-			print "the indexed stack started " y " libyaml parsers in " n \
-				" sessions: the compiled policy was not used"
-		else if (kind == "index" && v["getgrnam_r"] + v["getgrgid_r"] > 0)
-			print "the indexed stack looked " v["getgrnam_r"] + v["getgrgid_r"] \
-				" group names up in " n " sessions: its names were not pinned"
-		else if (kind == "yaml" && y < n)
-			print "the noindex stack started " y " libyaml parsers in " n \
+		else if (y < n)
+			print "pam_rlimit started " y " libyaml parsers in " n \
 				" sessions: the probe does not see libyaml (a module with libyaml" \
 				" linked in needs PROBE_MODULE)"
 	}')
@@ -244,35 +179,27 @@ for r in $BENCH_RULES; do
 		cell "$r" "$g" permit permit
 		cell "$r" "$g" limits "limits-$r" "$BENCH_CAP"
 		if [ $have_rlimit = 1 ]; then
-			for kind in yaml index; do
-				cell "$r" "$g" "$kind" "$kind-$r"
-				heap "$r" "$g" "$kind" "$kind-$r" 20
-				probe "$r" "$g" "$kind" "probe-$kind-$r"
-			done
+			cell "$r" "$g" yaml "yaml-$r"
+			heap "$r" "$g" yaml "yaml-$r" 20
+			probe "$r" "$g" yaml "probe-yaml-$r"
 		fi
 		[ "$r" -gt "$BENCH_LIMITS_HEAP_MAX" ] || heap "$r" "$g" limits "limits-$r" 1
 	done
 done
 echo >&2
-if [ $have_rlimit = 1 ]; then
-	for r in $BENCH_RULES; do
-		index_fresh "$r" "after the runs" || failed=1
-	done
-fi
 
 massif_line=
 if [ "$BENCH_MASSIF" = 1 ] && [ $have_rlimit = 1 ] && command -v valgrind >/dev/null; then
 	r=$(echo $BENCH_RULES | tr ' ' '\n' | sort -n | tail -1)
 	g=$(echo $BENCH_GROUPS | tr ' ' '\n' | sort -n | tail -1)
-	for svc in permit "yaml-$r" "index-$r"; do
+	for svc in permit "yaml-$r"; do
 		pamrun valgrind -q --tool=massif --massif-out-file="$tmp/massif.$svc" \
 			"$bindir/pam_bench" -P -c "$tmp/svc" -s "$svc" -u "bench$g" -n 1 -m 1 -w 1 \
 			-t 0.001 >/dev/null 2>"$tmp/err" || { cat "$tmp/err" >&2; failed=1; }
 	done
-	if [ -s "$tmp/massif.permit" ] && [ -s "$tmp/massif.yaml-$r" ] && [ -s "$tmp/massif.index-$r" ]; then
+	if [ -s "$tmp/massif.permit" ] && [ -s "$tmp/massif.yaml-$r" ]; then
 		massif_line="massif $r $g $(massif_peak "$tmp/massif.permit")"
 		massif_line="$massif_line $(massif_peak "$tmp/massif.yaml-$r")"
-		massif_line="$massif_line $(massif_peak "$tmp/massif.index-$r")"
 	fi
 fi
 elapsed=$(($(date +%s) - started))
@@ -283,7 +210,7 @@ elapsed=$(($(date +%s) - started))
 		"cpu: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
 	echo "libpam: $(dpkg-query -W -f='${Version}' libpam0g 2>/dev/null || echo '?');" \
 				"libyaml: $(dpkg-query -W -f='${Version}' libyaml-0-2 2>/dev/null || echo '?');" \
-		"uid: $(id -u); module: $module; tool: $tool" \
+		"uid: $(id -u); module: $module" \
 		"(tree $(git describe --always --dirty 2>/dev/null || echo unknown))"
 	echo "directory: $directory; $(wc -l <"$tmp/passwd") passwd entries, $(wc -l <"$tmp/group") groups;" \
 		"measured users bench{$(echo $BENCH_GROUPS | tr ' ' ,)} in that many groups"

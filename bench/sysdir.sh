@@ -7,7 +7,10 @@
 #
 # NSCD is the path of an nscd binary (Debian's nscd package; unpacking its
 # .deb with dpkg -x is enough), or "none" for the files backend alone.
-# BINDIR, MODULE, REPORT and the BENCH_* tunables are bench/run.sh's.
+# BENCH_NSSWITCH=files puts a passwd: and group: line of just that in a
+# private nsswitch.conf, leaving out what this machine adds (systemd).
+# BENCH_DIRECTORY_USERS=N makes a small directory (bench/bench_gen.c).
+# BINDIR, MODULE, REPORT and the other BENCH_* tunables are bench/run.sh's.
 #
 # Root only, and nothing outside this script's own mount namespace
 # changes: it enters one (unshare -m, private propagation), generates the
@@ -52,6 +55,10 @@ trap cleanup EXIT INT TERM
 "$bindir/bench_gen" "$dir" "$BENCH_GROUPS" 10 >/dev/null
 mount --bind "$dir/passwd" /etc/passwd
 mount --bind "$dir/group" /etc/group
+if [ -n "${BENCH_NSSWITCH:-}" ]; then
+	printf 'passwd: %s\ngroup: %s\n' "$BENCH_NSSWITCH" "$BENCH_NSSWITCH" >"$dir/nsswitch.conf"
+	mount --bind "$dir/nsswitch.conf" /etc/nsswitch.conf
+fi
 mount -t tmpfs -o mode=0755 sysdir-run /run
 
 if [ "$nscd" != none ]; then

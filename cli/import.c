@@ -1,26 +1,11 @@
 /*
  * import.c - limits.conf to rlimit.yaml.
  *
- * The reading side follows Debian 12's pam_limits (Linux-PAM 1.5.2 with
- * Debian's patches) line for line, because the point is that every user
- * keeps the limits pam_limits gave them:
- *  - lines are read in 1023-byte pieces, '#' starts a comment anywhere,
- *    fields are split on white space, the first four count;
- *  - type and item are case-insensitive, the domain is not;
- *  - a user's own lines and uid lines (":N", "N:M", "N:") are one level,
- *    group lines ("@name", "@:gid", "@N:M", "@N:") the next, "*" the last;
- *    within a level the line read last wins, per soft and hard half;
- *  - "@N:M" and "@N:" look at the primary group only, "@:gid" at every
- *    group of the user;
- *  - root gets no "*" or "@name" line; for uid 0 the "@" ranges are read
- *    as uid ranges (Debian's patch);
- *  - sizes are KiB and cpu is minutes; "-1", "-", "unlimited" and
- *    "infinity" mean unlimited except for nice; numbers are read with
- *    strtoull, so "10x" is 10 and "-5" wraps around; nice is clamped to
- *    -20..19.
- * The writing side maps each level to rlimit.yaml's precedence (users and
- * uid:N, then uid ranges, then groups, then default) and says in comments
- * where pam_limits does something rlimit.yaml cannot say.
+ * The point is that every user keeps the limits pam_limits gave them, so
+ * the reading side follows Debian 12's pam_limits (Linux-PAM 1.5.2) line
+ * for line, quirks included; rlimit-policy(1), IMPORTING LIMITS.CONF, lists
+ * them.  The writing side maps pam_limits' three levels to rlimit.yaml's
+ * precedence, and says in comments where the two cannot agree.
  */
 #include "import.h"
 #include "rlimit_policy.h"
@@ -46,19 +31,6 @@
 #define T_HARD 2u
 #define UNLIMITED UINT64_MAX
 #define ID_TOP 4294967294u /* (uid_t)-1 is nobody's id */
-
-/* pam_limits' unit for item i, in the policy's: KiB for sizes (but msgqueue), minutes for cpu. */
-static uint64_t pam_scale(int i)
-{
-	switch (rl_items[i].kind) {
-	case RL_KIND_SIZE:
-		return rl_items[i].resource == RLIMIT_MSGQUEUE ? 1 : 1024;
-	case RL_KIND_CPU:
-		return 60;
-	default:
-		return 1;
-	}
-}
 
 /* pam_limits items that are not resource limits. */
 static const struct {
@@ -308,7 +280,7 @@ static bool read_value(int item, const char *val, uint64_t *out, char *note, siz
 	uint64_t v = c_strtoull(val, &end, &ovf);
 	if (v == 0 && end == val)
 		return false;
-	uint64_t m = pam_scale(item);
+	uint64_t m = rl_items[item].limits_conf_unit;
 	if (v != UNLIMITED)
 		v = v >= UNLIMITED / m ? UNLIMITED : v * m;
 	*out = v;
@@ -1034,9 +1006,16 @@ static void build(struct ctx *c)
 }
 
 /* ------------------------------------------------------------------
- * The order of the group rules: with groups_combine: last, the group
- * value written last wins, as the line read last does in pam_limits.
+ * The order of the group rules.  With groups_combine: last the value
+ * written last wins, as the line read last does in pam_limits, so for each
+ * item and half the group rules that set it must come in the order of
+ * their lines: a chain.  A rule goes out once it heads every chain it is
+ * in, the first one seen first (g->v is in that order).  When none does,
+ * no order fits every item: the first one seen left goes, and a note says
+ * which users differ.  One value per rule and half, so one chain per half.
  */
+
+#define NHALVES (2 * RL_NITEMS)
 
 struct seqidx {
 	size_t seq, idx;
@@ -1048,150 +1027,89 @@ static int cmp_seqidx(const void *a, const void *b)
 	return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-static void heap_push(size_t *heap, size_t *n, size_t v, const struct rules *g)
+/* Rule j heads every chain it is in. */
+static bool heads_all(const struct rules *g, size_t j, struct seqidx *const chain[NHALVES],
+		      const size_t head[NHALVES])
 {
-	size_t i = (*n)++;
-	heap[i] = v;
-	while (i > 0 && g->v[heap[(i - 1) / 2]]->first_seq > g->v[heap[i]]->first_seq) {
-		size_t p = (i - 1) / 2, t = heap[p];
-		heap[p] = heap[i];
-		heap[i] = t;
-		i = p;
+	for (int h = 0; h < NHALVES; h++) {
+		if (g->v[j]->h[h / 2][h % 2].set && chain[h][head[h]].idx != j)
+			return false;
 	}
-}
-
-static size_t heap_pop(size_t *heap, size_t *n, const struct rules *g)
-{
-	size_t top = heap[0];
-	heap[0] = heap[--(*n)];
-	for (size_t i = 0;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
-		if (l < *n && g->v[heap[l]]->first_seq < g->v[heap[m]]->first_seq)
-			m = l;
-		if (r < *n && g->v[heap[r]]->first_seq < g->v[heap[m]]->first_seq)
-			m = r;
-		if (m == i)
-			break;
-		size_t t = heap[m];
-		heap[m] = heap[i];
-		heap[i] = t;
-		i = m;
-	}
-	return top;
+	return true;
 }
 
 /*
- * Fills order[] with the group rules so that, for every item and half, the
- * rule whose line pam_limits reads last comes last; first appearance breaks
- * ties.  Returns whether any item and half is set by two group rules (then
- * groups_combine: last matters).  Where no order satisfies every item, the
- * rules say which users differ.
+ * Fills order[] as said above; returns whether two group rules set the
+ * same item and half (then groups_combine: last matters).
  */
 static bool order_groups(struct ctx *c, size_t *order)
 {
 	const struct rules *g = &c->groups;
-	size_t ng = g->n, ne = 0, *pos = NULL, *indeg = NULL, *start = NULL, *adj = NULL;
-	size_t *heap = NULL;
-	bool *placed = NULL, matters = false;
-	struct seqidx *chain = xrealloc(c, NULL, ng + 1, sizeof *chain);
-	size_t *from = xrealloc(c, NULL, RL_NITEMS * 2 * ng + 1, sizeof *from);
-	size_t *to = xrealloc(c, NULL, RL_NITEMS * 2 * ng + 1, sizeof *to);
+	size_t ng = g->n, len[NHALVES] = {0}, head[NHALVES] = {0}, *pos = NULL;
+	struct seqidx *chain[NHALVES] = {NULL};
+	bool *placed = calloc(ng + 1, sizeof *placed), matters = false;
 	pos = xrealloc(c, NULL, ng + 1, sizeof *pos);
-	indeg = calloc(ng + 1, sizeof *indeg);
-	start = calloc(ng + 2, sizeof *start);
-	adj = xrealloc(c, NULL, RL_NITEMS * 2 * ng + 1, sizeof *adj);
-	heap = xrealloc(c, NULL, 2 * ng + 1, sizeof *heap);
-	placed = calloc(ng + 1, sizeof *placed);
-	if (!chain || !from || !to || !pos || !indeg || !start || !adj || !heap || !placed) {
+	for (int h = 0; h < NHALVES && placed && pos; h++) {
+		if (!(chain[h] = xrealloc(c, NULL, ng + 1, sizeof *chain[h])))
+			goto out;
+		for (size_t j = 0; j < ng; j++) {
+			const struct half *hv = &g->v[j]->h[h / 2][h % 2];
+			if (hv->set)
+				chain[h][len[h]++] = (struct seqidx){hv->seq, j};
+		}
+		qsort(chain[h], len[h], sizeof *chain[h], cmp_seqidx);
+		matters = matters || len[h] > 1;
+	}
+	if (!placed || !pos || c->oom) {
 		c->oom = true;
 		goto out;
 	}
-	for (int i = 0; i < RL_NITEMS; i++) {
-		for (int k = SOFT; k <= HARD; k++) {
-			size_t n = 0;
-			for (size_t j = 0; j < ng; j++) {
-				if (g->v[j]->h[i][k].set)
-					chain[n++] = (struct seqidx){g->v[j]->h[i][k].seq, j};
-			}
-			qsort(chain, n, sizeof *chain, cmp_seqidx);
-			matters = matters || n > 1;
-			for (size_t j = 1; j < n; j++) {
-				from[ne] = chain[j - 1].idx;
-				to[ne++] = chain[j].idx;
+	for (size_t done = 0, first = 0; done < ng; done++) {
+		while (placed[first])
+			first++;
+		size_t x = first;
+		for (size_t j = first; j < ng; j++) {
+			if (!placed[j] && heads_all(g, j, chain, head)) {
+				x = j;
+				break;
 			}
 		}
-	}
-	for (size_t e = 0; e < ne; e++) {
-		start[from[e] + 1]++;
-		indeg[to[e]]++;
-	}
-	for (size_t j = 0; j < ng; j++)
-		start[j + 1] += start[j];
-	{
-		size_t *fill = calloc(ng + 1, sizeof *fill);
-		if (!fill) {
-			c->oom = true;
-			goto out;
-		}
-		for (size_t e = 0; e < ne; e++)
-			adj[start[from[e]] + fill[from[e]]++] = to[e];
-		free(fill);
-	}
-	size_t nh = 0, done = 0;
-	for (size_t j = 0; j < ng; j++) {
-		if (indeg[j] == 0)
-			heap_push(heap, &nh, j, g);
-	}
-	while (done < ng) {
-		if (nh == 0) {
-			/* A cycle: let the earliest remaining rule go first. */
-			size_t best = SIZE_MAX;
-			for (size_t j = 0; j < ng; j++) {
-				if (!placed[j] && (best == SIZE_MAX ||
-						   g->v[j]->first_seq < g->v[best]->first_seq))
-					best = j;
-			}
-			heap_push(heap, &nh, best, g);
-		}
-		size_t x = heap_pop(heap, &nh, g);
-		if (placed[x])
-			continue;
 		placed[x] = true;
 		pos[x] = done;
-		order[done++] = x;
-		for (size_t e = start[x]; e < start[x + 1]; e++) {
-			if (--indeg[adj[e]] == 0 && !placed[adj[e]])
-				heap_push(heap, &nh, adj[e], g);
+		order[done] = x;
+		for (int h = 0; h < NHALVES; h++) {
+			while (head[h] < len[h] && placed[chain[h][head[h]].idx])
+				head[h]++;
 		}
 	}
-	for (size_t e = 0; e < ne; e++) {
-		if (pos[from[e]] < pos[to[e]])
-			continue;
-		struct rule *early = g->v[from[e]], *late = g->v[to[e]];
-		for (int i = 0; i < RL_NITEMS; i++) {
-			for (int k = SOFT; k <= HARD; k++) {
-				const struct half *a = &early->h[i][k], *b = &late->h[i][k];
-				if (!a->set || !b->set || a->seq > b->seq)
-					continue;
-				sb_printf(
-				    c, &late->notes[i],
-				    "%s:%u: for users in both %s and %s, pam_limits "
-				    "takes this %s value (read later); no order of the group rules "
-				    "fits every item, and here %s's, written after, wins\n",
-				    fname(c, b->at), b->at.line, late->key, early->key,
-				    k == SOFT ? "soft" : "hard", early->key);
+	/* Each pair of a chain that came out the other way round: its users differ. */
+	for (int h = 0; h < NHALVES; h++) {
+		for (size_t e = 1; e < len[h]; e++) {
+			struct rule *early = g->v[chain[h][e - 1].idx],
+				    *late = g->v[chain[h][e].idx];
+			if (pos[chain[h][e - 1].idx] < pos[chain[h][e].idx])
+				continue;
+			for (int i = 0; i < RL_NITEMS; i++) {
+				for (int k = SOFT; k <= HARD; k++) {
+					const struct half *a = &early->h[i][k], *b = &late->h[i][k];
+					if (!a->set || !b->set || a->seq > b->seq)
+						continue;
+					sb_printf(c, &late->notes[i],
+						  "%s:%u: for users in both %s and %s, pam_limits "
+						  "takes this %s value (read later); no order of "
+						  "the group rules fits every item, and here %s's, "
+						  "written after, wins\n",
+						  fname(c, b->at), b->at.line, late->key,
+						  early->key, k == SOFT ? "soft" : "hard",
+						  early->key);
+				}
 			}
 		}
 	}
 out:
-	free(chain);
-	free(from);
-	free(to);
+	for (int h = 0; h < NHALVES; h++)
+		free(chain[h]);
 	free(pos);
-	free(indeg);
-	free(start);
-	free(adj);
-	free(heap);
 	free(placed);
 	return matters;
 }

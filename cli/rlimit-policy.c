@@ -31,7 +31,6 @@ static int cmd_check(const struct opts *o);
 static int cmd_explain(const struct opts *o);
 static int cmd_run(const struct opts *o);
 static int cmd_import(const struct opts *o);
-static int cmd_compile(const struct opts *o);
 /* The options that belong to one command only. */
 enum {
 	OPT_QUIET = 1,
@@ -39,9 +38,7 @@ enum {
 	OPT_GROUP = 4,
 	OPT_VERBOSE = 8,
 	OPT_DASHDASH = 16,
-	OPT_OUTPUT = 32,
-	OPT_GROUPS_AT_LOGIN = 64,
-	OPT_PAM = 128,
+	OPT_PAM = 32,
 };
 static const struct command {
 	const char *name, *args, *what;
@@ -56,38 +53,35 @@ static const struct command {
      cmd_explain, OPT_JSON | OPT_GROUP},
     {"run", "USER [--verbose] -- COMMAND [ARG]...",
      "apply USER's limits to this process, then run COMMAND", cmd_run, OPT_VERBOSE | OPT_DASHDASH},
-    {"compile", "[--output FILE] [--groups-at-login]",
-     "check the policy, then write it compiled for fast logins (FILE: the main file's\n"
-     "      name with " RL_INDEX_SUFFIX "); group names are resolved to gids now, or\n"
-     "      at every login with --groups-at-login",
-     cmd_compile, OPT_OUTPUT | OPT_GROUPS_AT_LOGIN},
     {"import-limits-conf", "[FILE]...", "write pam_limits files out as a policy", cmd_import, 0},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void usage(FILE *f)
 {
+	const struct rl_load_opts def = rl_load_opts_for(NULL, NULL);
 	fputs("usage: rlimit-policy [--conf FILE] [--confdir DIR] [--owner USER] COMMAND [ARGS]\n"
 	      "\ncommands:\n",
 	      f);
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %s %s\n      %s\n", commands[i].name, commands[i].args,
 			commands[i].what);
-	fputs("\noptions, before or after COMMAND:\n"
-	      "  --conf FILE     the main policy file (default " RL_DEFAULT_CONF ");\n"
-	      "                  with --conf and no --confdir, no drop-in folder is read\n"
-	      "  --confdir DIR   the drop-in folder (default " RL_DEFAULT_CONFDIR ")\n"
-	      "  --owner USER    also trust policy files owned by USER (a draft of yours);\n"
-	      "                  pam_rlimit itself trusts root's files only\n"
-	      "  -h, --help      this text\n",
-	      f);
+	fprintf(f,
+		"\noptions, before or after COMMAND:\n"
+		"  --conf FILE     the main policy file (default %s);\n"
+		"                  with --conf and no --confdir, no drop-in folder is read\n"
+		"  --confdir DIR   the drop-in folder (default %s)\n"
+		"  --owner USER    also trust policy files owned by USER (a draft of yours);\n"
+		"                  pam_rlimit itself trusts root's files only\n"
+		"  -h, --help      this text\n",
+		def.conf, def.confdir);
 }
 
 struct opts {
 	const char *cmd;
-	const char *conf, *confdir, *output;
+	const char *conf, *confdir;
 	uid_t owner;
-	bool quiet, json, verbose, groups_at_login;
+	bool quiet, json, verbose;
 	const char *groups[MAX_GROUPS_ARG];
 	size_t ngroups;
 	const char *pam_dirs[PS_MAX_DIRS]; /* check: --pam-dir, in order */
@@ -243,7 +237,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		}
 		/* Options with a value: "--conf FILE" or "--conf=FILE". */
 		static const char *const with_value[] = {"--conf", "--confdir", "--owner",
-							 "--group", "--output"};
+							 "--group"};
 		size_t w;
 		for (w = 0; w < sizeof(with_value) / sizeof(with_value[0]); w++) {
 			size_t n = strlen(with_value[w]);
@@ -275,11 +269,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				return usage_error("--group needs a group name");
 			o->groups[o->ngroups++] = val;
 			continue;
-		case 4:
-			if (!*val)
-				return usage_error("--output needs a file name");
-			o->output = val;
-			continue;
 		default:
 			break;
 		}
@@ -291,8 +280,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->no_pam = true;
 		else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0)
 			o->verbose = true;
-		else if (strcmp(a, "--groups-at-login") == 0)
-			o->groups_at_login = true;
 		else
 			return usage_error("unknown option \"%s\"", a);
 	}
@@ -315,18 +302,16 @@ static int check_options(const struct opts *o, unsigned allowed)
 		return usage_error("%s: --group is for explain only", o->cmd);
 	if (o->verbose && !(allowed & OPT_VERBOSE))
 		return usage_error("%s: --verbose is for run only", o->cmd);
-	if (o->output && !(allowed & OPT_OUTPUT))
-		return usage_error("%s: --output is for compile only", o->cmd);
-	if (o->groups_at_login && !(allowed & OPT_GROUPS_AT_LOGIN))
-		return usage_error("%s: --groups-at-login is for compile only", o->cmd);
 	if (o->command && !(allowed & OPT_DASHDASH))
 		return usage_error("%s: unexpected \"--\"", o->cmd);
 	return -1;
 }
 
+/* The files the module would read with conf= and confdir= as given. */
 static struct rl_load_opts load_opts(const struct opts *o)
 {
-	struct rl_load_opts lo = {.conf = o->conf, .confdir = o->confdir, .trusted_uid = o->owner};
+	struct rl_load_opts lo = rl_load_opts_for(o->conf, o->confdir);
+	lo.trusted_uid = o->owner;
 	return lo;
 }
 
@@ -344,102 +329,6 @@ static int check_pam(const struct opts *o)
 /* ------------------------------------------------------------------
  * check
  */
-
-/*
- * The group names the index at path pinned to a gid they no longer have,
- * each said on f after prefix; returns how many (and *unknown, the names
- * no group had when compiled), or -1 when the index does not read back.
- */
-static int pins_moved(const struct rl_load_opts *lo, FILE *f, const char *prefix, unsigned *unknown)
-{
-	struct rl_pins pins;
-	int moved = 0;
-	*unknown = 0;
-	if (rl_index_pins(lo, &pins) != RL_OK)
-		return -1;
-	for (size_t i = 0; i < pins.n; i++) {
-		const struct rl_pin *pn = &pins.v[i];
-		bool found;
-		gid_t gid;
-		enum rl_status st = rl_group_gid(pn->name, &found, &gid);
-		*unknown += !pn->found;
-		if (st == RL_OK && (!pn->found || (found && gid == pn->gid)))
-			continue;
-		fprintf(f, "%sgroup ", prefix);
-		text_put_safe(f, pn->name);
-		if (st != RL_OK)
-			fprintf(f, " cannot be looked up: %s\n", rl_status_str(st));
-		else if (found)
-			fprintf(f, " is gid %lu now, was gid %lu when compiled\n",
-				(unsigned long)gid, (unsigned long)pn->gid);
-		else
-			fprintf(f, " is gone, was gid %lu when compiled\n", (unsigned long)pn->gid);
-		moved++;
-	}
-	rl_pins_free(&pins);
-	return moved;
-}
-
-/*
- * A fresh index is up to date only while each group name it pinned still
- * has the gid it had then: say which changed.  A name no group had then is
- * looked up at every login, so a group made since only costs time.
- */
-static void pins_note(const struct rl_load_opts *lo, const char *path)
-{
-	unsigned unknown;
-	int moved = pins_moved(lo, stdout, "rlimit-policy: compiled policy: ", &unknown);
-	if (moved < 0)
-		printf("rlimit-policy: compiled policy %s does not read back; run rlimit-policy "
-		       "compile\n",
-		       path);
-	else if (moved > 0)
-		printf("rlimit-policy: compiled policy %s is out of date: logins match %d group "
-		       "name%s by the gid%s they had when compiled; run rlimit-policy compile\n",
-		       path, moved, moved == 1 ? "" : "s", moved == 1 ? "" : "s");
-	else
-		printf("rlimit-policy: compiled policy %s is up to date\n", path);
-	if (moved >= 0 && unknown)
-		printf("rlimit-policy: compiled policy %s: %u group name%s matched no group when "
-		       "compiled; logins look %s up\n",
-		       path, unknown, unknown == 1 ? "" : "s", unknown == 1 ? "it" : "them");
-}
-
-/*
- * Whether a login would use the compiled policy at the usual place (the
- * one the module looks for unless given index=).  Said only when there is
- * one, so that an index left behind after an edit does not go unnoticed.
- */
-static void index_note(const struct opts *o)
-{
-	char path[4096];
-	struct rl_load_opts lo = load_opts(o);
-	if (!(lo.index = rl_index_path(o->conf, path, sizeof(path))))
-		return;
-	switch (rl_index_state(&lo)) {
-	case RL_INDEX_NONE:
-		return;
-	case RL_INDEX_FRESH:
-		pins_note(&lo, path);
-		return;
-	case RL_INDEX_STALE:
-		printf("rlimit-policy: compiled policy %s is out of date and not used; run "
-		       "rlimit-policy compile\n",
-		       path);
-		return;
-	case RL_INDEX_REFUSED:
-		printf("rlimit-policy: compiled policy %s is not used: not a regular file owned "
-		       "by root and closed to other writers\n",
-		       path);
-		return;
-	case RL_INDEX_DAMAGED:
-	case RL_INDEX_UNREAD:
-		printf("rlimit-policy: compiled policy %s is not used: it does not read back; "
-		       "run rlimit-policy compile\n",
-		       path);
-		return;
-	}
-}
 
 static int cmd_check(const struct opts *o)
 {
@@ -473,72 +362,9 @@ static int cmd_check(const struct opts *o)
 			    "%s\n",
 			    nf, nf == 1 ? "" : "s", nr, nr == 1 ? "" : "s",
 			    combine[rl_policy_combine(p)]);
-		index_note(o);
 	}
 	rl_policy_free(p);
 	return check_pam(o) < 0 ? EXIT_INVALID : 0;
-}
-
-/* ------------------------------------------------------------------
- * compile
- */
-
-/*
- * compile's pinner: NSS, with a warning for a name no group has; ctx is
- * the count of names found.
- */
-static enum rl_status pin_group(void *ctx, const char *name, bool *found, gid_t *gid)
-{
-	unsigned *nfound = ctx;
-	enum rl_status st = rl_group_gid(name, found, gid);
-	if (st != RL_OK || !*found) {
-		fputs(st != RL_OK ? "rlimit-policy: cannot look up group "
-				  : "rlimit-policy: warning: no group named ",
-		      stderr);
-		text_put_safe(stderr, name);
-		if (st != RL_OK)
-			fprintf(stderr, ": %s\n", rl_status_str(st));
-		else
-			fputs(": logins will look the name up\n", stderr);
-	}
-	*nfound += st == RL_OK && *found;
-	return st;
-}
-
-static int cmd_compile(const struct opts *o)
-{
-	char def[4096];
-	if (o->npos > 0)
-		return usage_error("compile takes no arguments (found \"%s\")", o->pos[0]);
-	const char *out = o->output ? o->output : rl_index_path(o->conf, def, sizeof(def));
-	if (!out)
-		return usage_error("--conf: name too long to add " RL_INDEX_SUFFIX " to");
-
-	struct cli_sink cs = {0, false, false};
-	struct rl_sink sink = {cli_emit, &cs};
-	struct rl_load_opts lo = load_opts(o);
-	struct rl_policy *p = NULL;
-	enum rl_status st = rl_policy_load(&lo, &p, &sink);
-	if (st != RL_OK) {
-		fprintf(stderr, "rlimit-policy: %s: %u error%s; nothing written\n",
-			rl_status_str(st), cs.errors, cs.errors == 1 ? "" : "s");
-		return EXIT_INVALID;
-	}
-	unsigned nfound = 0;
-	const struct rl_pinner pin = {pin_group, &nfound};
-	st = rl_index_write(p, o->groups_at_login ? NULL : &pin, out, &sink);
-	if (st == RL_OK) {
-		size_t nf = rl_policy_file_count(p), nr = rl_policy_rule_count(p);
-		printf("rlimit-policy: wrote %s: %zu rule%s from %zu file%s", out, nr,
-		       nr == 1 ? "" : "s", nf, nf == 1 ? "" : "s");
-		if (o->groups_at_login)
-			printf("; group names are looked up at every login\n");
-		else
-			printf("; %u group name%s resolved to gids\n", nfound,
-			       nfound == 1 ? "" : "s");
-	}
-	rl_policy_free(p);
-	return st == RL_OK ? 0 : EXIT_INVALID;
 }
 
 /* ------------------------------------------------------------------
@@ -574,9 +400,37 @@ static void half_text(int item, const struct rl_half *h, char *buf, size_t size)
 	}
 }
 
-static void origin_text(const struct rl_half *h, char *buf, size_t size)
+/* "groups.research (/etc/security/rlimit.yaml:12)", whatever its length. */
+static void origin_put(const struct rl_half *h)
 {
-	snprintf(buf, size, "%s (%s:%u)", h->origin.rule, h->origin.file, h->origin.line);
+	text_put_safe(stdout, h->origin.rule);
+	fputs(" (", stdout);
+	text_put_safe(stdout, h->origin.file);
+	printf(":%u)", h->origin.line);
+}
+
+static bool same_origin(const struct rl_half *a, const struct rl_half *b)
+{
+	return strcmp(a->origin.rule, b->origin.rule) == 0 &&
+	       strcmp(a->origin.file, b->origin.file) == 0 && a->origin.line == b->origin.line;
+}
+
+/* explain's FROM column for one item. */
+static void from_put(const struct rl_item_result *ir)
+{
+	if (!ir->soft.set && !ir->hard.set) {
+		fputs("no rule: as the process has it", stdout);
+	} else if (ir->soft.set && ir->hard.set && same_origin(&ir->soft, &ir->hard)) {
+		origin_put(&ir->soft);
+	} else if (ir->soft.set && ir->hard.set) {
+		fputs("soft: ", stdout);
+		origin_put(&ir->soft);
+		fputs("; hard: ", stdout);
+		origin_put(&ir->hard);
+	} else {
+		fputs(ir->soft.set ? "soft: " : "hard: ", stdout);
+		origin_put(ir->soft.set ? &ir->soft : &ir->hard);
+	}
 }
 
 /*
@@ -659,7 +513,7 @@ static void explain_json(const struct rl_ident *id, bool exists, const struct rl
 
 static void explain_text(const struct rl_ident *id, bool exists, const struct rl_result *r)
 {
-	char soft[RL_NITEMS][160], hard[RL_NITEMS][160], from[RL_NITEMS][900];
+	char soft[RL_NITEMS][160], hard[RL_NITEMS][160];
 	int ws = 4, wh = 4;
 
 	/* Names come from NSS and policy files: keep controls off the terminal. */
@@ -678,24 +532,12 @@ static void explain_text(const struct rl_ident *id, bool exists, const struct rl
 
 	for (int i = 0; i < RL_NITEMS; i++) {
 		const struct rl_item_result *ir = &r->item[i];
-		char os[400], oh[400];
 		half_text(i, &ir->soft, soft[i], sizeof(soft[i]));
 		half_text(i, &ir->hard, hard[i], sizeof(hard[i]));
 		if (ir->soft_clamped) {
 			size_t n = strlen(soft[i]);
 			snprintf(soft[i] + n, sizeof(soft[i]) - n, " (lowered to hard)");
 		}
-		origin_text(&ir->soft, os, sizeof(os));
-		origin_text(&ir->hard, oh, sizeof(oh));
-		if (!ir->soft.set && !ir->hard.set)
-			snprintf(from[i], sizeof(from[i]), "no rule: as the process has it");
-		else if (ir->soft.set && ir->hard.set && strcmp(os, oh) == 0)
-			snprintf(from[i], sizeof(from[i]), "%s", os);
-		else if (ir->soft.set && ir->hard.set)
-			snprintf(from[i], sizeof(from[i]), "soft: %s; hard: %s", os, oh);
-		else
-			snprintf(from[i], sizeof(from[i]), "%s: %s", ir->soft.set ? "soft" : "hard",
-				 ir->soft.set ? os : oh);
 		if ((int)strlen(soft[i]) > ws)
 			ws = (int)strlen(soft[i]);
 		if ((int)strlen(hard[i]) > wh)
@@ -704,7 +546,7 @@ static void explain_text(const struct rl_ident *id, bool exists, const struct rl
 	printf("%-10s  %-*s  %-*s  %s\n", "ITEM", ws, "SOFT", wh, "HARD", "FROM");
 	for (int i = 0; i < RL_NITEMS; i++) {
 		printf("%-10s  %-*s  %-*s  ", rl_items[i].name, ws, soft[i], wh, hard[i]);
-		text_put_safe(stdout, from[i]);
+		from_put(&r->item[i]);
 		putchar('\n');
 	}
 }
@@ -719,7 +561,7 @@ static int cmd_explain(const struct opts *o)
 	const char *user = o->pos[0];
 
 	struct rl_ident id;
-	struct rl_result res;
+	struct rl_result res = {0};
 	struct cli_sink cs = {0, false, false};
 	struct rl_sink sink = {cli_emit, &cs};
 	bool exists = true;
@@ -737,24 +579,10 @@ static int cmd_explain(const struct opts *o)
 	}
 	for (size_t i = 0; i < o->ngroups && st == RL_OK; i++)
 		st = rl_ident_assume_group(&id, o->groups[i]);
-	/*
-	 * Resolved as the module resolves: from the compiled policy when a
-	 * login would use it (its group names pinned when compiled), else
-	 * from the YAML with group names looked up rule by rule.
-	 */
-	char ipath[4096];
+	/* Resolved as the module resolves: group names looked up rule by rule. */
 	if (st == RL_OK) {
-		struct rl_session_opts so = {.load = load_opts(o)};
-		so.load.index = rl_index_path(o->conf, ipath, sizeof(ipath));
-		st = rl_session_resolve_ident(&so, &id, &res, &sink);
-		unsigned unknown;
-		if (st == RL_OK && so.load.index &&
-		    pins_moved(&so.load, stderr,
-			       "rlimit-policy: warning: compiled policy: ", &unknown) > 0)
-			fprintf(stderr,
-				"rlimit-policy: warning: logins, and this explanation, match "
-				"those groups by the gids they had when compiled; run "
-				"rlimit-policy compile\n");
+		struct rl_load_opts lo = load_opts(o);
+		st = rl_session_resolve_ident(&lo, &id, &res, &sink);
 	}
 	/* The names shown, fetched after resolving so that resolving asked NSS
 	 * exactly what the module asks. */
@@ -770,6 +598,7 @@ static int cmd_explain(const struct opts *o)
 		fprintf(stderr, "rlimit-policy: %s\n", rl_status_str(st));
 		rc = EXIT_INVALID;
 	}
+	rl_result_free(&res);
 	rl_ident_free(&id);
 	return rc;
 }
@@ -789,17 +618,13 @@ static int cmd_run(const struct opts *o)
 
 	struct cli_sink cs = {0, o->verbose, false};
 	struct rl_sink sink = {cli_emit, &cs};
-	struct rl_session_opts so;
+	struct rl_load_opts lo = load_opts(o);
 	struct rl_result res;
 	uid_t uid;
-	memset(&so, 0, sizeof(so));
-	so.load = load_opts(o);
-	so.debug = o->verbose;
-	char ipath[4096];
-	so.load.index = rl_index_path(o->conf, ipath, sizeof(ipath)); /* as the module */
-	enum rl_status st = rl_session_resolve(&so, o->pos[0], &uid, &res, &sink);
+	enum rl_status st = rl_session_resolve(&lo, o->pos[0], &uid, &res, &sink);
 	if (st == RL_OK)
 		st = rl_apply(&res, o->verbose, &sink);
+	rl_result_free(&res);
 	if (st != RL_OK) {
 		fprintf(stderr, "rlimit-policy: %s: %s; not running %s\n", o->pos[0],
 			rl_status_str(st), command[0]);

@@ -6,16 +6,12 @@
 #                               fuzz_value for FUZZ_VALUE_SECONDS (60),
 #                               fuzz_import (import-limits-conf, whose output
 #                               must pass check) for FUZZ_IMPORT_SECONDS (60)
-#                               and fuzz_index (the compiled policy against
-#                               the YAML, and damaged indexes) for
-#                               FUZZ_INDEX_SECONDS (60)
 #   make fuzz FUZZ_SECONDS=3600
 #   make fuzz-coverage          line/region coverage of policy/ and cli/import.c
 #                               by the corpora
 #
 # The corpora are scratch folders under $(FUZZ_DIR), filled at run time from
-# examples/, the tests' *.yaml and fuzz/seeds/ (and for fuzz_index, those
-# policies compiled by the tool); a crash leaves its input in
+# examples/, the tests' *.yaml and fuzz/seeds/; a crash leaves its input in
 # $(FUZZ_DIR)/crashes and fails the target.
 
 FUZZ_CC ?= clang
@@ -23,7 +19,6 @@ FUZZ_DIR := $(BUILD)/fuzz
 FUZZ_SECONDS ?= 600
 FUZZ_VALUE_SECONDS ?= 60
 FUZZ_IMPORT_SECONDS ?= 60
-FUZZ_INDEX_SECONDS ?= 60
 FUZZ_MAX_LEN ?= 65536
 FUZZ_RSS_MB ?= 2048
 FUZZ_TIMEOUT ?= 10
@@ -36,7 +31,6 @@ FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer $(WARN) \
 FUZZ_POLICY := $(FUZZ_DIR)/fuzz_policy
 FUZZ_VALUE := $(FUZZ_DIR)/fuzz_value
 FUZZ_IMPORT := $(FUZZ_DIR)/fuzz_import
-FUZZ_INDEX := $(FUZZ_DIR)/fuzz_index
 FUZZ_HDRS := $(wildcard policy/*.h)
 FUZZ_COMMON_OPTS = -max_len=$(FUZZ_MAX_LEN) -rss_limit_mb=$(FUZZ_RSS_MB) \
 	-timeout=$(FUZZ_TIMEOUT) $(FUZZ_FLAGS)
@@ -46,11 +40,11 @@ LLVM_PROFDATA ?= $(shell command -v llvm-profdata-14 || command -v llvm-profdata
 LLVM_COV ?= $(shell command -v llvm-cov-14 || command -v llvm-cov)
 
 .PHONY: fuzz fuzz-build fuzz-seed fuzz-coverage
-fuzz-build: $(FUZZ_POLICY) $(FUZZ_VALUE) $(FUZZ_IMPORT) $(FUZZ_INDEX) $(FUZZ_DIR)/index.dict
+fuzz-build: $(FUZZ_POLICY) $(FUZZ_VALUE) $(FUZZ_IMPORT)
 
 # Each target is its own fuzz/NAME.c with the policy library, and for
 # fuzz_import the converter too (its output's loader is the library).
-FUZZ_TARGETS := fuzz_policy fuzz_value fuzz_import fuzz_index
+FUZZ_TARGETS := fuzz_policy fuzz_value fuzz_import
 FUZZ_EXTRA_fuzz_import := cli/import.c
 FUZZ_COV_DIR := $(FUZZ_DIR)/cov
 $(FUZZ_IMPORT) $(FUZZ_COV_DIR)/fuzz_import: cli/import.c cli/import.h
@@ -61,15 +55,8 @@ $(addprefix $(FUZZ_DIR)/,$(FUZZ_TARGETS)): $(FUZZ_DIR)/%: fuzz/%.c fuzz/split.h 
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -o $@ fuzz/$*.c $(FUZZ_EXTRA_$*) $(POLICY_SRC) \
 		$(YAML_LIBS)
 
-# fuzz_index mutates policies and indexes: the policy dictionary and its own words.
-$(FUZZ_DIR)/index.dict: fuzz/policy.dict fuzz/index.dict
-	@mkdir -p $(@D)
-	cat fuzz/policy.dict fuzz/index.dict >$@
-
-# The tool compiles the seed policies into fuzz_index's raw-index seeds.
-fuzz-seed: $(TOOL)
-	@sh fuzz/seed.sh $(FUZZ_DIR)/corpus $(FUZZ_DIR)/corpus-value $(FUZZ_DIR)/corpus-import \
-		$(FUZZ_DIR)/corpus-index $(TOOL)
+fuzz-seed:
+	@sh fuzz/seed.sh $(FUZZ_DIR)/corpus $(FUZZ_DIR)/corpus-value $(FUZZ_DIR)/corpus-import
 
 fuzz: fuzz-build fuzz-seed
 	@sh fuzz/run.sh $(FUZZ_POLICY) $(FUZZ_DIR)/corpus $(FUZZ_SECONDS) $(FUZZ_DIR)/crashes \
@@ -78,8 +65,6 @@ fuzz: fuzz-build fuzz-seed
 		$(FUZZ_DIR)/crashes $(FUZZ_RUN_OPTS)
 	@sh fuzz/run.sh $(FUZZ_IMPORT) $(FUZZ_DIR)/corpus-import $(FUZZ_IMPORT_SECONDS) \
 		$(FUZZ_DIR)/crashes $(FUZZ_COMMON_OPTS) -dict=fuzz/import.dict
-	@sh fuzz/run.sh $(FUZZ_INDEX) $(FUZZ_DIR)/corpus-index $(FUZZ_INDEX_SECONDS) \
-		$(FUZZ_DIR)/crashes $(FUZZ_COMMON_OPTS) -dict=$(FUZZ_DIR)/index.dict
 	@$(MAKE) --no-print-directory fuzz-coverage
 
 # Coverage: the same targets built with clang's source-based coverage (no
@@ -90,7 +75,7 @@ $(addprefix $(FUZZ_COV_DIR)/,$(FUZZ_TARGETS)): $(FUZZ_COV_DIR)/%: fuzz/%.c fuzz/
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -fprofile-instr-generate -fcoverage-mapping \
 		-o $@ fuzz/$*.c $(FUZZ_EXTRA_$*) $(POLICY_SRC) $(YAML_LIBS)
 FUZZ_COV_SRC := $(POLICY_SRC) $(FUZZ_EXTRA_fuzz_import)
-FUZZ_COV_OBJECTS := $(addprefix -object $(FUZZ_COV_DIR)/,fuzz_value fuzz_import fuzz_index)
+FUZZ_COV_OBJECTS := $(addprefix -object $(FUZZ_COV_DIR)/,fuzz_value fuzz_import)
 
 fuzz-coverage:
 	@if [ -z "$(LLVM_PROFDATA)" ] || [ -z "$(LLVM_COV)" ]; then \
@@ -98,8 +83,7 @@ fuzz-coverage:
 		exit 0; fi; \
 	set -e; $(MAKE) --no-print-directory $(addprefix $(FUZZ_COV_DIR)/,$(FUZZ_TARGETS)); \
 	rm -f $(FUZZ_COV_DIR)/*.profraw; \
-	for t in fuzz_policy:corpus fuzz_value:corpus-value fuzz_import:corpus-import \
-			fuzz_index:corpus-index; do \
+	for t in fuzz_policy:corpus fuzz_value:corpus-value fuzz_import:corpus-import; do \
 		b=$${t%%:*}; c=$${t#*:}; \
 		LLVM_PROFILE_FILE=$(FUZZ_COV_DIR)/$$b.profraw $(FUZZ_COV_DIR)/$$b -runs=0 \
 			-max_len=$(FUZZ_MAX_LEN) $(FUZZ_DIR)/$$c >$(FUZZ_COV_DIR)/$$b.log 2>&1; \
@@ -111,6 +95,6 @@ fuzz-coverage:
 	$(LLVM_COV) show $(FUZZ_COV_DIR)/fuzz_policy $(FUZZ_COV_OBJECTS) \
 		-instr-profile=$(FUZZ_COV_DIR)/all.profdata \
 		-show-line-counts-or-regions $(FUZZ_COV_SRC) >$(FUZZ_COV_DIR)/show.txt; \
-	echo "fuzz-coverage of policy/ and cli/import.c by the four corpora" \
+	echo "fuzz-coverage of policy/ and cli/import.c by the three corpora" \
 		"(per line: $(FUZZ_COV_DIR)/show.txt):"; \
 	cat $(FUZZ_COV_DIR)/report.txt

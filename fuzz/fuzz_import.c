@@ -1,17 +1,11 @@
 /*
  * fuzz_import.c - libFuzzer target over "rlimit-policy import-limits-conf".
  *
- * The input is limits.conf text; the line "#--dropin--" splits it into a
- * main file and up to three drop-ins, read in that order as pam_limits
- * reads limits.conf and limits.d (later lines across files win there, which
- * the converter must carry into one document).  Each part reaches the
- * converter by path (a memfd), exactly as the tool reads a file.  The
- * target aborts when:
- *   - the converter fails: only a read error or a failed allocation may make
- *     it fail, and neither happens here;
- *   - what it writes is not a valid version-1 policy for the policy
- *     library, loaded the way "rlimit-policy check" loads it: whatever the
- *     input, the output passes check (rlimit-policy(1) promises it).
+ * The input is limits.conf text, split by "#--dropin--" into a main file
+ * and up to three drop-ins, each handed over by path (a memfd) as the tool
+ * reads files.  It aborts when the converter fails (only a read error or a
+ * failed allocation may make it), or when what it writes does not load as
+ * "rlimit-policy check" loads it: rlimit-policy(1) promises that it does.
  */
 #define FUZZ_NAME "fuzz_import"
 

@@ -1,22 +1,16 @@
 /*
  * fuzz_policy.c - libFuzzer target over policy loading and resolution.
  *
- * The input is a policy; the text "\n#--dropin--\n" splits it into up to
- * three documents loaded one after another, as the main file and its
- * drop-ins are.  Each input is loaded once without a filter and once per
- * identity with that identity as the filter, and the target aborts when:
- *   - the filtered and unfiltered loads disagree (status, diagnostics,
- *     files, groups_combine) or resolve to different results;
- *   - a diagnostic does not read "file:line:column: ..." with a position
- *     inside its document, or the status and the diagnostics disagree;
- *   - a resolved half is not sane: no origin, a rule that cannot apply to
- *     the user (root given a default or group value, a group the user is
- *     not in), an effective value that is not the written one, soft above
- *     hard after the clamp, a value outside its item's range.
- * ASan and UBSan catch the rest; a leak fails the run too.
+ * The input is up to three documents split by "\n#--dropin--\n", loaded
+ * as a main file and drop-ins: once whole, once filtered for each identity.
+ * It aborts when the two disagree (status, diagnostics, groups_combine,
+ * result), when a diagnostic is not "file:line:column: ..." inside its
+ * document, or when a resolved half is not sane: no origin, a rule that
+ * cannot apply, a value not the written one, soft above hard.
  */
 #define FUZZ_NAME "fuzz_policy"
 
+#include "../tests/common/testresult.h"
 #include "common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -187,24 +181,10 @@ static bool is_doc_name(const struct input *in, const char *file, unsigned *max_
 	return false;
 }
 
-/*
- * Field by field: a struct copy carries padding bytes along, so two equal
- * results need not be equal to memcmp.
- */
-static bool same_half(const struct rl_half *a, const struct rl_half *b)
-{
-	return a->set == b->set && a->value.type == b->value.type && a->value.n == b->value.n &&
-	       a->rlim == b->rlim && strcmp(a->origin.file, b->origin.file) == 0 &&
-	       a->origin.line == b->origin.line && a->origin.col == b->origin.col &&
-	       strcmp(a->origin.rule, b->origin.rule) == 0;
-}
-
 static bool same_result(const struct rl_result *a, const struct rl_result *b)
 {
 	for (int it = 0; it < RL_NITEMS; it++) {
-		if (!same_half(&a->item[it].soft, &b->item[it].soft) ||
-		    !same_half(&a->item[it].hard, &b->item[it].hard) ||
-		    a->item[it].soft_clamped != b->item[it].soft_clamped)
+		if (!tr_same_item(&a->item[it], &b->item[it]))
 			return false;
 	}
 	return true;
@@ -216,7 +196,7 @@ static void check_half(const struct input *in, const struct rl_ident *id, int it
 	const char *name = rl_items[item].name;
 	if (!h->set) {
 		static const struct rl_half zero;
-		if (!same_half(h, &zero))
+		if (!tr_same_half(h, &zero))
 			fail("%s %s of %s: unset but not empty", name, what, id->name);
 		return;
 	}
@@ -268,7 +248,7 @@ static void describe_diff(const struct rl_result *a, const struct rl_result *b)
 		const struct rl_half *ha[2] = {&a->item[it].soft, &a->item[it].hard};
 		const struct rl_half *hb[2] = {&b->item[it].soft, &b->item[it].hard};
 		for (int h = 0; h < 2; h++) {
-			if (same_half(ha[h], hb[h]))
+			if (tr_same_half(ha[h], hb[h]))
 				continue;
 			fprintf(
 			    stderr,
@@ -276,10 +256,11 @@ static void describe_diff(const struct rl_result *a, const struct rl_result *b)
 			    "filtered set=%d value=%d/%llu rlim=%llu rule=%s %s:%u:%u\n",
 			    rl_items[it].name, h ? "hard" : "soft", ha[h]->set,
 			    (int)ha[h]->value.type, (unsigned long long)ha[h]->value.n,
-			    (unsigned long long)ha[h]->rlim, ha[h]->origin.rule, ha[h]->origin.file,
-			    ha[h]->origin.line, ha[h]->origin.col, hb[h]->set,
-			    (int)hb[h]->value.type, (unsigned long long)hb[h]->value.n,
-			    (unsigned long long)hb[h]->rlim, hb[h]->origin.rule, hb[h]->origin.file,
+			    (unsigned long long)ha[h]->rlim, ha[h]->origin.rule,
+			    ha[h]->origin.file ? ha[h]->origin.file : "-", ha[h]->origin.line,
+			    ha[h]->origin.col, hb[h]->set, (int)hb[h]->value.type,
+			    (unsigned long long)hb[h]->value.n, (unsigned long long)hb[h]->rlim,
+			    hb[h]->origin.rule, hb[h]->origin.file ? hb[h]->origin.file : "-",
 			    hb[h]->origin.line, hb[h]->origin.col);
 		}
 		if (a->item[it].soft_clamped != b->item[it].soft_clamped) {
@@ -336,6 +317,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					fail("filtered and unfiltered resolution differ for %s",
 					     ids[i].name);
 				}
+				rl_result_free(&ra);
+				rl_result_free(&rb);
+				rl_result_free(&again);
 			}
 		}
 		rl_policy_free(one.p);

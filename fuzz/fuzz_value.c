@@ -1,23 +1,12 @@
 /*
  * fuzz_value.c - libFuzzer target over the value parser and printer.
  *
- * The input is parsed as a value of every item.  The target aborts when:
- *   - a refused value changes *out, or its explanation is not one
- *     NUL-terminated line within the buffer, whatever the buffer's size;
- *   - an accepted value has white space, is longer than the parser allows,
- *     or is outside its item's range (a percentage for an item that takes
- *     none, a niceness outside -20..19, a priority above 99);
- *   - rl_value_format of an accepted number does not parse back to the
- *     same limit (2^64-1 and "unlimited" are the same rlim_t);
- *   - rl_value_format of the first eight input bytes, read as a limit, does
- *     not parse back to it, for every item whose range holds it;
- *   - rl_text_safe of the input differs from the output built here from
- *     Unicode's Table 3-7 (each valid non-control character as is, every
- *     other byte as \xNN), or, in a smaller buffer, cuts anywhere but at a
- *     character boundary or short of what fits;
- *   - rl_utf8_next disagrees with Table 3-7 at any offset of the input.
- * Before the first input, the same checks meet each code point of the BMP
- * and of both ends of the other planes, and every lead and second byte.
+ * The input is parsed as a value of every item.  It aborts when a refused
+ * value changes *out or is explained past its buffer, an accepted one is
+ * outside its item's range, a formatted limit does not parse back to
+ * itself, or rl_text_safe and rl_utf8_next disagree with an oracle built
+ * here from Unicode's Table 3-7.  Before the first input, the same checks
+ * meet every BMP code point, the other planes' ends and every lead byte.
  */
 #include <stdint.h>
 #include <stdio.h>

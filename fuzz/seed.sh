@@ -2,9 +2,8 @@
 # Fills the fuzzers' scratch corpora with the project's policies, at run
 # time, so new examples and fixtures seed the fuzzer without a copy kept here.
 # Usage: fuzz/seed.sh POLICY_CORPUS_DIR VALUE_CORPUS_DIR IMPORT_CORPUS_DIR
-#                     [INDEX_CORPUS_DIR RLIMIT_POLICY_TOOL]
 set -eu
-pc=$1 vc=$2 ic=$3 xc=${4:-} tool=${5:-}
+pc=$1 vc=$2 ic=$3
 marker='
 #--dropin--
 '
@@ -67,41 +66,3 @@ done
 
 echo "fuzz seeds: $n policies, $pairs drop-in pairs, $i values, $k limits.conf files" \
 	"($(ls "$pc" | wc -l) files in $pc)"
-[ -n "$xc" ] || exit 0
-
-# fuzz_index: the same policies (it compiles each and damages the index)...
-mkdir -p "$xc"
-cp "$pc"/seed-* "$pc"/pair-* "$xc"/
-# ... a few with an edit program of their own (fuzz_index.c, edit()): a
-# 32-bit key overwritten then sealed; a cut in the rule area then fitted
-# and sealed; a byte of the rule table flipped under the old hash.
-x=0
-for f in fuzz/seeds/*.yaml; do
-	b=$(basename "$f" .yaml)
-	{ cat "$f"; printf '\n#--index--\n\001\004\000\000\377\377\377\377\005'; } >"$xc/edit-key-$b"
-	{ cat "$f"; printf '\n#--index--\n\003\006\020\000\006'; } >"$xc/edit-cut-$b"
-	{ cat "$f"; printf '\n#--index--\n\000\003\000\000\200'; } >"$xc/edit-flip-$b"
-	x=$((x + 3))
-done
-
-# ... and raw indexes: each policy that compiles, compiled by the tool (its
-# documents as files of a drop-in layout, split where the fuzzers split).
-c=0
-if [ -n "$tool" ] && [ -x "$tool" ]; then
-	src=$xc.src
-	umask 022
-	for f in "$pc"/seed-* "$pc"/pair-*; do
-		rm -rf "$src"
-		mkdir -p "$src/rlimit.d"
-		awk -v dir="$src" 'BEGIN { out = dir "/rlimit.yaml" }
-			$0 == "#--dropin--" { n++; out = sprintf("%s/rlimit.d/%d0-fuzz.yaml", dir, n); next }
-			{ print > out }' "$f"
-		if "$tool" --conf "$src/rlimit.yaml" --confdir "$src/rlimit.d" --owner "$(id -un)" \
-			compile --output "$xc/idx-$(basename "$f")" >/dev/null 2>&1; then
-			c=$((c + 1))
-		fi
-	done
-	rm -rf "$src"
-fi
-echo "fuzz_index seeds: the policies, $x with edit programs, $c compiled indexes" \
-	"($(ls "$xc" | wc -l) files in $xc)"

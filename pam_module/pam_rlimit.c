@@ -4,7 +4,6 @@
  * in policy/.
  *
  *   session required pam_rlimit.so [conf=PATH] [confdir=DIR]
- *                                   [index=PATH | noindex]
  *                                   [onerr=fail|succeed] [debug]
  *   auth    optional pam_rlimit.so [debug]
  *
@@ -34,8 +33,6 @@
 struct args {
 	const char *conf;
 	const char *confdir;
-	const char *index; /* index=PATH */
-	bool noindex;
 	bool onerr_succeed;
 	bool debug;
 	bool bad;
@@ -97,10 +94,9 @@ static void parse_args(pam_handle_t *pamh, int argc, const char **argv, struct a
 			a->conf = s + 5;
 		else if (strncmp(s, "confdir=", 8) == 0 && s[8])
 			a->confdir = s + 8;
-		else if (strncmp(s, "index=", 6) == 0 && s[6])
-			a->index = s + 6;
-		else if (strcmp(s, "noindex") == 0)
-			a->noindex = true;
+		else if (strncmp(s, "index=", 6) == 0 || strcmp(s, "noindex") == 0)
+			/* The compiled policy is gone: an old pam.d line must still work. */
+			log_line(pamh, LOG_WARNING, "argument \"%s\" is obsolete and ignored", s);
 		else if (strcmp(s, "onerr=fail") == 0)
 			a->onerr_succeed = false;
 		else if (strcmp(s, "onerr=succeed") == 0)
@@ -160,9 +156,11 @@ struct applied {
 
 static void drop_applied(pam_handle_t *pamh, void *data, int status)
 {
+	struct applied *ap = data;
 	(void)pamh;
 	(void)status;
-	free(data);
+	rl_result_free(&ap->res); /* the file names its origins point to */
+	free(ap);
 }
 
 /*
@@ -172,7 +170,7 @@ static void drop_applied(pam_handle_t *pamh, void *data, int status)
 static void keep_applied(pam_handle_t *pamh, struct applied *ap)
 {
 	if (pam_set_data(pamh, APPLIED_KEY, ap, drop_applied) != PAM_SUCCESS) {
-		free(ap);
+		drop_applied(pamh, ap, PAM_SUCCESS);
 		log_line(pamh, LOG_WARNING,
 			 "pam_set_data failed: setcred will not re-apply the limits");
 	}
@@ -183,10 +181,9 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 	struct args a;
 	struct logger lg = {pamh, 0};
 	struct rl_sink sink = {log_emit, &lg};
-	struct rl_session_opts opts;
-	struct rl_result res;
+	struct rl_load_opts opts;
+	struct rl_result res = {0};
 	struct applied *ap = NULL;
-	char index_path[4096];
 	const char *user = NULL;
 	uid_t uid = (uid_t)-1;
 	enum rl_status st;
@@ -197,19 +194,10 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 		log_line(pamh, LOG_ERR, "cannot determine the user");
 		return PAM_USER_UNKNOWN;
 	}
-	memset(&opts, 0, sizeof(opts));
-	opts.load.conf = a.conf;
-	opts.load.confdir = a.confdir;
-	/* The compiled policy next to the main file, when there is one and it is fresh. */
-	if (!a.noindex)
-		opts.load.index =
-		    a.index ? a.index : rl_index_path(a.conf, index_path, sizeof(index_path));
+	opts = rl_load_opts_for(a.conf, a.confdir);
 #ifdef RL_TEST_TRUST_OWN_UID
-	opts.load.trusted_uid = getuid(); /* test builds only; never installed */
-#else
-	opts.load.trusted_uid = (uid_t)-1;
+	opts.trusted_uid = getuid(); /* test builds only; never installed */
 #endif
-	opts.debug = a.debug;
 
 	if (a.bad) {
 		st = RL_EUSAGE;
@@ -227,11 +215,12 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 	}
 	if (st == RL_OK) {
 		ap->uid = uid;
-		ap->res = res;
+		ap->res = res; /* ap owns the result's file names now */
 		keep_applied(pamh, ap);
 		return PAM_SUCCESS;
 	}
 	free(ap);
+	rl_result_free(&res);
 
 	int rc = to_pam(st, &a);
 	if (st == RL_ENOUSER) {

@@ -70,6 +70,7 @@ void rl_ident_free(struct rl_ident *id)
 		return;
 	free(id->name);
 	free(id->gids);
+	free(id->nss_buf);
 	for (size_t i = 0; i < id->ngnames; i++)
 		free(id->gnames[i]);
 	free(id->gnames);
@@ -142,6 +143,23 @@ static enum rl_status nss_grow(char **buf, size_t *size)
 }
 
 /*
+ * id's scratch buffer for get*_r answers, at least the size sysconf(which)
+ * suggests: one buffer serves every lookup of a login.
+ */
+static enum rl_status nss_scratch(struct rl_ident *id, int which)
+{
+	size_t want = nss_buf_size(which);
+	if (id->nss_buf && id->nss_size >= want)
+		return RL_OK;
+	char *b = realloc(id->nss_buf, want);
+	if (!b)
+		return RL_ENOMEM;
+	id->nss_buf = b;
+	id->nss_size = want;
+	return RL_OK;
+}
+
+/*
  * What a get*_r call that found nothing meant by e: RL_OK for "no such
  * entry" (glibc says it as 0, or as ENOENT, ESRCH, EBADF or EPERM), else
  * the failure.
@@ -205,20 +223,18 @@ static enum rl_status lookup_groups(const struct passwd *pw, struct rl_ident *id
 enum rl_status rl_ident_lookup(const char *user, struct rl_ident *id)
 {
 	struct passwd pw, *res = NULL;
-	size_t size = nss_buf_size(_SC_GETPW_R_SIZE_MAX);
-	char *buf;
 	enum rl_status st = RL_OK;
 	int e;
 
 	memset(id, 0, sizeof(*id));
 	if (!user || !*user)
 		return RL_ENOUSER;
-	if (!(buf = malloc(size)))
+	if (nss_scratch(id, _SC_GETPW_R_SIZE_MAX) != RL_OK)
 		return RL_ENOMEM;
 	do {
 		id->nss_lookups++;
-		e = getpwnam_r(user, &pw, buf, size, &res);
-	} while (e == ERANGE && (st = nss_grow(&buf, &size)) == RL_OK);
+		e = getpwnam_r(user, &pw, id->nss_buf, id->nss_size, &res);
+	} while (e == ERANGE && (st = nss_grow(&id->nss_buf, &id->nss_size)) == RL_OK);
 	if (!res) {
 		if (st == RL_OK && (st = nss_miss(e)) == RL_OK)
 			st = RL_ENOUSER;
@@ -232,7 +248,6 @@ enum rl_status rl_ident_lookup(const char *user, struct rl_ident *id)
 	}
 	st = lookup_groups(&pw, id);
 out:
-	free(buf);
 	if (st != RL_OK)
 		rl_ident_free(id);
 	return st;
@@ -242,17 +257,18 @@ out:
  * The name of gid into *name (malloc'd), or NULL when it has none (such a
  * gid matches no named rule).
  */
-static enum rl_status group_name(gid_t gid, char **name, char **buf, size_t *size,
-				 unsigned *lookups)
+static enum rl_status group_name(struct rl_ident *id, gid_t gid, char **name)
 {
 	struct group gr, *res = NULL;
 	enum rl_status st = RL_OK;
 	int e;
 	*name = NULL;
+	if (nss_scratch(id, _SC_GETGR_R_SIZE_MAX) != RL_OK)
+		return RL_ENOMEM;
 	do {
-		(*lookups)++;
-		e = getgrgid_r(gid, &gr, *buf, *size, &res);
-	} while (e == ERANGE && (st = nss_grow(buf, size)) == RL_OK);
+		id->nss_lookups++;
+		e = getgrgid_r(gid, &gr, id->nss_buf, id->nss_size, &res);
+	} while (e == ERANGE && (st = nss_grow(&id->nss_buf, &id->nss_size)) == RL_OK);
 	if (!res)
 		return st != RL_OK ? st : nss_miss(e);
 	*name = rl_strndup(gr.gr_name, strlen(gr.gr_name));
@@ -263,18 +279,14 @@ enum rl_status rl_ident_load_group_names(struct rl_ident *id)
 {
 	if (id->gnames_loaded)
 		return RL_OK;
-	size_t size = nss_buf_size(_SC_GETGR_R_SIZE_MAX);
-	char *buf = malloc(size);
 	char **names = calloc(id->ngids ? id->ngids : 1, sizeof(*names));
 	size_t n = 0;
 	enum rl_status st = RL_OK;
-	if (!buf || !names) {
-		st = RL_ENOMEM;
-		goto out;
-	}
+	if (!names)
+		return RL_ENOMEM;
 	for (size_t i = 0; i < id->ngids; i++) {
 		char *name;
-		st = group_name(id->gids[i], &name, &buf, &size, &id->nss_lookups);
+		st = group_name(id, id->gids[i], &name);
 		if (st != RL_OK)
 			goto out;
 		if (name)
@@ -290,7 +302,6 @@ out:
 			free(names[i]);
 		free(names);
 	}
-	free(buf);
 	return st;
 }
 
@@ -313,53 +324,44 @@ bool rl_ident_has_gid(const struct rl_ident *id, gid_t g)
 }
 
 /* getgrnam_r: *found and *gid, or an error other than "no such group". */
-static enum rl_status group_gid(const char *name, bool *found, gid_t *gid, unsigned *lookups)
+static enum rl_status group_gid(struct rl_ident *id, const char *name, bool *found, gid_t *gid)
 {
 	struct group gr, *res = NULL;
-	size_t size = nss_buf_size(_SC_GETGR_R_SIZE_MAX);
-	char *buf = malloc(size);
 	enum rl_status st = RL_OK;
 	int e;
 	*found = false;
-	if (!buf)
+	if (nss_scratch(id, _SC_GETGR_R_SIZE_MAX) != RL_OK)
 		return RL_ENOMEM;
 	do {
-		(*lookups)++;
-		e = getgrnam_r(name, &gr, buf, size, &res);
-	} while (e == ERANGE && (st = nss_grow(&buf, &size)) == RL_OK);
+		id->nss_lookups++;
+		e = getgrnam_r(name, &gr, id->nss_buf, id->nss_size, &res);
+	} while (e == ERANGE && (st = nss_grow(&id->nss_buf, &id->nss_size)) == RL_OK);
 	if (res) {
 		*found = true;
 		*gid = gr.gr_gid;
 	} else if (st == RL_OK) {
 		st = nss_miss(e);
 	}
-	free(buf);
 	return st;
-}
-
-enum rl_status rl_group_gid(const char *name, bool *found, gid_t *gid)
-{
-	unsigned lookups = 0;
-	*gid = 0;
-	return group_gid(name, found, gid, &lookups);
 }
 
 enum rl_status rl_ident_assume_group(struct rl_ident *id, const char *gname)
 {
 	bool found;
 	gid_t gid = 0;
-	enum rl_status st = group_gid(gname, &found, &gid, &id->nss_lookups);
+	enum rl_status st = group_gid(id, gname, &found, &gid);
 	return st != RL_OK ? st : rl_ident_add_group(id, gname, found, gid);
 }
 
 enum rl_status rl_ident_in_group(struct rl_ident *id, const char *name, bool *match)
 {
 	*match = false;
-	if (!id->gnames_loaded && id->name_probes < id->ngids) {
+	/* In one group, its one name answers every named rule: no probe. */
+	if (!id->gnames_loaded && id->ngids > 1 && id->name_probes < id->ngids) {
 		bool found;
 		gid_t gid;
 		id->name_probes++;
-		enum rl_status st = group_gid(name, &found, &gid, &id->nss_lookups);
+		enum rl_status st = group_gid(id, name, &found, &gid);
 		if (st == RL_OK)
 			*match = found && rl_ident_has_gid(id, gid);
 		return st;

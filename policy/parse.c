@@ -1,15 +1,11 @@
 /*
  * parse.c - one YAML document of policy into a struct rl_policy.
  *
- * libyaml's event API, walked by a small recursive descent whose depth is
- * fixed by the format (document, section, rule, item, soft/hard).  Any node
- * of an unexpected shape is skipped with an explicit depth count, because
- * libyaml 0.2.5 has no nesting limit of its own and changing its
- * process-wide settings inside sshd is not ours to do.
- *
- * Errors are reported as "file:line:column: message" (1-based) and parsing
- * goes on, so one run shows them all; only a YAML syntax error, a nesting
- * bomb, too many errors or an allocation failure stop a document early.
+ * libyaml's events, walked by a recursive descent as deep as the format.
+ * Nodes of another shape are skipped with a depth count: libyaml 0.2.5 has
+ * no nesting limit, and its process-wide settings are not ours inside sshd.
+ * Errors are "file:line:column: message" and parsing goes on to show them
+ * all; a rule that cannot apply to a filtered user is validated, not kept.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,7 +18,6 @@
 #define MAX_SKIP_DEPTH 32
 #define MAX_ERRORS_PER_FILE 50
 #define MAX_SCALAR 4096
-#define MAX_NAME 256
 
 struct ld {
 	struct rl_policy *p;
@@ -336,11 +331,11 @@ static bool next_key(struct ld *ld, const char *where, const char **k, size_t *k
 }
 
 /*
- * After the key of a mapping whose keys come from a fixed set, key naming
- * entry idx of it (idx < 0: an unknown key, which the caller reported):
- * reports a repeated key, moves to the value, and skips the value of an
- * unknown or repeated key.  True when the value is the caller's to read;
- * seen[idx] and first[idx] (its line) are then set.
+ * After a key of a mapping with a fixed set of keys (idx: which one, or
+ * -1 for an unknown key the caller reported): reports a repeated key and
+ * moves to the value.  The value of an unknown or repeated key is skipped.
+ * True when the value is the caller's to read; seen[idx] and first[idx]
+ * (the key's line) are then set.
  */
 static bool claim_key(struct ld *ld, int idx, bool seen[], uint32_t first[], const char *where,
 		      const char *noun, const char *key)
@@ -390,7 +385,7 @@ static const char *parse_id(const char *s, size_t len, uint32_t *out)
 struct rule_key {
 	enum rl_rule_kind kind;
 	bool has_name;
-	char name[MAX_NAME + 1];
+	char name[RL_NAME_MAX + 1];
 	uint32_t lo, hi;
 };
 
@@ -449,9 +444,10 @@ static bool parse_rule_key(struct ld *ld, const char *s, size_t len, bool users,
 		    what, s);
 		return false;
 	}
-	if (len > MAX_NAME || memchr(s, ':', len) || memchr(s, '/', len) || memchr(s, ' ', len)) {
+	if (len > RL_NAME_MAX || memchr(s, ':', len) || memchr(s, '/', len) ||
+	    memchr(s, ' ', len)) {
 		err(ld, at, "invalid %s name \"%.40s\": no spaces, ':' or '/', at most %d bytes",
-		    what, s, MAX_NAME);
+		    what, s, RL_NAME_MAX);
 		return false;
 	}
 	k->kind = users ? RL_RULE_USER : RL_RULE_GROUP;
@@ -521,23 +517,39 @@ static void parse_soft_hard(struct ld *ld, int item, struct rl_setv half[2])
 		    rl_items[item].name);
 }
 
+/*
+ * Keeps a rule whose body was read without error: in p, unless the policy
+ * is filtered for a user it cannot apply to.  RL_OK, RL_ENOMEM or RL_ENSS.
+ */
 static enum rl_status keep_rule(struct ld *ld, const struct rule_key *k, const char *label,
-				const struct rl_setv items[RL_NITEMS][2], bool seen[RL_NITEMS]);
+				const struct rl_setv items[RL_NITEMS][2],
+				const bool seen[RL_NITEMS])
+{
+	struct rl_rule key = {.kind = k->kind, .lo = k->lo, .hi = k->hi, .label = label};
+	key.name = k->has_name ? k->name : NULL;
+	if (ld->p->filter) {
+		bool match;
+		enum rl_status st = rl_rule_matches(&key, ld->p->filter, &match);
+		if (st != RL_OK || !match)
+			return st;
+	}
+	return rl_policy_merge_rule(ld->p, &key, items, seen);
+}
 
 /*
  * A rule's body: a mapping of items.  Values are validated whether or not
  * the rule applies to the filter's user, then the rule is kept or dropped.
+ * Only the items written are touched: a login reads every rule's body.
  */
 static void parse_rule_body(struct ld *ld, const struct rule_key *k, const char *label)
 {
-	struct rl_setv items[RL_NITEMS][2];
+	struct rl_setv items[RL_NITEMS][2]; /* items[i] is set where seen[i] */
 	bool seen[RL_NITEMS] = {false};
 	uint32_t first[RL_NITEMS];
 	unsigned errors_before = ld->errors;
 
 	if (!open_mapping(ld, label, "a mapping of limit items"))
 		return;
-	memset(items, 0, sizeof(items));
 	const char *name;
 	size_t nlen;
 	while (next_key(ld, label, &name, &nlen)) {
@@ -549,6 +561,7 @@ static void parse_rule_body(struct ld *ld, const struct rule_key *k, const char 
 		}
 		if (!claim_key(ld, item, seen, first, label, "item", name))
 			continue;
+		memset(items[item], 0, sizeof(items[item]));
 		if (ld->ev.type == YAML_SCALAR_EVENT) {
 			set_value(ld, item, &items[item][RL_SOFT]);
 			items[item][RL_HARD] = items[item][RL_SOFT];
@@ -584,72 +597,6 @@ static void parse_rule_body(struct ld *ld, const struct rule_key *k, const char 
 	}
 }
 
-static enum rl_status add_range(struct rl_policy *p, const struct rule_key *k, uint32_t file,
-				struct pos at)
-{
-	struct rl_range *r = rl_grow(p->ranges, p->nranges, &p->ranges_cap, sizeof(*r));
-	if (!r)
-		return RL_ENOMEM;
-	p->ranges = r;
-	p->ranges[p->nranges++] = (struct rl_range){k->lo, k->hi, file, at.line, at.col};
-	return RL_OK;
-}
-
-static enum rl_status keep_rule(struct ld *ld, const struct rule_key *k, const char *label,
-				const struct rl_setv items[RL_NITEMS][2], bool seen[RL_NITEMS])
-{
-	struct rl_policy *p = ld->p;
-	struct rl_rule probe = {.kind = k->kind, .lo = k->lo, .hi = k->hi};
-	char name[MAX_NAME + 1];
-
-	if (k->has_name) {
-		memcpy(name, k->name, sizeof(name));
-		probe.name = name;
-	}
-	if (p->filter) {
-		bool match;
-		enum rl_status st = rl_rule_matches(&probe, p->filter, &match);
-		if (st != RL_OK)
-			return st;
-		if (!match)
-			return RL_OK;
-	}
-
-	const struct rl_strmap_ent *found;
-	size_t idx = p->nrules;
-	if (rl_strmap_put(&p->rule_index, label, strlen(label), idx, &found) != RL_OK)
-		return RL_ENOMEM;
-	struct rl_rule *r;
-	if (found) {
-		r = p->rules[found->val];
-	} else {
-		/* On failure the index entry is harmless: the policy is freed. */
-		r = calloc(1, sizeof(*r));
-		if (!r)
-			return RL_ENOMEM;
-		if (rl_policy_push_rule(p, r) != RL_OK) {
-			free(r);
-			return RL_ENOMEM;
-		}
-		r->kind = k->kind;
-		r->lo = k->lo;
-		r->hi = k->hi;
-		r->label = rl_strndup(label, strlen(label));
-		if (!r->label)
-			return RL_ENOMEM;
-		if (k->has_name && !(r->name = rl_strndup(k->name, strlen(k->name))))
-			return RL_ENOMEM;
-	}
-	/* A later file replaces the whole item of the same rule. */
-	for (int i = 0; i < RL_NITEMS; i++) {
-		if (seen[i]) {
-			r->items[i][RL_SOFT] = items[i][RL_SOFT];
-			r->items[i][RL_HARD] = items[i][RL_HARD];
-		}
-	}
-	return RL_OK;
-}
-
 /* users: or groups: */
 static void parse_rules(struct ld *ld, bool users)
 {
@@ -669,7 +616,7 @@ static void parse_rules(struct ld *ld, bool users)
 		}
 		struct rule_key rk;
 		bool ok = false;
-		char label[MAX_NAME + 16];
+		char label[RL_NAME_MAX + 16];
 		if (first) {
 			err(ld, at, "%s: duplicate key \"%.40s\" (first at line %u)", section, k,
 			    first);
@@ -681,8 +628,9 @@ static void parse_rules(struct ld *ld, bool users)
 			label[sl] = '.';
 			memcpy(label + sl + 1, k, klen);
 			label[sl + 1 + klen] = '\0';
+			struct rl_range range = {rk.lo, rk.hi, ld->file_idx, at.line, at.col};
 			if (rk.kind == RL_RULE_UID_RANGE &&
-			    add_range(ld->p, &rk, ld->file_idx, at) != RL_OK) {
+			    rl_policy_add_range(ld->p, &range) != RL_OK) {
 				nomem(ld);
 				break;
 			}
@@ -818,32 +766,21 @@ static void parse_stream(struct ld *ld)
 enum rl_status rl_policy_add_buffer(struct rl_policy *p, const char *name, const char *buf,
 				    size_t len, const struct rl_sink *sink)
 {
+	uint32_t idx;
 	if (!p || !name || (!buf && len))
 		return RL_EUSAGE;
-	char **files = realloc(p->files, (p->nfiles + 1) * sizeof(*files));
-	if (!files)
-		return RL_ENOMEM;
-	p->files = files;
-	if (!p->filter) { /* a whole policy may be compiled: know its bytes */
-		struct rl_src *srcs = realloc(p->srcs, (p->nfiles + 1) * sizeof(*srcs));
-		if (!srcs)
-			return RL_ENOMEM;
-		p->srcs = srcs;
-		p->srcs[p->nfiles] = (struct rl_src){NULL, len, rl_hash64(buf ? buf : "", len)};
-	}
-	if (!(p->files[p->nfiles] = rl_strndup(name, strlen(name))))
+	if (rl_policy_add_file(p, name, &idx) != RL_OK)
 		return RL_ENOMEM;
 
 	struct ld ld = {
 	    .p = p,
 	    .sink = sink,
-	    .file = p->files[p->nfiles],
-	    .file_idx = (uint32_t)p->nfiles,
+	    .file = p->files[idx],
+	    .file_idx = idx,
 	    .buf = (const unsigned char *)(buf ? buf : ""),
 	    .len = len,
 	    .fatal = RL_OK,
 	};
-	p->nfiles++;
 	if (len >= 2 && ((ld.buf[0] == 0xFF && ld.buf[1] == 0xFE) ||
 			 (ld.buf[0] == 0xFE && ld.buf[1] == 0xFF))) {
 		struct pos at = {1, 1};

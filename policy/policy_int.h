@@ -1,44 +1,101 @@
 /*
  * policy_int.h - what the policy library's files share and nothing else
- * sees: the in-memory form of a loaded policy.
+ * sees: the in-memory form of a loaded policy, and small helpers.
+ *
+ * The login path runs one way: session.c -> files.c -> parse.c ->
+ * policy.c, then resolve.c and apply.c; ident.c, value.c, items.c,
+ * text.c, strmap.c and util.c sit below them all and call none of them.
  */
 #ifndef RLIMIT_POLICY_INT_H
 #define RLIMIT_POLICY_INT_H
 
 #include "rlimit_policy.h"
 
-/* A hash map from strings it copies to a size_t. */
+/* ---------------------------------------------------------------------
+ * util.c
+ */
+
+/* printf-style report through sink; a NULL sink drops it. */
+void rl_report(const struct rl_sink *sink, enum rl_severity sev, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The text of errno value e, in buf (thread-safe, unlike strerror). */
+#define RL_ERRSTR_SIZE 64
+const char *rl_errstr(int e, char *buf, size_t size);
+
+/* malloc'd copy of s[0..len), NUL-terminated; NULL when out of memory. */
+char *rl_strndup(const char *s, size_t len);
+
+/*
+ * Room for element n of array v (elem bytes each, *cap allocated): v itself
+ * when it has it, else v grown to twice *cap (8 at first) with *cap
+ * updated, or NULL when out of memory (v then untouched, still the
+ * caller's).  Use: if (!(t = rl_grow(a->v, a->n, &a->cap, sizeof(*t)))) ...
+ */
+void *rl_grow(void *v, size_t n, size_t *cap, size_t elem);
+
+/* qsort/bsearch order of an array of C strings (char *), by strcmp. */
+int rl_name_cmp(const void *a, const void *b);
+
+/* FNV-1a of s[0..len), never 0: the library's one hash.  Not cryptographic. */
+uint64_t rl_hash64(const char *s, size_t len);
+
+/*
+ * An arena: what lives exactly as long as one policy (its rules, names,
+ * labels and file names) in a few chunks, all freed by one call.  A login
+ * then allocates per chunk, not per rule.
+ */
+struct rl_arena_chunk;
+struct rl_arena {
+	struct rl_arena_chunk *chunk; /* the newest; each holds the one before */
+	size_t used;                  /* bytes of it handed out */
+};
+
+/* size zeroed bytes, aligned for any object; NULL when out of memory. */
+void *rl_arena_alloc(struct rl_arena *a, size_t size);
+/* A NUL-terminated copy of s[0..len) in a; NULL when out of memory. */
+char *rl_arena_strndup(struct rl_arena *a, const char *s, size_t len);
+/* Frees every chunk; leaves *a empty and usable. */
+void rl_arena_free(struct rl_arena *a);
+
+/* ---------------------------------------------------------------------
+ * strmap.c
+ */
+
+/* A hash map from strings to a size_t; the keys are copied into an arena. */
 struct rl_strmap_ent {
-	char *key; /* in the map's chunks; NULL marks an empty slot */
+	const char *key; /* NULL marks an empty slot */
+	size_t len;
 	size_t val;
 };
-struct rl_strmap_chunk;
 struct rl_strmap {
 	struct rl_strmap_ent *ents;
 	size_t cap, n;
-	struct rl_strmap_chunk *chunks; /* keys live here: one malloc per 64 KiB */
-	size_t chunk_left;
 };
 
 /*
- * Inserts key[0..len) unless present.  Returns RL_OK and sets *found to
- * the existing entry (nothing inserted) or NULL (inserted), or RL_ENOMEM.
+ * Inserts key[0..len) with val unless present, its copy in keys.  Returns
+ * RL_OK with *ent its entry and *found whether it was there before (its
+ * val then unchanged), or RL_ENOMEM.
  */
-enum rl_status rl_strmap_put(struct rl_strmap *m, const char *key, size_t len, size_t val,
-			     const struct rl_strmap_ent **found);
-/* Frees every key and the table; NULL-safe, leaves *m empty. */
+enum rl_status rl_strmap_put(struct rl_strmap *m, struct rl_arena *keys, const char *key,
+			     size_t len, size_t val, const struct rl_strmap_ent **ent, bool *found);
+/* Frees the table (the keys go with their arena); NULL-safe, leaves *m empty. */
 void rl_strmap_free(struct rl_strmap *m);
 
 /*
  * The keys seen in one users: or groups: mapping, for duplicate detection:
- * 64-bit hashes and first lines only, no copies, because this runs over
- * every key of the policy at every login.  Equal hashes count as equal
- * keys; a collision (about n^2 / 2^65) can only cause a spurious
- * "duplicate key" error, never a rule slipping through.
+ * hashes and first lines only, no copies, because this runs over every key
+ * of the policy at every login.  Equal hashes count as equal keys; a
+ * collision can only cause a spurious "duplicate key" error, never a rule
+ * slipping through.
  */
+struct rl_keyset_ent {
+	uint64_t hash; /* 0 marks an empty slot */
+	uint32_t line;
+};
 struct rl_keyset {
-	uint64_t *hash; /* 0 marks an empty slot */
-	uint32_t *line;
+	struct rl_keyset_ent *v;
 	size_t cap, n;
 };
 
@@ -50,6 +107,18 @@ enum rl_status rl_keyset_add(struct rl_keyset *s, const char *key, size_t len, u
 			     uint32_t *first_line);
 /* NULL-safe; leaves *s empty. */
 void rl_keyset_free(struct rl_keyset *s);
+
+/* ---------------------------------------------------------------------
+ * ident.c, below the public rl_ident_* functions
+ */
+
+/* Is g one of id's gids (sorted)?  Is any of them within lo..hi? */
+bool rl_ident_has_gid(const struct rl_ident *id, gid_t g);
+bool rl_ident_has_gid_in(const struct rl_ident *id, gid_t lo, gid_t hi);
+
+/* ---------------------------------------------------------------------
+ * policy.c: the loaded policy
+ */
 
 /* One half of one item as written in one rule. */
 struct rl_setv {
@@ -73,8 +142,8 @@ enum rl_rule_kind {
 
 struct rl_rule {
 	enum rl_rule_kind kind;
-	char *name;  /* owned; user or group name, NULL otherwise */
-	char *label; /* owned; "users.alice", "groups.gid:10-20", "default" */
+	const char *name;  /* user or group name, NULL otherwise */
+	const char *label; /* "users.alice", "groups.gid:10-20", "default" */
 	uint32_t lo, hi;
 	struct rl_setv items[RL_NITEMS][2];
 };
@@ -85,22 +154,13 @@ struct rl_range {
 	uint32_t file, line, col;
 };
 
-/* A policy file as read: its size and rl_hash64 of its bytes. */
-struct rl_src {
-	char *path; /* owned in an rl_srclist; NULL in rl_policy.srcs (see files) */
-	uint64_t size, hash;
-};
-struct rl_srclist {
-	struct rl_src *v;
-	size_t n, cap;
-};
-
+/* Everything a policy holds is in its arena, but the arrays that grow. */
 struct rl_policy {
+	struct rl_arena arena;   /* the policy itself, its rules and strings */
 	struct rl_ident *filter; /* not owned */
-	char **files;            /* owned paths or names, in load order */
-	struct rl_src *srcs;     /* owned, like files; only without a filter */
-	size_t nfiles;
-	struct rl_rule **rules; /* owned */
+	const char **files;      /* paths or names, in load order */
+	size_t nfiles, files_cap;
+	struct rl_rule **rules;
 	size_t nrules, rules_cap;
 	struct rl_strmap rule_index; /* label -> index into rules */
 	struct rl_range *ranges;     /* every uid range of every file */
@@ -110,65 +170,27 @@ struct rl_policy {
 	unsigned errors;
 };
 
-/* Frees r, its name and its label; NULL-safe. */
-void rl_rule_free(struct rl_rule *r);
+/* Appends a copy of name to p's files; *idx is its index.  RL_OK or RL_ENOMEM. */
+enum rl_status rl_policy_add_file(struct rl_policy *p, const char *name, uint32_t *idx);
 
-/* Appends r to p's rules, which then own it; RL_ENOMEM leaves r the caller's. */
-enum rl_status rl_policy_push_rule(struct rl_policy *p, struct rl_rule *r);
+/* Records a uid range for rl_policy_finish's overlap check. */
+enum rl_status rl_policy_add_range(struct rl_policy *p, const struct rl_range *r);
 
-/* Is g one of id's gids (sorted)?  Is any of them within lo..hi? */
-bool rl_ident_has_gid(const struct rl_ident *id, gid_t g);
-bool rl_ident_has_gid_in(const struct rl_ident *id, gid_t lo, gid_t hi);
+/*
+ * Merges a rule read from a file into p.  The rule called key->label is
+ * made on first sight, from key's kind, name, lo and hi.  Each item seen[i]
+ * of items then replaces that whole item of it, as a later file does.
+ * RL_OK or RL_ENOMEM.
+ */
+enum rl_status rl_policy_merge_rule(struct rl_policy *p, const struct rl_rule *key,
+				    const struct rl_setv items[RL_NITEMS][2],
+				    const bool seen[RL_NITEMS]);
+
+/* ---------------------------------------------------------------------
+ * resolve.c
+ */
 
 /* Does rule r apply to id?  May fetch id's group names; RL_OK, RL_ENSS, RL_ENOMEM. */
 enum rl_status rl_rule_matches(const struct rl_rule *r, struct rl_ident *id, bool *match);
-
-/*
- * A 64-bit hash of data[0..len): what the compiled index knows a policy
- * file and a name by.  Not cryptographic.
- */
-uint64_t rl_hash64(const void *data, size_t len);
-
-/*
- * The policy of id out of the compiled index open on fd (size bytes), if
- * it was made from exactly the files in now.  RL_OK with *out (with out
- * NULL, only whether it is fresh and every rule reads back); RL_EINVALID
- * with *stale when it was made from other files or bytes, without when it
- * is not an index this code reads; RL_ENOMEM; RL_ENSS.
- */
-enum rl_status rl_index_load_fd(int fd, size_t size, const struct rl_srclist *now,
-				struct rl_ident *id, struct rl_policy **out, bool *stale);
-
-/*
- * The pins of the index open on fd, if it was made from exactly the files
- * in now: RL_OK and *out (the caller frees it); RL_EINVALID; RL_ENOMEM.
- */
-enum rl_status rl_index_pins_fd(int fd, size_t size, const struct rl_srclist *now,
-				struct rl_pins *out);
-
-/* printf-style report through sink; a NULL sink drops it. */
-void rl_report(const struct rl_sink *sink, enum rl_severity sev, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/*
- * The text of errno value e, in buf (thread-safe, unlike strerror).
- * Returns buf or a static string.
- */
-#define RL_ERRSTR_SIZE 64
-const char *rl_errstr(int e, char *buf, size_t size);
-
-/* malloc'd copy of s[0..len), NUL-terminated; NULL when out of memory. */
-char *rl_strndup(const char *s, size_t len);
-
-/*
- * Room for element n of array v (elem bytes each, *cap allocated): v itself
- * when it has it, else v grown to twice *cap (8 at first) with *cap
- * updated, or NULL when out of memory (v then untouched, still the
- * caller's).  Use: if (!(t = rl_grow(a->v, a->n, &a->cap, sizeof(*t)))) ...
- */
-void *rl_grow(void *v, size_t n, size_t *cap, size_t elem);
-
-/* qsort/bsearch order of an array of C strings (char *), by strcmp. */
-int rl_name_cmp(const void *a, const void *b);
 
 #endif

@@ -1,10 +1,9 @@
 /*
- * resolve.c - which value each half of each item gets, and from where.
- *
- * Per item and per half: an exact user rule (by name, then uid:N) beats the
- * user's uid range, which beats the group rules (combined by
- * groups_combine), which beat default.  Root gets only the rules that name
- * it.  A half no rule sets is left as the process has it.
+ * resolve.c - which rules match, and which value each half of each item
+ * gets, and from where: the user's name or uid:N, then the uid range, then
+ * the groups (by groups_combine), then default.  Root gets only the rules
+ * that name it.  This machine's RAM and nr_open are read only when a value
+ * needs them: most policies use neither, and every login would pay.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,14 +47,79 @@ enum rl_status rl_rule_matches(const struct rl_rule *r, struct rl_ident *id, boo
 	return RL_OK;
 }
 
+/* The host a resolution reads, filled as values need it. */
+struct host {
+	struct rl_host h;
+	bool fixed; /* given by the caller: nothing to read */
+	bool have_ram, have_nr_open;
+	enum rl_status st; /* RL_EIO once the RAM size could not be read */
+};
+
+static rlim_t read_nr_open(void)
+{
+	char buf[32];
+	int fd = open("/proc/sys/fs/nr_open", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return KERNEL_DEFAULT_NR_OPEN;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return KERNEL_DEFAULT_NR_OPEN;
+	buf[n] = '\0';
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(buf, &end, 10);
+	if (errno || end == buf || v == 0)
+		return KERNEL_DEFAULT_NR_OPEN;
+	return (rlim_t)v;
+}
+
+static bool read_ram(uint64_t *bytes)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+	if (pages <= 0 || size <= 0)
+		return false;
+	*bytes = (uint64_t)pages * (uint64_t)size;
+	return true;
+}
+
+enum rl_status rl_host_probe(struct rl_host *host)
+{
+	if (!read_ram(&host->ram_bytes))
+		return RL_EIO;
+	host->nr_open = read_nr_open();
+	return RL_OK;
+}
+
+static uint64_t ram_of(struct host *h)
+{
+	if (!h->fixed && !h->have_ram) {
+		h->have_ram = true;
+		if (!read_ram(&h->h.ram_bytes)) {
+			h->h.ram_bytes = 0;
+			h->st = RL_EIO;
+		}
+	}
+	return h->h.ram_bytes;
+}
+
+static rlim_t nr_open_of(struct host *h)
+{
+	if (!h->fixed && !h->have_nr_open) {
+		h->have_nr_open = true;
+		h->h.nr_open = read_nr_open();
+	}
+	return h->h.nr_open;
+}
+
 /* The rlimit a written value stands for on this host. */
-static rlim_t effective(const struct rl_value *v, const struct rl_host *host)
+static rlim_t effective(const struct rl_value *v, struct host *host)
 {
 	switch (v->type) {
 	case RL_V_NUM:
 		return (rlim_t)v->n;
 	case RL_V_PCT:
-		return (rlim_t)((unsigned __int128)host->ram_bytes * v->n / (100 * RL_PCT_ONE));
+		return (rlim_t)((unsigned __int128)ram_of(host) * v->n / (100 * RL_PCT_ONE));
 	case RL_V_INF:
 	case RL_V_UNSET:
 		break;
@@ -88,7 +152,7 @@ static int class_of(enum rl_rule_kind k)
 
 /* Folds one group rule's half into the running pick by groups_combine. */
 static void combine(struct pick *cur, const struct rl_setv *sv, const struct rl_rule *r,
-		    enum rl_combine how, const struct rl_host *host)
+		    enum rl_combine how, struct host *host)
 {
 	if (!cur->sv) {
 		cur->sv = sv;
@@ -105,31 +169,54 @@ static void combine(struct pick *cur, const struct rl_setv *sv, const struct rl_
 	}
 }
 
-static void fill_half(struct rl_half *h, const struct pick *pk, int item, const struct rl_policy *p,
-		      const struct rl_host *host)
+/* The result's copy of policy file f, shared by every half that cites it. */
+static const char *file_of(struct rl_result *out, const struct rl_policy *p, uint32_t f,
+			   uint32_t seen[2 * RL_NITEMS])
+{
+	for (size_t i = 0; i < out->nfiles; i++) {
+		if (seen[i] == f)
+			return out->files[i];
+	}
+	char *copy = rl_strndup(p->files[f], strlen(p->files[f]));
+	if (copy) {
+		seen[out->nfiles] = f;
+		out->files[out->nfiles++] = copy;
+	}
+	return copy;
+}
+
+static enum rl_status fill_half(struct rl_result *out, struct rl_half *h, const struct pick *pk,
+				int item, const struct rl_policy *p, struct host *host,
+				uint32_t seen[2 * RL_NITEMS])
 {
 	memset(h, 0, sizeof(*h));
 	if (!pk->sv)
-		return;
+		return RL_OK;
 	h->set = true;
 	h->value = pk->sv->v;
 	h->rlim = effective(&pk->sv->v, host);
 	if (rl_items[item].resource == RLIMIT_NOFILE && h->rlim == RLIM_INFINITY)
-		h->rlim = host->nr_open; /* the kernel refuses more than nr_open */
-	snprintf(h->origin.file, sizeof(h->origin.file), "%s", p->files[pk->sv->file]);
+		h->rlim = nr_open_of(host); /* the kernel refuses more than nr_open */
+	if (!(h->origin.file = file_of(out, p, pk->sv->file, seen)))
+		return RL_ENOMEM;
 	h->origin.line = pk->sv->line;
 	h->origin.col = pk->sv->col;
 	snprintf(h->origin.rule, sizeof(h->origin.rule), "%s", pk->rule->label);
+	return RL_OK;
 }
 
 enum rl_status rl_resolve(const struct rl_policy *p, struct rl_ident *id,
 			  const struct rl_host *host, struct rl_result *out)
 {
 	struct pick picks[CL_N][RL_NITEMS][2];
+	struct host hc = {.fixed = host != NULL, .st = RL_OK};
+	uint32_t seen[2 * RL_NITEMS];
 	memset(out, 0, sizeof(*out));
 	memset(picks, 0, sizeof(picks));
-	if (!p || !id || !host)
+	if (!p || !id)
 		return RL_EUSAGE;
+	if (host)
+		hc.h = *host;
 
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct rl_rule *r = p->rules[i];
@@ -153,7 +240,7 @@ enum rl_status rl_resolve(const struct rl_policy *p, struct rl_ident *id,
 				if (sv->v.type == RL_V_UNSET)
 					continue;
 				if (cl == CL_GROUPS)
-					combine(&picks[cl][it][h], sv, r, p->combine, host);
+					combine(&picks[cl][it][h], sv, r, p->combine, &hc);
 				else
 					picks[cl][it][h] = (struct pick){sv, r};
 			}
@@ -163,11 +250,14 @@ enum rl_status rl_resolve(const struct rl_policy *p, struct rl_ident *id,
 		struct rl_item_result *ir = &out->item[it];
 		for (int h = 0; h < 2; h++) {
 			for (int cl = 0; cl < CL_N; cl++) {
-				if (picks[cl][it][h].sv) {
-					fill_half(h == RL_SOFT ? &ir->soft : &ir->hard,
-						  &picks[cl][it][h], it, p, host);
-					break;
+				if (!picks[cl][it][h].sv)
+					continue;
+				if (fill_half(out, h == RL_SOFT ? &ir->soft : &ir->hard,
+					      &picks[cl][it][h], it, p, &hc, seen) != RL_OK) {
+					rl_result_free(out);
+					return RL_ENOMEM;
 				}
+				break;
 			}
 		}
 		if (ir->soft.set && ir->hard.set && ir->soft.rlim > ir->hard.rlim) {
@@ -175,7 +265,18 @@ enum rl_status rl_resolve(const struct rl_policy *p, struct rl_ident *id,
 			ir->soft_clamped = true;
 		}
 	}
-	return RL_OK;
+	if (hc.st != RL_OK)
+		rl_result_free(out);
+	return hc.st;
+}
+
+void rl_result_free(struct rl_result *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->nfiles; i++)
+		free(r->files[i]);
+	memset(r, 0, sizeof(*r));
 }
 
 bool rl_result_any(const struct rl_result *r)
@@ -185,33 +286,4 @@ bool rl_result_any(const struct rl_result *r)
 			return true;
 	}
 	return false;
-}
-
-static rlim_t read_nr_open(void)
-{
-	char buf[32];
-	int fd = open("/proc/sys/fs/nr_open", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return KERNEL_DEFAULT_NR_OPEN;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return KERNEL_DEFAULT_NR_OPEN;
-	buf[n] = '\0';
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(buf, &end, 10);
-	if (errno || end == buf || v == 0)
-		return KERNEL_DEFAULT_NR_OPEN;
-	return (rlim_t)v;
-}
-
-enum rl_status rl_host_probe(struct rl_host *host)
-{
-	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
-	if (pages <= 0 || size <= 0)
-		return RL_EIO;
-	host->ram_bytes = (uint64_t)pages * (uint64_t)size;
-	host->nr_open = read_nr_open();
-	return RL_OK;
 }

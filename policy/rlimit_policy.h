@@ -3,9 +3,8 @@
  *
  * One parser, one resolver, one applier, shared by the PAM module, the
  * rlimit-policy tool, the tests and the fuzzers.  Nothing in here knows
- * about PAM, and nothing in here exits, aborts or prints: every function
- * returns an rl_status and reports diagnostics through an rl_sink that the
- * caller provides (pam_syslog in the module, stderr in the tool).
+ * about PAM, exits, aborts or prints.  Every function returns an rl_status
+ * and reports through the caller's rl_sink (pam_syslog, or stderr).
  */
 #ifndef RLIMIT_POLICY_H
 #define RLIMIT_POLICY_H
@@ -16,9 +15,9 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
-#define RL_DEFAULT_CONF "/etc/security/rlimit.yaml"
-#define RL_DEFAULT_CONFDIR "/etc/security/rlimit.d"
 #define RL_MAX_FILE_SIZE (1024 * 1024)
+/* The longest user or group name a rule may hold, in bytes. */
+#define RL_NAME_MAX 256
 
 enum rl_status {
 	RL_OK = 0,
@@ -66,8 +65,9 @@ struct rl_item {
 	const char *name; /* the policy key, e.g. "as" */
 	int resource;     /* RLIMIT_AS ... */
 	enum rl_kind kind;
-	bool percent_ok;  /* "N%" of physical RAM accepted */
-	const char *what; /* a short description for documents and explain */
+	bool percent_ok;           /* "N%" of physical RAM accepted */
+	unsigned limits_conf_unit; /* limits.conf's unit, in ours: KiB, minutes, or 1 */
+	const char *what;          /* a short description for documents and explain */
 };
 
 #define RL_NITEMS 16
@@ -183,6 +183,8 @@ struct rl_ident {
 	bool gnames_loaded;   /* false until the names were needed */
 	unsigned name_probes; /* getgrnam_r calls made by rl_ident_in_group */
 	unsigned nss_lookups; /* every passwd and group lookup, for tests */
+	char *nss_buf;        /* owned; scratch every lookup reuses */
+	size_t nss_size;
 };
 
 /*
@@ -203,20 +205,14 @@ enum rl_status rl_ident_make(const char *name, uid_t uid, gid_t gid, const gid_t
 			     size_t ngids, struct rl_ident *id);
 
 /*
- * Adds a group the user is taken to be in (a hypothetical group of
- * "explain --group"): its name, and its gid.  rl_ident_assume_group asks
- * NSS for the gid (none when there is no such group; RL_ENSS when the
- * lookup fails); rl_ident_add_group takes it from the caller, known or not.
+ * Adds a group the user is taken to be in, as "explain --group" does: its
+ * name, and its gid.  rl_ident_assume_group asks NSS for the gid (none
+ * when there is no such group; RL_ENSS when the lookup fails).
+ * rl_ident_add_group takes it from the caller, known or not.
  */
 enum rl_status rl_ident_assume_group(struct rl_ident *id, const char *gname);
 enum rl_status rl_ident_add_group(struct rl_ident *id, const char *gname, bool gid_known,
 				  gid_t gid);
-
-/*
- * getgrnam_r: *found and *gid, RL_OK also when there is no such group;
- * RL_ENSS when NSS fails, RL_ENOMEM.  What "compile" pins names with.
- */
-enum rl_status rl_group_gid(const char *name, bool *found, gid_t *gid);
 
 /* Makes sure gnames is filled (getgrgid_r per gid, once). */
 enum rl_status rl_ident_load_group_names(struct rl_ident *id);
@@ -225,8 +221,9 @@ enum rl_status rl_ident_load_group_names(struct rl_ident *id);
  * Is the user in the group called name (a group of that name whose gid the
  * user has)?  Looks name up with getgrnam_r until as many names were asked
  * as the user has groups, then fetches the names of all the user's groups
- * once: never more than twice the smaller of the two counts, whatever the
- * size of the policy.  RL_OK, RL_ENSS or RL_ENOMEM.
+ * once (at once for a user in one group).  Never more lookups than twice
+ * the smaller of the two counts, whatever the size of the policy.  RL_OK,
+ * RL_ENSS or RL_ENOMEM.
  */
 enum rl_status rl_ident_in_group(struct rl_ident *id, const char *name, bool *match);
 
@@ -241,8 +238,10 @@ enum rl_combine { RL_COMBINE_MAX = 0, RL_COMBINE_MIN, RL_COMBINE_LAST };
 struct rl_policy; /* opaque; owns every string and rule */
 
 struct rl_load_opts {
-	const char *conf;    /* NULL: RL_DEFAULT_CONF, missing is fine */
-	const char *confdir; /* NULL: RL_DEFAULT_CONFDIR when conf is NULL, else none */
+	const char *conf;      /* the main file; NULL for none */
+	const char *confdir;   /* the drop-in folder; NULL for none */
+	bool conf_required;    /* a missing main file is an error */
+	bool confdir_required; /* a missing folder is an error */
 	/*
 	 * Owner trusted besides root, (uid_t)-1 for none.  Only test builds
 	 * and "rlimit-policy check --owner" pass anything else.
@@ -263,19 +262,20 @@ struct rl_load_opts {
 	bool read_untrusted;
 	/*
 	 * For "rlimit-policy check" only: each name in the drop-in folder that
-	 * looks like a policy but is not read (50-lab.yml, 50-lab.YAML,
-	 * 50-lab.yaml~, 50-lab.yaml.dpkg-old; not hidden names, not a README)
-	 * is reported as a warning, in byte order.
+	 * looks like a policy but is not read (50-lab.yml, 50-lab.yaml~) is
+	 * reported as a warning, in byte order.
 	 */
 	bool note_ignored;
-	/*
-	 * The compiled policy to use when filter is set and it is up to date
-	 * (rl_index_path gives the usual name); NULL for none.  Ignored, with a
-	 * warning, when it is refused, damaged or out of date: the YAML is
-	 * read as without it.
-	 */
-	const char *index;
 };
+
+/*
+ * The options of a load of what conf= and confdir= name, NULL when not
+ * given.  Not given, the main file is /etc/security/rlimit.yaml and the
+ * folder /etc/security/rlimit.d (none when conf is given), and either may
+ * be missing; what is given must exist.  Only root's files are trusted.
+ * The module and the tool both start here, so they read the same files.
+ */
+struct rl_load_opts rl_load_opts_for(const char *conf, const char *confdir);
 
 /*
  * Loads a whole policy (main file, then drop-ins in byte order of name).
@@ -292,8 +292,8 @@ enum rl_status rl_policy_load(const struct rl_load_opts *opts, struct rl_policy 
  * The pieces rl_policy_load is made of, for tests and fuzzers: a new empty
  * policy, one document added from memory (name is what diagnostics say),
  * and the checks that need the whole policy.  add and finish return
- * RL_EINVALID after reporting errors; the policy stays usable for more
- * adds so every error is seen.  The caller frees with rl_policy_free.
+ * RL_EINVALID after reporting errors.  The policy stays usable for more
+ * adds, so every error is seen; the caller frees it with rl_policy_free.
  */
 enum rl_status rl_policy_new(struct rl_ident *filter, struct rl_policy **out);
 enum rl_status rl_policy_add_buffer(struct rl_policy *p, const char *name, const char *buf,
@@ -302,90 +302,6 @@ enum rl_status rl_policy_finish(struct rl_policy *p, const struct rl_sink *sink)
 
 /* NULL-safe. */
 void rl_policy_free(struct rl_policy *p);
-
-/* ---------------------------------------------------------------------
- * The compiled policy ("rlimit-policy compile"): a whole loaded policy
- * written out with the size and hash of every file it came from, so that a
- * login reads only the rules that can apply to its user.  See index.c.
- */
-#define RL_INDEX_SUFFIX ".idx"
-
-/* conf (NULL: RL_DEFAULT_CONF) with RL_INDEX_SUFFIX, in buf; NULL if too long. */
-char *rl_index_path(const char *conf, char *buf, size_t size);
-
-/*
- * How a compile pins group names: resolve gives *found and *gid for name,
- * or a status other than RL_OK, which stops the compile.  The tool passes
- * rl_group_gid (NSS); tests and fuzzers pass tables of their own.
- */
-struct rl_pinner {
-	enum rl_status (*resolve)(void *ctx, const char *name, bool *found, gid_t *gid);
-	void *ctx;
-};
-
-/*
- * The index of p, which was loaded without a filter and without errors,
- * as a malloc'd buffer the caller frees.  With pin, each group name is
- * resolved now and logins match its rules by that gid (see index.c);
- * without, logins look names up.  RL_OK, RL_ENOMEM, RL_EUSAGE for a
- * policy that cannot be compiled, or what pin->resolve failed with.
- */
-enum rl_status rl_index_build(const struct rl_policy *p, const struct rl_pinner *pin,
-			      unsigned char **out, size_t *len);
-
-/*
- * Writes rl_index_build's bytes to path: a new file in path's folder,
- * mode 0644, synced, then renamed over path, so that a login reads the old
- * index or the new one and never a part.  Reports failures through sink.
- */
-enum rl_status rl_index_write(const struct rl_policy *p, const struct rl_pinner *pin,
-			      const char *path, const struct rl_sink *sink);
-
-/* The group names a compiled policy pinned, each once. */
-struct rl_pin {
-	char *name;
-	bool found; /* false: no group had the name; logins look it up */
-	gid_t gid;  /* when found */
-};
-struct rl_pins {
-	struct rl_pin *v; /* owned */
-	size_t n, cap;
-	bool pinned; /* false: compiled with --groups-at-login, v is empty */
-};
-
-/*
- * The pins of opts->index when a login would use it (RL_INDEX_FRESH):
- * RL_OK and *out, which the caller frees with rl_pins_free; RL_EINVALID
- * when it would not be used; RL_ENOMEM.
- */
-enum rl_status rl_index_pins(const struct rl_load_opts *opts, struct rl_pins *out);
-
-/* Frees what pins owns; NULL-safe, leaves it zeroed. */
-void rl_pins_free(struct rl_pins *pins);
-
-/* What a compiled policy is worth now (see rl_index_state). */
-enum rl_index_state {
-	RL_INDEX_NONE,    /* no such file: the YAML is read */
-	RL_INDEX_FRESH,   /* made from the files and bytes there now: used */
-	RL_INDEX_STALE,   /* made from other files or other bytes: not used */
-	RL_INDEX_REFUSED, /* not root's, writable by others, or not a file: not used */
-	RL_INDEX_DAMAGED, /* unreadable, or not an index this version reads: not used */
-	RL_INDEX_UNREAD,  /* a policy file cannot be read or trusted: not used */
-};
-
-/*
- * Whether opts->index (with opts->conf and opts->confdir) would be used by
- * a login now.  Prints nothing; opts->filter is ignored.
- */
-enum rl_index_state rl_index_state(const struct rl_load_opts *opts);
-
-/*
- * The policy of id from an index in memory, without looking at any file:
- * for tests and fuzzers.  RL_OK, RL_ENOMEM, RL_ENSS, or RL_EINVALID for
- * bytes that are not an index.  The caller frees *out.
- */
-enum rl_status rl_index_load_mem(const unsigned char *buf, size_t len, struct rl_ident *id,
-				 struct rl_policy **out);
 
 /* Number of rules kept (for tests of filtering and for benchmarks). */
 size_t rl_policy_rule_count(const struct rl_policy *p);
@@ -405,12 +321,16 @@ struct rl_host {
 /* Reads this machine's RAM and nr_open.  RL_OK or RL_EIO. */
 enum rl_status rl_host_probe(struct rl_host *host);
 
-/* Where a resolved half came from.  Copies: no pointer into a policy. */
+/*
+ * Where a resolved half came from.  file points into the result's own
+ * list, whatever its length; rule always fits, since the parser refuses
+ * longer names.  No pointer into a policy.
+ */
+#define RL_RULE_MAX (RL_NAME_MAX + 16)
 struct rl_origin {
-	char file[256];
+	const char *file; /* owned by the result: see rl_result_free */
 	unsigned line, col;
-	char rule[272]; /* "groups." and a 256-byte name; "default", "groups.research",
-			   "users.uid:2000-2999" */
+	char rule[RL_RULE_MAX]; /* "default", "groups.research", "users.uid:2000-2999" */
 };
 
 struct rl_half {
@@ -427,15 +347,22 @@ struct rl_item_result {
 
 struct rl_result {
 	struct rl_item_result item[RL_NITEMS]; /* indexed like rl_items */
+	char *files[2 * RL_NITEMS];            /* owned: the names origins point to */
+	size_t nfiles;
 };
 
 /*
  * Resolves the limits of id under p.  May fetch id's group names (NSS) if
- * p names groups.  Returns RL_OK, RL_ENSS or RL_ENOMEM.  *out holds no
- * pointers and needs no freeing.
+ * p names groups.  host NULL means this machine, read only when a
+ * percentage or nofile: unlimited needs it.  Returns RL_OK, RL_ENSS,
+ * RL_ENOMEM, or RL_EIO when this machine's memory size cannot be read.
+ * The caller frees *out with rl_result_free, whatever the status.
  */
 enum rl_status rl_resolve(const struct rl_policy *p, struct rl_ident *id,
 			  const struct rl_host *host, struct rl_result *out);
+
+/* Frees what *r owns; leaves it empty. */
+void rl_result_free(struct rl_result *r);
 
 /* True if any half of any item is set. */
 bool rl_result_any(const struct rl_result *r);
@@ -452,26 +379,21 @@ enum rl_status rl_apply(const struct rl_result *r, bool debug, const struct rl_s
  * The whole session path: what the module, "rlimit-policy run" and
  * "rlimit-policy explain" do.
  */
-struct rl_session_opts {
-	struct rl_load_opts load; /* filter is set by the functions below */
-	bool debug;
-};
 
 /*
- * For an identity already made: reads this machine's memory size, loads the
- * policy filtered for id, resolves.  What rl_session_resolve does after the
- * user's lookup; "explain" calls it for a user that may not exist yet.
+ * For an identity already made: loads the policy filtered for id and
+ * resolves it on this machine.  "explain" calls it for a user that may not
+ * exist yet.  The caller frees *out with rl_result_free.
  */
-enum rl_status rl_session_resolve_ident(const struct rl_session_opts *opts, struct rl_ident *id,
+enum rl_status rl_session_resolve_ident(const struct rl_load_opts *opts, struct rl_ident *id,
 					struct rl_result *out, const struct rl_sink *sink);
 
 /*
- * Looks user up, loads the policy filtered for that user, resolves.
- * *uid_out is the user's uid when known ((uid_t)-1 otherwise), so the
- * caller can decide root's fate.  Returns any status above but RL_ELOWER.
+ * Looks user up, then does what rl_session_resolve_ident does.  *uid_out
+ * is the user's uid when known ((uid_t)-1 otherwise), so the caller can
+ * decide root's fate.  Returns any status above but RL_ELOWER.
  */
-enum rl_status rl_session_resolve(const struct rl_session_opts *opts, const char *user,
-				  uid_t *uid_out, struct rl_result *out,
-				  const struct rl_sink *sink);
+enum rl_status rl_session_resolve(const struct rl_load_opts *opts, const char *user, uid_t *uid_out,
+				  struct rl_result *out, const struct rl_sink *sink);
 
 #endif

@@ -2,105 +2,18 @@
  * strmap.c - a small open-addressing hash map from strings, so that
  * duplicate keys and drop-in merges stay linear in the size of the policy.
  */
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "policy_int.h"
 
-char *rl_strndup(const char *s, size_t len)
-{
-	char *d = malloc(len + 1);
-	if (d) {
-		memcpy(d, s, len);
-		d[len] = '\0';
-	}
-	return d;
-}
-
-void *rl_grow(void *v, size_t n, size_t *cap, size_t elem)
-{
-	if (n < *cap)
-		return v;
-	size_t ncap = *cap ? *cap * 2 : 8;
-	if (ncap > SIZE_MAX / elem)
-		return NULL;
-	void *nv = realloc(v, ncap * elem);
-	if (nv)
-		*cap = ncap;
-	return nv;
-}
-
-int rl_name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-const char *rl_errstr(int e, char *buf, size_t size)
-{
-	/* _GNU_SOURCE: the GNU strerror_r, which may return a static string. */
-	return strerror_r(e, buf, size);
-}
-
-void rl_report(const struct rl_sink *sink, enum rl_severity sev, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-	if (!sink || !sink->emit)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	sink->emit(sink->ctx, sev, msg);
-}
-
-#define CHUNK_SIZE 4096
-
-struct rl_strmap_chunk {
-	struct rl_strmap_chunk *next;
-	size_t size;
-	char data[];
-};
-
-/* A copy of key[0..len) in the map's chunks (freed with the map). */
-static char *chunk_copy(struct rl_strmap *m, const char *key, size_t len)
-{
-	if (!m->chunks || m->chunk_left < len + 1) {
-		size_t size = len + 1 > CHUNK_SIZE ? len + 1 : CHUNK_SIZE;
-		struct rl_strmap_chunk *c = malloc(sizeof(*c) + size);
-		if (!c)
-			return NULL;
-		c->next = m->chunks;
-		c->size = size;
-		m->chunks = c;
-		m->chunk_left = size;
-	}
-	char *d = m->chunks->data + (m->chunks->size - m->chunk_left);
-	memcpy(d, key, len);
-	d[len] = '\0';
-	m->chunk_left -= len + 1;
-	return d;
-}
-
-/* FNV-1a: short keys, no adversary who can pick them but root. */
-static uint64_t hash64(const char *s, size_t len)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
-	}
-	return h ? h : 1; /* 0 marks an empty slot of a keyset */
-}
-
 static struct rl_strmap_ent *slot(struct rl_strmap_ent *ents, size_t cap, const char *key,
 				  size_t len)
 {
-	size_t i = (size_t)hash64(key, len) & (cap - 1);
+	size_t i = (size_t)rl_hash64(key, len) & (cap - 1);
 	for (;;) {
 		struct rl_strmap_ent *e = &ents[i];
-		if (!e->key || (strlen(e->key) == len && memcmp(e->key, key, len) == 0))
+		if (!e->key || (e->len == len && memcmp(e->key, key, len) == 0))
 			return e;
 		i = (i + 1) & (cap - 1);
 	}
@@ -114,7 +27,7 @@ static enum rl_status grow(struct rl_strmap *m)
 		return RL_ENOMEM;
 	for (size_t i = 0; i < m->cap; i++) {
 		if (m->ents[i].key)
-			*slot(ents, cap, m->ents[i].key, strlen(m->ents[i].key)) = m->ents[i];
+			*slot(ents, cap, m->ents[i].key, m->ents[i].len) = m->ents[i];
 	}
 	free(m->ents);
 	m->ents = ents;
@@ -122,21 +35,21 @@ static enum rl_status grow(struct rl_strmap *m)
 	return RL_OK;
 }
 
-enum rl_status rl_strmap_put(struct rl_strmap *m, const char *key, size_t len, size_t val,
-			     const struct rl_strmap_ent **found)
+enum rl_status rl_strmap_put(struct rl_strmap *m, struct rl_arena *keys, const char *key,
+			     size_t len, size_t val, const struct rl_strmap_ent **ent, bool *found)
 {
-	*found = NULL;
 	if ((m->n + 1) * 4 > m->cap * 3 && grow(m) != RL_OK)
 		return RL_ENOMEM;
 	struct rl_strmap_ent *e = slot(m->ents, m->cap, key, len);
-	if (e->key) {
-		*found = e;
+	*ent = e;
+	*found = e->key != NULL;
+	if (*found)
 		return RL_OK;
-	}
-	char *copy = chunk_copy(m, key, len);
+	char *copy = rl_arena_strndup(keys, key, len);
 	if (!copy)
 		return RL_ENOMEM;
 	e->key = copy;
+	e->len = len;
 	e->val = val;
 	m->n++;
 	return RL_OK;
@@ -146,39 +59,27 @@ void rl_strmap_free(struct rl_strmap *m)
 {
 	if (!m)
 		return;
-	while (m->chunks) {
-		struct rl_strmap_chunk *next = m->chunks->next;
-		free(m->chunks);
-		m->chunks = next;
-	}
 	free(m->ents);
 	m->ents = NULL;
-	m->cap = m->n = m->chunk_left = 0;
+	m->cap = m->n = 0;
 }
 
 static enum rl_status keyset_grow(struct rl_keyset *s)
 {
 	size_t cap = s->cap ? s->cap * 2 : 64;
-	uint64_t *hash = calloc(cap, sizeof(*hash));
-	uint32_t *line = malloc(cap * sizeof(*line));
-	if (!hash || !line) {
-		free(hash);
-		free(line);
+	struct rl_keyset_ent *v = calloc(cap, sizeof(*v));
+	if (!v)
 		return RL_ENOMEM;
-	}
 	for (size_t i = 0; i < s->cap; i++) {
-		if (!s->hash[i])
+		if (!s->v[i].hash)
 			continue;
-		size_t j = s->hash[i] & (cap - 1);
-		while (hash[j])
+		size_t j = s->v[i].hash & (cap - 1);
+		while (v[j].hash)
 			j = (j + 1) & (cap - 1);
-		hash[j] = s->hash[i];
-		line[j] = s->line[i];
+		v[j] = s->v[i];
 	}
-	free(s->hash);
-	free(s->line);
-	s->hash = hash;
-	s->line = line;
+	free(s->v);
+	s->v = v;
 	s->cap = cap;
 	return RL_OK;
 }
@@ -189,16 +90,16 @@ enum rl_status rl_keyset_add(struct rl_keyset *s, const char *key, size_t len, u
 	*first_line = 0;
 	if ((s->n + 1) * 2 > s->cap && keyset_grow(s) != RL_OK)
 		return RL_ENOMEM;
-	uint64_t h = hash64(key, len);
+	uint64_t h = rl_hash64(key, len);
 	size_t j = h & (s->cap - 1);
-	while (s->hash[j] && s->hash[j] != h)
+	while (s->v[j].hash && s->v[j].hash != h)
 		j = (j + 1) & (s->cap - 1);
-	if (s->hash[j]) {
-		*first_line = s->line[j];
+	if (s->v[j].hash) {
+		*first_line = s->v[j].line;
 		return RL_OK;
 	}
-	s->hash[j] = h;
-	s->line[j] = line;
+	s->v[j].hash = h;
+	s->v[j].line = line;
 	s->n++;
 	return RL_OK;
 }
@@ -207,7 +108,6 @@ void rl_keyset_free(struct rl_keyset *s)
 {
 	if (!s)
 		return;
-	free(s->hash);
-	free(s->line);
+	free(s->v);
 	memset(s, 0, sizeof(*s));
 }

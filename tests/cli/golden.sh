@@ -9,9 +9,6 @@
 #   setup        optional: sh script run first in the copy, with the same fake
 #                directory as the tool; exit 77 skips the case
 #   stdin        optional: standard input
-#   after        optional: sh script run in the copy once the tool is done, to
-#                check the files it left (written, or not); it must print
-#                nothing and exit 0
 #   *            the fixtures (policies, limits.conf files): mode 0644 in the copy
 # The tool runs with nss_wrapper and the fake users of tests/cli/nss, or of
 # the case's own passwd and group files when it has them.  When
@@ -38,13 +35,12 @@ for case in "$@"; do
 	mkdir -p "$work"
 	cp -R "$case/." "$work/"
 	rm -f "$work/cmd" "$work/expect.out" "$work/expect.err" "$work/expect.rc" \
-		"$work/stdin" "$work/as-root-only" "$work/after"
+		"$work/stdin" "$work/as-root-only"
 	find "$work" -type d -exec chmod 0755 {} + && find "$work" -type f -exec chmod 0644 {} +
 	nss=$CLI_NSS_DIR
 	[ -f "$case/passwd" ] && nss=$work
 	if [ -f "$work/setup" ]; then
-		# The same directory as the tool's: a compile in setup pins the
-		# group names the case's users have.
+		# The same directory as the tool's.
 		(cd "$work" && LD_PRELOAD=$CLI_NSS_WRAPPER NSS_WRAPPER_PASSWD=$nss/passwd \
 			NSS_WRAPPER_GROUP=$nss/group sh ./setup)
 		st=$?
@@ -80,16 +76,6 @@ for case in "$@"; do
 			diff -u "$case/expect.$k" "$scratch/$name.$k" | sed 's/^/    /'
 		fi
 	done
-	if [ -f "$case/after" ]; then
-		said=$(cd "$work" && sh "$case/after" 2>&1)
-		st=$?
-		if [ "$st" -ne 0 ] || [ -n "$said" ]; then
-			[ $ok = 1 ] && echo "  FAIL $name: rlimit-policy $args"
-			ok=0
-			echo "    after: exit $st"
-			printf '%s\n' "$said" | sed 's/^/    /'
-		fi
-	fi
 	if [ $ok = 1 ]; then
 		pass=$((pass + 1))
 	else

@@ -1,21 +1,11 @@
 /*
- * limits_helper - what the cli tests need to see limits through libpam.
- *
- *   limits_helper print
- *       prints every limit: "NAME SOFT HARD" ("inf" for unlimited), one a
- *       line.  Names and resources come from tests/common/testnames.h, not
- *       from the library's table, so a wrong item-to-resource mapping in
- *       the library shows as a difference.
- *   limits_helper session SERVICE USER [BASELINE]
- *       sets the limits listed in BASELINE (the format print writes), then
- *       pam_start(SERVICE, USER) and pam_open_session through whatever
- *       libpam is loaded (the tests preload pam_wrapper with a private
- *       service folder and nss_wrapper with fake users), prints "rc N" and
- *       the limits as print does, closes the session.
- *   limits_helper baseline BASELINE -- COMMAND [ARG]...
- *       sets BASELINE, then runs COMMAND.
- *
- * Each run is its own process: a lowered hard limit cannot be raised again.
+ * limits_helper - what the cli tests need to see limits through libpam:
+ *   limits_helper print                          every limit, "NAME SOFT HARD"
+ *   limits_helper session SERVICE USER [BASELINE] a session, then "rc N" and print
+ *   limits_helper baseline BASELINE -- COMMAND... BASELINE set, then COMMAND
+ * BASELINE is print's format.  Names come from tests/common/testnames.h,
+ * not the library's table, so a wrong item-to-resource mapping shows.  One
+ * process a run: a lowered hard limit cannot be raised again.
  */
 #include <errno.h>
 #include <inttypes.h>

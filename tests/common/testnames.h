@@ -1,13 +1,8 @@
 /*
- * testnames.h - names for PAM codes and rlimit resources in test messages.
- *
- * One copy for every test program.  The resource names are written out here
- * rather than taken from the policy library's item table, so that a test
- * message never depends on the code under test.
- *
- * Not pam_strerror: in the integration tests pam_wrapper is preloaded but not
- * initialised, and its pam_strerror then finds itself instead of libpam's and
- * recurses until the stack overflows.
+ * testnames.h - names for PAM codes and rlimit resources in test messages,
+ * written out here so that a message never depends on the code under test.
+ * Not pam_strerror: with pam_wrapper preloaded but not initialised, its
+ * pam_strerror finds itself instead of libpam's and recurses forever.
  */
 #ifndef RL_TESTNAMES_H
 #define RL_TESTNAMES_H

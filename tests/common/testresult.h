@@ -1,7 +1,7 @@
 /*
  * testresult.h - whether two resolved results are the same, for the suites
  * and the fuzzer that compare two ways of reaching one (the whole policy,
- * the filtered load, the compiled index).  Field by field: padding bytes
+ * the filtered load).  Field by field: padding bytes
  * are not part of a result (the library copies struct rl_value, padding
  * and all, from locals), so memcmp would be unreliable.
  */
@@ -13,10 +13,16 @@
 
 #include "rlimit_policy.h"
 
+/* Two origin file names, either NULL (an unset half has none). */
+static inline bool tr_same_file(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
 static inline bool tr_same_half(const struct rl_half *a, const struct rl_half *b)
 {
 	return a->set == b->set && a->value.type == b->value.type && a->value.n == b->value.n &&
-	       a->rlim == b->rlim && strcmp(a->origin.file, b->origin.file) == 0 &&
+	       a->rlim == b->rlim && tr_same_file(a->origin.file, b->origin.file) &&
 	       a->origin.line == b->origin.line && a->origin.col == b->origin.col &&
 	       strcmp(a->origin.rule, b->origin.rule) == 0;
 }

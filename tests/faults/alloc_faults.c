@@ -1,27 +1,12 @@
 /*
- * alloc_faults.c - every allocation pam_rlimit.so makes (its own and
- * libyaml's) fails in turn, through real libpam.
- *
- * For each scenario, run N = 1, 2, ... forks one child per N: libfailmalloc
- * is armed to fail the N-th allocation whose caller lies in pam_rlimit.so
- * or libyaml, and the child opens a session.  The loop ends with the first
- * run in which no failure was injected (N went past the last allocation):
- * that run must give the scenario's normal result, with its exact limits.
- * Every run before it must give the scenario's out-of-memory result, leave
- * every limit as it was, log an alert, not crash, and leave no block the
- * module or libyaml allocated unfreed after pam_end.
- *
- * The policy is built to reach many allocation sites: a main file and two
- * drop-ins (plus files the loader must skip), named, gid and gid-range
- * group rules, name, uid and uid-range user rules, percentages, enough
- * keys and rules to make every table grow, and the user in 7 groups.  The
- * same policy is also compiled (rlimit-policy compile, FAULTS_TOOL): fresh,
- * so a login reads the index and libyaml must never allocate, and stale (a
- * drop-in edited after compiling), so a login hashes the files, warns, and
- * parses the YAML.
- *
- * FAULTS_SAMPLE=K runs only every K-th N (for valgrind); FAULTS_VERBOSE=1
- * lists each allocation site with addr2line.
+ * alloc_faults.c - every allocation pam_rlimit.so and libyaml make fails
+ * in turn, through real libpam.  Run N of a scenario fails the N-th one;
+ * the first run past the last allocation must give the scenario's normal
+ * result and limits.  Every run before it must give its out-of-memory
+ * result, leave every limit alone, log an alert, not crash, and have freed
+ * all it allocated after pam_end.  The policy reaches many sites: drop-ins,
+ * every rule kind, tables that grow, arena chunks, a user in 7 groups.
+ * FAULTS_SAMPLE=K runs every K-th N; FAULTS_VERBOSE=1 lists the sites.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -143,33 +128,6 @@ static void write_policy(const char *d)
 		   "  carol: {stack: 10x}\n");
 }
 
-/*
- * rlimit-policy compile for folder d (the tool the tree built, as the
- * admin would run it), on the sessions' directory, so that it pins the
- * group names to the gids the sessions see (g01 .. g12 and nobody-here
- * are no group's: those are looked up at login); fails the suite when it
- * cannot.
- */
-static void compile_policy(const char *dir, const char *d)
-{
-	char cmd[8 * PATH_MAX];
-	const char *tool = getenv("FAULTS_TOOL"), *nw = getenv("FAULTS_NSS_WRAPPER");
-	if (!tool || !nw) {
-		fprintf(stderr, "alloc_faults: FAULTS_TOOL (rlimit-policy) or FAULTS_NSS_WRAPPER "
-				"is not set\n");
-		exit(2);
-	}
-	snprintf(cmd, sizeof(cmd),
-		 "LD_PRELOAD=%s NSS_WRAPPER_PASSWD=%s/passwd NSS_WRAPPER_GROUP=%s/group "
-		 "%s --owner %u --conf %s/%s/rlimit.yaml --confdir %s/%s/rlimit.d compile "
-		 ">/dev/null 2>&1",
-		 nw, dir, dir, tool, (unsigned)getuid(), dir, d, dir, d);
-	if (system(cmd) != 0) {
-		fprintf(stderr, "alloc_faults: %s failed\n", cmd);
-		exit(2);
-	}
-}
-
 static void setup(const char *dir)
 {
 	fenv_write("passwd", 0644,
@@ -185,14 +143,6 @@ static void setup(const char *dir)
 		   "nameless-twin:x:6001:carol\n"
 		   "other:x:7000:root\n");
 	write_policy("policy");
-	/* The same policy compiled: a login reads the index instead of the YAML. */
-	write_policy("ipolicy");
-	compile_policy(dir, "ipolicy");
-	/* Compiled, then a drop-in edited: the index is stale, the YAML is read. */
-	write_policy("spolicy");
-	compile_policy(dir, "spolicy");
-	fenv_write("spolicy/rlimit.d/20-carol.yaml", 0644,
-		   "version: 1\nusers:\n  carol:\n    core: 0 # edited after compile\n");
 	fenv_service("fail", "conf=%s/policy/rlimit.yaml confdir=%s/policy/rlimit.d", dir, dir);
 	fenv_service("succeed",
 		     "conf=%s/policy/rlimit.yaml confdir=%s/policy/rlimit.d "
@@ -200,9 +150,6 @@ static void setup(const char *dir)
 		     dir, dir);
 	fenv_service("invalid", "conf=%s/policy/rlimit.yaml confdir=%s/policy/bad.d", dir, dir);
 	fenv_service("badarg", "conf=%s/policy/rlimit.yaml onerr=maybe", dir);
-	fenv_service("indexed", "conf=%s/ipolicy/rlimit.yaml confdir=%s/ipolicy/rlimit.d", dir,
-		     dir);
-	fenv_service("stale", "conf=%s/spolicy/rlimit.yaml confdir=%s/spolicy/rlimit.d", dir, dir);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -248,8 +195,6 @@ struct scenario {
 	size_t (*limits)(struct fenv_limit *e); /* NULL: nothing applied at the end */
 	const char *oom_log;                    /* an alert every failing run must log */
 	const char *prefix_log;                 /* the alert of a prefix run instead */
-	bool stale_index; /* the clean run warns that the compiled policy is not used */
-	bool no_yaml;     /* a fresh index: libyaml never allocates */
 };
 
 /*
@@ -261,29 +206,23 @@ struct scenario {
 
 static const struct scenario scenarios[] = {
     {"carol onerr=fail", "fail", "carol", 0, PAM_SUCCESS, PAM_BUF_ERR, -1, carol_limits,
-     "out of memory; session for carol refused", NULL, false, false},
+     "out of memory; session for carol refused", NULL},
     {"carol onerr=succeed", "succeed", "carol", 0, PAM_SUCCESS, PAM_SUCCESS, -1, carol_limits,
-     "out of memory; session for carol goes on without limits", NULL, false, false},
+     "out of memory; session for carol goes on without limits", NULL},
     {"carol onerr=fail, sticky", "fail", "carol", 1, PAM_SUCCESS, PAM_BUF_ERR, -1, carol_limits,
-     "out of memory; session for carol refused", NULL, false, false},
+     "out of memory; session for carol refused", NULL},
     {"carol invalid drop-in", "invalid", "carol", 0, PAM_SERVICE_ERR, PAM_BUF_ERR, -1, NULL,
-     "out of memory; session for carol refused", NULL, false, false},
-    /* The index path: its reads and tables, then the rules it keeps. */
-    {"carol compiled policy", "indexed", "carol", 0, PAM_SUCCESS, PAM_BUF_ERR, -1, carol_limits,
-     "out of memory; session for carol refused", NULL, false, true},
-    /* A stale index: the files are read and hashed, then the YAML parsed. */
-    {"carol stale compiled policy", "stale", "carol", 0, PAM_SUCCESS, PAM_BUF_ERR, -1, carol_limits,
-     "out of memory; session for carol refused", NULL, true, false},
+     "out of memory; session for carol refused", NULL},
     /* A bad module argument: the module still looks the user up (for root). */
     {"carol bad argument", "badarg", "carol", 0, PAM_SERVICE_ERR, PAM_SERVICE_ERR, -1, NULL,
-     "invalid arguments; session for carol refused", NULL, false, false},
+     "invalid arguments; session for carol refused", NULL},
     /*
      * Root is never locked out once the module knows it is root; a
      * failure in the user lookup itself comes before that.
      */
     {"root", "fail", "root", 0, PAM_SUCCESS, PAM_SUCCESS, PAM_BUF_ERR, root_limits,
      "out of memory; root's session goes on without limits",
-     "out of memory; session for root refused", false, false},
+     "out of memory; session for root refused"},
 };
 
 /* ---------------------------------------------------------------------- */
@@ -429,18 +368,6 @@ static int run_scenario(unsigned idx, const struct scenario *sc, unsigned long *
 			/* Past the last allocation: the normal result. */
 			total = r.counted;
 			final = tn_pam_code(c.pam.open_rc);
-			/*
-			 * An index is used when fresh, and said to be skipped when
-			 * not.  Checked under valgrind too: it needs no limit.
-			 */
-			if (fenv_log_count_in(c.log, LOG_WARNING, "compiled policy not used") !=
-			    (sc->stale_index ? 1u : 0u)) {
-				fprintf(stderr,
-					"%s (none failed): want %s warning about the "
-					"compiled policy:\n%s",
-					what, sc->stale_index ? "one" : "no", c.log);
-				bad++;
-			}
 			if (under_valgrind()) {
 				/* valgrind refuses to lower RLIMIT_NOFILE's hard limit */
 				printf("  (%s: final result not checked under valgrind)\n",
@@ -459,12 +386,6 @@ static int run_scenario(unsigned idx, const struct scenario *sc, unsigned long *
 			break;
 		}
 		note_site(&r.failed, idx);
-		if (sc->no_yaml && strstr(r.failed.object, "libyaml")) {
-			fprintf(stderr,
-				"%s: libyaml allocated (%s): the compiled policy was not used\n",
-				what, r.failed.symbol);
-			bad++;
-		}
 		dist[c.pam.open_rc & 31]++;
 		/* Sampled runs are not consecutive: a prefix ends at the first other result. */
 		bool prefix_ok = sc->oom_rc_prefix >= 0 && !past_prefix && n <= MAX_PREFIX &&

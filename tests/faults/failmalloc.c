@@ -1,15 +1,9 @@
 /*
  * failmalloc.c - an LD_PRELOAD shim that fails the N-th allocation made by
- * pam_rlimit.so or libyaml, and tracks the blocks they have not freed.
- * See failmalloc.h for the interface.
- *
- * The real allocator is glibc's own __libc_malloc family, so the shim needs
- * no dlsym bootstrap and allocates nothing itself.  Which object a caller
- * lies in is answered from the PT_LOAD segments of the watched objects,
- * collected with dl_iterate_phdr and refreshed whenever the loader's
- * add/remove counters move (libpam loads the module at pam_start and
- * unloads it at pam_end).  Meant for single-threaded test children; a
- * spinlock keeps the counters consistent if other threads allocate too.
+ * pam_rlimit.so or libyaml and tracks the blocks they leave (failmalloc.h).
+ * It allocates with glibc's __libc_malloc family, so it needs no dlsym and
+ * allocates nothing itself.  Callers are placed by the watched objects'
+ * PT_LOAD segments, refreshed when libpam loads or unloads the module.
  */
 #include <dlfcn.h>
 #include <errno.h>

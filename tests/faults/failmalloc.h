@@ -1,17 +1,10 @@
 /*
- * failmalloc.h - the control interface of libfailmalloc.so, an LD_PRELOAD
- * shim that makes one chosen allocation of pam_rlimit.so or libyaml fail.
- *
- * The shim interposes malloc, calloc, realloc, free, strdup and strndup.
- * An allocation "counts" when its caller (the return address) lies in one
- * of the watched objects: pam_rlimit.so and libyaml (FAILMALLOC_OBJECTS,
- * colon-separated substrings of the loaded objects' paths, overrides
- * that).  Allocations made by libc on the module's behalf (inside
- * getpwnam_r, fdopendir, ...) or by nss_wrapper do not count.
- *
- * A test finds these functions with dlsym(RTLD_DEFAULT, ...) so it does not
- * link against the shim, and works unchanged when the shim is not loaded
- * (the functions are then missing and the test says so).
+ * failmalloc.h - the control interface of libfailmalloc.so, which makes one
+ * chosen allocation of pam_rlimit.so or libyaml fail.  An allocation counts
+ * when its caller lies in a watched object (FAILMALLOC_OBJECTS: colon-
+ * separated path substrings); libc's on the module's behalf do not.  Tests
+ * find these functions with dlsym(RTLD_DEFAULT, ...), so that they run,
+ * and say so, without the shim.
  */
 #ifndef FAILMALLOC_H
 #define FAILMALLOC_H

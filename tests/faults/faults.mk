@@ -32,7 +32,7 @@ FAULTS_NSS := $(FAULTS_DIR)/nss_faults
 FAULTS_THREADS := $(FAULTS_DIR)/threads
 
 FAULTS_ENV = FAULTS_MODULE=$(abspath $(TEST_MODULE)) FAULTS_NSS_WRAPPER=$(NSS_WRAPPER_SO) \
-	FAULTS_WORKDIR=$(abspath $(FAULTS_DIR)) FAULTS_TOOL=$(abspath $(TOOL))
+	FAULTS_WORKDIR=$(abspath $(FAULTS_DIR))
 
 # somalloc=nouserintercepts: memcheck must not replace libfailmalloc's own
 # malloc (a library without a soname would match its default patterns).
@@ -59,15 +59,14 @@ $(FAULTS_DIR)/%.o: $(FAULTS_SRC)/%.c $(wildcard $(FAULTS_SRC)/*.h) $(wildcard te
 $(FAULTS_ALLOC): $(FAULTS_DIR)/alloc_faults.o $(FAULTS_DIR)/fenv.o
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(FAULTS_EXPORT) $(PAM_LIBS) -ldl
 
-$(FAULTS_NSS): $(FAULTS_DIR)/nss_faults.o $(FAULTS_DIR)/fenv.o $(POLICY_LIB)
-	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(FAULTS_EXPORT) $(CMOCKA_LIBS) $(YAML_LIBS) \
-		$(PAM_LIBS) -ldl
+$(FAULTS_NSS): $(FAULTS_DIR)/nss_faults.o $(FAULTS_DIR)/fenv.o
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(FAULTS_EXPORT) $(CMOCKA_LIBS) $(PAM_LIBS) -ldl
 
 $(FAULTS_THREADS): $(FAULTS_DIR)/threads.o $(FAULTS_DIR)/fenv.o $(POLICY_LIB)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(FAULTS_EXPORT) $(YAML_LIBS) $(PAM_LIBS) -ldl -pthread
 
 FAULTS_BINS := $(FAULTS_FAILMALLOC) $(FAULTS_NSSFAULT) $(FAULTS_ALLOC) $(FAULTS_NSS) \
-	$(FAULTS_THREADS) $(TEST_MODULE) $(TOOL)
+	$(FAULTS_THREADS) $(TEST_MODULE)
 
 .PHONY: check-faults check-faults-alloc check-faults-valgrind check-faults-nss \
 	check-faults-threads check-faults-tsan

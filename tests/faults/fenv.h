@@ -1,31 +1,12 @@
 /*
- * fenv.h - the world the fault tests run in.
- *
- * A test program calls fenv_init first.  In the first stage it makes a work
- * folder, lets the program write its fake passwd and group files, PAM
- * service files and policies there, preloads nss_wrapper (with the fault
- * shims before it) and re-executes itself, optionally under a runner such
- * as valgrind (FAULTS_RUNNER).  In the second stage fenv_init returns -1
- * and the program runs its tests.
- *
- * Sessions go through the system's real libpam with pam_start_confdir
- * (Linux-PAM >= 1.4), pointed at the work folder's services/: what
- * pam_wrapper would do, without its shared /tmp/pam.X folders, which
- * collide between concurrent test processes and are re-created by every
- * forked child (thousands here).
- *
- * The program also captures what the module logs: it defines pam_syslog and
- * pam_vsyslog itself (exported, so they take precedence over libpam's for
- * the module), and each thread collects its own lines.  It defines
- * audit_open too, so that libpam does not audit the fake sessions.
- *
- * Environment, set by tests/faults/faults.mk:
- *   FAULTS_MODULE        the pam_rlimit.so under test (test variant), absolute
- *   FAULTS_NSS_WRAPPER   libnss_wrapper.so
- *   FAULTS_PRELOAD       shims to load before nss_wrapper (colon list)
- *   FAULTS_RUNNER        optional command prefix (space-separated words)
- *   FAULTS_WORKDIR       optional parent folder for the work folder
- *   FAULTS_KEEP=1        keep the work folder
+ * fenv.h - the world the fault tests run in.  fenv_init makes a work folder
+ * with the program's fake directory, services and policies, and re-executes
+ * the program with nss_wrapper and the shims preloaded (FAULTS_RUNNER:
+ * under valgrind, say); then it returns -1.  Sessions go through the real
+ * libpam with pam_start_confdir: pam_wrapper's shared /tmp folders would
+ * collide between concurrent tests.  The program defines pam_syslog,
+ * pam_vsyslog and audit_open, so it catches the module's log, per thread.
+ * FAULTS_MODULE, _NSS_WRAPPER, _PRELOAD, _WORKDIR, _KEEP are faults.mk's.
  */
 #ifndef FAULTS_FENV_H
 #define FAULTS_FENV_H

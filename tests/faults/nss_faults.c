@@ -1,30 +1,11 @@
 /*
  * nss_faults.c - the module against a directory that fails, through real
- * libpam and nss_wrapper, with libnssfault preloaded before nss_wrapper to
- * count the module's lookups and to inject errors:
- *
- * - an unknown user: PAM_USER_UNKNOWN, one passwd lookup, nothing more;
- * - getpwnam_r failing with EIO or ENOMEM;
- * - getgrouplist failing the way glibc reports NSS errors (-1 without asking
- *   for a bigger array), and asking for a bigger array forever (a bounded
- *   number of retries);
- * - getgrgid_r failing (every call, or only the second), or answering
- *   ERANGE forever;
- * each under onerr=fail (PAM_SERVICE_ERR, or PAM_BUF_ERR for ENOMEM) and
- * onerr=succeed (PAM_SUCCESS with nothing applied), and for root (never
- * locked out);
- * - a user in 5,000 groups: the right rules match (a gid rule that only the
- *   4,999th group matches, a named group rule), with one getpwnam_r and
- *   two getgrouplist calls (the first array holds 1,024 gids; the second
- *   is the size the library asked for).  A user in few groups (alice, in
- *   every other case) costs one getgrouplist call.
- *
- * - rlimit-policy compile, which pins group names through NSS, stopping
- *   at a failed lookup with nothing written.
- *
- * Every case runs in its own forked child and checks the return code, the
- * limits the child has afterwards (soft and hard), the alert logged, and
- * the number of lookups.
+ * libpam, nss_wrapper and libnssfault (which counts and fails lookups):
+ * an unknown user; getpwnam_r, getgrouplist, getgrgid_r and getgrnam_r
+ * failing, once or always, or asking for a bigger buffer forever; each
+ * under onerr=fail and onerr=succeed, and for root (never locked out); and
+ * a user in 5,000 groups, who costs two getgrouplist calls.  Each case is
+ * a forked child: its return code, limits, alert and lookups are checked.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -34,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -463,55 +443,6 @@ static void test_root_nss_errors(void **state)
 	assert_int_equal(o->n.getgrnam_r, 0);
 }
 
-/*
- * rlimit-policy compile pins each group name through NSS: a failed lookup
- * stops it, names the group, and writes nothing (an earlier index stays
- * as it was).  Without the fault the same compile writes the index.
- */
-static int compile_with(const char *fault, const char *out, char *err, size_t size)
-{
-	char cmd[4 * 4096], errfile[4096];
-	const char *tool = getenv("FAULTS_TOOL"), *work = getenv("FAULTS_WORK");
-	if (!tool || !work)
-		fail_msg("FAULTS_TOOL or FAULTS_WORK is not set");
-	snprintf(errfile, sizeof(errfile), "%s/compile.err", work);
-	snprintf(cmd, sizeof(cmd),
-		 "NSSFAULT_CALLER=rlimit-policy NSSFAULT_GRNAM=%s %s --owner %u --conf "
-		 "%s/policy/rlimit.yaml compile --output %s >/dev/null 2>%s",
-		 fault, tool, (unsigned)getuid(), work, out, errfile);
-	int rc = system(cmd);
-	FILE *f = fopen(errfile, "r");
-	size_t n = f ? fread(err, 1, size - 1, f) : 0;
-	err[n] = '\0';
-	if (f)
-		fclose(f);
-	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
-static void test_compile_grnam_fails(void **state)
-{
-	(void)state;
-	char out[4096], err[4096];
-	snprintf(out, sizeof(out), "%s/compiled.idx", getenv("FAULTS_WORK"));
-	unlink(out);
-	assert_int_equal(compile_with(eio, out, err, sizeof(err)), 1);
-	/* The first name asked (by hash order: dev or ops), then the write refused. */
-	char want[2][8192];
-	for (int i = 0; i < 2; i++)
-		snprintf(want[i], sizeof(want[i]),
-			 "rlimit-policy: cannot look up group %s: the user or group database "
-			 "failed\n%s: cannot compile: the user or group database failed\n",
-			 i ? "ops" : "dev", out);
-	if (strcmp(err, want[0]) != 0 && strcmp(err, want[1]) != 0)
-		fail_msg("compile said:\n%s", err);
-	assert_int_equal(access(out, F_OK), -1);
-
-	assert_int_equal(compile_with("0", out, err, sizeof(err)), 0);
-	assert_string_equal(err, "");
-	assert_int_equal(access(out, F_OK), 0);
-	unlink(out);
-}
-
 static void test_5000_groups(void **state)
 {
 	(void)state;
@@ -571,7 +502,6 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_grnam_erange_forever),
 	    cmocka_unit_test(test_root_nss_errors),
 	    cmocka_unit_test(test_5000_groups),
-	    cmocka_unit_test(test_compile_grnam_fails),
 	};
 	return cmocka_run_group_tests_name("nss_faults", tests, NULL, NULL);
 }

@@ -1,26 +1,20 @@
 /*
- * nssfault.h - the interface of libnssfault.so, an LD_PRELOAD shim placed
- * before nss_wrapper that counts pam_rlimit's passwd and group lookups and
- * makes them fail on request.
- *
- * Only calls whose caller lies in an object whose path holds
- * NSSFAULT_CALLER (default "pam_rlimit.so") are counted or failed; every
- * call is passed on to the next definition (nss_wrapper) otherwise.
- * Faults are chosen by environment variables, read at each call:
- *
- *   NSSFAULT_PWNAM=E       getpwnam_r returns errno E (a number), no entry
- *   NSSFAULT_PWNAM_AT=K    ... only on the K-th counted call (default: all)
- *   NSSFAULT_GROUPLIST=fail  getgrouplist returns -1 without asking for a
- *                          bigger array (glibc's way of hiding an NSS error)
- *   NSSFAULT_GROUPLIST=grow  getgrouplist returns -1 and asks for twice the
- *                          array, forever (a directory that never settles)
- *   NSSFAULT_GRGID=E       getgrgid_r returns errno E, no entry ...
- *   NSSFAULT_GRGID_AT=K    ... only on the K-th counted call (default: all)
- *   NSSFAULT_GRNAM=E, NSSFAULT_GRNAM_AT=K   the same for getgrnam_r
- *   NSSFAULT_SERIALIZE=1   every getgrouplist call (from anyone) takes a
- *                          lock: nss_wrapper's own is not thread-safe
- *
- * A test reads the counts with dlsym(RTLD_DEFAULT, "nssfault_counts").
+ * nssfault.h - libnssfault.so, an LD_PRELOAD shim before nss_wrapper that
+ * counts pam_rlimit's passwd and group lookups and fails them on request.
+ * Only callers in an object whose path holds NSSFAULT_CALLER (default
+ * "pam_rlimit.so") count; every call goes on to nss_wrapper otherwise.
+ * Tests read the counts with dlsym(RTLD_DEFAULT, "nssfault_counts").
+ */
+
+/*
+ * Faults, from the environment at each call (E: an errno; K: the call to fail).
+ *   NSSFAULT_PWNAM=E, NSSFAULT_PWNAM_AT=K      getpwnam_r fails with E
+ *   NSSFAULT_GRGID=E, NSSFAULT_GRGID_AT=K      getgrgid_r likewise
+ *   NSSFAULT_GRNAM=E, NSSFAULT_GRNAM_AT=K      getgrnam_r likewise
+ *   NSSFAULT_GROUPLIST=fail  -1 without asking for more (glibc's NSS error)
+ *   NSSFAULT_GROUPLIST=grow  -1, asking for twice the array, forever
+ *   NSSFAULT_SERIALIZE=1     getgrouplist calls take turns (nss_wrapper's
+ *                            is not thread-safe)
  */
 #ifndef NSSFAULT_H
 #define NSSFAULT_H

@@ -1,22 +1,12 @@
 /*
  * threads.c - many threads, each with its own PAM handle, open sessions for
- * different users at once; each must get its own user's resolution.
- *
- * setrlimit is per process and a lowered hard limit cannot come back, so
- * the applied limits cannot tell threads apart.  Instead the policy sets
- * every limit to the value the process already has (setrlimit is then a
- * no-op), and each user reaches each item through a different rule.  The
- * module runs with `debug`, which logs one line per item naming the rules
- * its soft and hard halves came from; this program captures pam_syslog per
- * thread (fenv.c) and checks those names against what the user must get.
- * Each thread also calls the library's rl_session_resolve directly and
- * checks every half's origin: the library is what must be reentrant.
- * The policy is compiled (rl_index_write, as rlimit-policy compile does):
- * even rounds go through the index, odd ones read the YAML (noindex), in
- * the module and in the direct calls alike.
- *
- * Run plainly, under helgrind, and built with ThreadSanitizer (faults.mk).
- * FAULTS_THREADS (default 16) and FAULTS_THREAD_ROUNDS (default 200).
+ * different users at once; each must get its own user's limits.  setrlimit
+ * is per process, so the policy restates the limits the process has, each
+ * user reaches each item through another rule, and the module's debug
+ * lines (caught per thread) must name the right rules.  Each thread also
+ * calls rl_session_resolve and checks every origin: the library is what
+ * must be reentrant.  Run plainly, under helgrind and with ThreadSanitizer;
+ * FAULTS_THREADS (16) and FAULTS_THREAD_ROUNDS (200).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -61,7 +51,7 @@ static bool in_club(int u)
 	return u % 2 == 1;
 }
 
-/* Who sets what (the policy below is written from the same plan):
+/* Who sets what (the policy below is written from the same plan), per half:
  *   default            rttime both
  *   groups.teamK       memlock both, cpu hard  (K = u % 4, the primary group)
  *   groups.gid:4100-4199  msgqueue both       (odd users are in club, 4150)
@@ -70,7 +60,6 @@ static bool in_club(int u)
  *   users.tNN          cpu soft; locks hard when u % 3 == 0 (beats the range)
  *   users.uid:N        core both when u % 5 == 0
  *   groups.bystanders  fsize both            (t00 and t01 only)
- * so per half: exact user > uid range > groups > default.
  */
 static void plan(void)
 {
@@ -131,33 +120,6 @@ static void current(int i, bool soft, bool hard, char *buf, size_t size)
 		snprintf(buf, size, "{%s: %s}", soft ? "soft" : "hard", soft ? s : h);
 }
 
-/*
- * rlimit-policy compile's work: policy/rlimit.yaml.idx, where the module
- * looks.  Then the index must be fresh for what the even rounds load (the
- * module's conf and its default index path, no drop-in folder, files of
- * getuid() trusted as in a test build, and check_direct the same): their
- * only other check, no "not used" warning, holds for a missing index too.
- */
-static void compile(const char *dir)
-{
-	char conf[4096], ix[4200];
-	struct rl_load_opts lo = {.conf = conf, .trusted_uid = getuid()};
-	struct rl_policy *p = NULL;
-	snprintf(conf, sizeof(conf), "%s/policy/rlimit.yaml", dir);
-	if (rl_policy_load(&lo, &p, NULL) != RL_OK || !rl_index_path(conf, ix, sizeof(ix)) ||
-	    rl_index_write(p, NULL, ix, NULL) != RL_OK) {
-		fprintf(stderr, "threads: cannot compile %s\n", conf);
-		exit(2);
-	}
-	rl_policy_free(p);
-	lo.index = ix;
-	enum rl_index_state st = rl_index_state(&lo);
-	if (st != RL_INDEX_FRESH) {
-		fprintf(stderr, "threads: %s is not fresh after compiling (state %d)\n", ix, st);
-		exit(2);
-	}
-}
-
 static void setup(const char *dir)
 {
 	char v[96], v2[96];
@@ -212,15 +174,13 @@ static void setup(const char *dir)
 	}
 	fenv_close(f, "policy/rlimit.yaml", 0644);
 	fenv_service("threads", "conf=%s/policy/rlimit.yaml debug", dir);
-	fenv_service("threads-noindex", "conf=%s/policy/rlimit.yaml noindex debug", dir);
-	compile(dir);
 }
 
 /* ---------------------------------------------------------------------- */
 
 static int nthreads = 16, rounds = 200;
 static atomic_ulong sessions, resolves, failures;
-static char conf_path[4096], index_path[4200];
+static char conf_path[4096];
 
 struct worker {
 	int id;
@@ -277,21 +237,19 @@ static void check_log(int u, const char *log)
 	}
 }
 
-static void check_direct(int u, bool indexed)
+static void check_direct(int u)
 {
-	struct rl_session_opts o;
+	struct rl_load_opts o = rl_load_opts_for(conf_path, NULL);
 	struct rl_result r;
 	uid_t uid;
 	char user[16];
-	memset(&o, 0, sizeof(o));
-	o.load.conf = conf_path;
-	o.load.trusted_uid = getuid();
-	o.load.index = indexed ? index_path : NULL;
+	o.trusted_uid = getuid();
 	snprintf(user, sizeof(user), "t%02d", u);
 	enum rl_status st = rl_session_resolve(&o, user, &uid, &r, NULL);
 	atomic_fetch_add(&resolves, 1);
 	if (st != RL_OK || uid != (uid_t)(UID0 + u)) {
 		failf("t%02d: rl_session_resolve: %s, uid %d\n", u, rl_status_str(st), (int)uid);
+		rl_result_free(&r);
 		return;
 	}
 	for (int i = 0; i < NI; i++) {
@@ -306,6 +264,7 @@ static void check_direct(int u, bool indexed)
 			      ir->hard.set ? ir->hard.origin.rule : "-", ws[0] ? ws : "-",
 			      wh[0] ? wh : "-");
 	}
+	rl_result_free(&r);
 }
 
 static void *work(void *arg)
@@ -316,10 +275,9 @@ static void *work(void *arg)
 		/* At any moment the threads hold different users. */
 		int u = (w->id + r) % NUSERS;
 		struct fenv_pam p;
-		bool indexed = r % 2 == 0;
 		snprintf(user, sizeof(user), "t%02d", u);
 		fenv_log_clear();
-		fenv_pam_session(indexed ? "threads" : "threads-noindex", user, &p);
+		fenv_pam_session("threads", user, &p);
 		atomic_fetch_add(&sessions, 1);
 		if (p.start_rc != PAM_SUCCESS || p.open_rc != PAM_SUCCESS ||
 		    p.close_rc != PAM_SUCCESS || p.end_rc != PAM_SUCCESS)
@@ -327,9 +285,7 @@ static void *work(void *arg)
 			      p.open_rc, p.close_rc, p.end_rc, fenv_log());
 		else
 			check_log(u, fenv_log());
-		if (strstr(fenv_log(), "compiled policy not used"))
-			failf("%s: the index was not used:\n%s", user, fenv_log());
-		check_direct(u, indexed);
+		check_direct(u);
 	}
 	return NULL;
 }
@@ -347,8 +303,6 @@ int main(int argc, char **argv)
 	if (s && atoi(s) > 0)
 		rounds = atoi(s);
 	snprintf(conf_path, sizeof(conf_path), "%s/policy/rlimit.yaml", fenv_dir());
-	if (!rl_index_path(conf_path, index_path, sizeof(index_path)))
-		return 2;
 
 	struct rlimit before[RLIM_NLIMITS], after[RLIM_NLIMITS];
 	for (int i = 0; i < RLIM_NLIMITS; i++)

@@ -1,23 +1,12 @@
 /*
  * test_bombs.c - resource bombs must be refused quickly and in bounded
- * memory.
- *
- * Each bomb is generated at test time into a private folder (nothing of
- * megabyte size is committed; every bomb stays within the 1 MiB file cap so
- * that its content, not its size, is what gets tested), then loaded by
- * rl_policy_load in a forked child, twice: filtered for a user, as the module
- * loads, and unfiltered, as "rlimit-policy check" loads.  The parent takes
- * the child's wall time and its peak resident set (wait4's rusage: that
- * child's own ru_maxrss) and asserts:
- *   - the verdict, with the first diagnostic exact and, where the bomb is
- *     about depth or count, the diagnostic that stops it;
- *   - the time: under BOMB_LIMIT_MS (default 1000 ms), fork included;
- *   - the memory: peak RSS under BOMB_LIMIT_MIB (default 64 MiB) for the
- *     module's load and BOMB_CHECK_LIMIT_MIB (256 MiB) for the tool's;
- *   - bounded reporting: at most MAX_DIAGS_PER_FILE diagnostics in a row
- *     naming one file.
- * The child carries an alarm, so a hang fails instead of blocking.  A table
- * of the measurements is printed at the end.
+ * memory.  Each is made at test time, under the 1 MiB cap so that its
+ * content is what is tested, and loaded in a forked child twice: filtered
+ * as the module loads, whole as "rlimit-policy check" does.  Asserted: the
+ * verdict and its diagnostics, at most MAX_DIAGS_PER_FILE a file, the time
+ * (BOMB_LIMIT_MS, 1000 ms, fork included) and the peak RSS (BOMB_LIMIT_MIB,
+ * 64, for the module; BOMB_CHECK_LIMIT_MIB, 256, for the tool).  An alarm
+ * turns a hang into a failure; a table of the measurements ends the run.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -197,7 +186,8 @@ static void load_in_child(const char *conf, const char *confdir, bool filtered, 
 		struct counter c = {.r = &r};
 		struct rl_sink sink = {count_diag, &c};
 		struct rl_policy *p = NULL;
-		struct rl_load_opts o = {.conf = conf, .confdir = confdir, .trusted_uid = getuid()};
+		struct rl_load_opts o = rl_load_opts_for(conf, confdir);
+		o.trusted_uid = getuid();
 		struct rl_ident nobody;
 		close(fds[0]);
 		alarm(CHILD_ALARM_S);

@@ -1,21 +1,11 @@
 /*
  * test_corpus.c - every invalid policy of tests/hostile/corpus is refused
- * with exactly the first error line its .err file holds.
- *
- * The cases are found with readdir, so adding NNN-name.yaml and
- * NNN-name.err adds a case; fewer than MIN_CASES fixtures is a failure (a
- * lost folder must not pass as an empty one).  Each case is loaded three
- * ways that must agree:
- *   1. rl_policy_load, conf= the file, no confdir, trusted_uid = getuid();
- *   2. the same load filtered for a user no rule names (the module's path),
- *      because validation must not depend on who logs in;
- *   3. rl_policy_add_buffer + rl_policy_finish on the same bytes (the
- *      fuzzer's path).
- * Every diagnostic must read "FILE:LINE:COLUMN: text" with a position inside
- * the file, and the first one must equal the .err line byte for byte.
- *
- * Usage: test_corpus [CORPUS_DIR]   (default tests/hostile/corpus, run from
- * the top of the repository: the .err files name the fixtures by that path)
+ * with exactly the first error line its .err file holds; NNN-name.yaml and
+ * .err add a case, and fewer than MIN_CASES is a failure.  Each loads three
+ * ways that must agree: rl_policy_load; the same filtered for a user no
+ * rule names (the module's path); rl_policy_add_buffer and finish (the
+ * fuzzer's).  Every diagnostic reads "FILE:LINE:COLUMN: text" inside the
+ * file.  Usage: test_corpus [CORPUS_DIR], from the top of the repository.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -181,7 +171,8 @@ static void run_case(void **state)
 	enum rl_status st;
 
 	/* 1. The whole load, as the module and the tool do it. */
-	struct rl_load_opts o = {.conf = fx->yaml, .confdir = NULL, .trusted_uid = getuid()};
+	struct rl_load_opts o = rl_load_opts_for(fx->yaml, NULL);
+	o.trusted_uid = getuid();
 	st = rl_policy_load(&o, &p, &sink);
 	if (st != RL_EINVALID)
 		fail_msg("%s: rl_policy_load returned \"%s\", expected \"%s\"%s%s", fx->name,

@@ -1,19 +1,12 @@
 /*
  * test_fstricks.c - file-system tricks against the real module through
- * libpam (pam_wrapper, nss_wrapper, one forked child per case: see
- * tests/integration/harness.h).
- *
- * Every trick runs twice, with onerr=fail and with onerr=succeed:
- *   untrusted (file type, owner, mode, size): PAM_SERVICE_ERR both times,
- *       because onerr never overrides trust;
- *   invalid content: PAM_SERVICE_ERR, then PAM_SUCCESS with nothing applied
- *       (the harness checks that every limit is still the baseline);
- *   valid but unusual (byte-order mark, CRLF, exactly 1 MiB): the limits
- *       apply, soft and hard, both times.
- * Each case must also finish within HOSTILE_LIMIT_MS (default 1000 ms) of
- * wall time, fork and libpam included, and the case child carries an alarm
- * (RLT_TIMEOUT seconds) so a hang fails instead of blocking the suite.  The
- * user is alice (uid 1001): root is never refused, whatever the policy.
+ * libpam (tests/integration/harness.h), each with onerr=fail and succeed:
+ * untrusted files refused both times, since onerr never overrides trust;
+ * invalid content refused, then let through with nothing applied; valid
+ * but unusual files (BOM, CRLF, exactly 1 MiB) applied both times.  Each
+ * case must end within HOSTILE_LIMIT_MS (1000 ms), fork and libpam
+ * included, and an alarm turns a hang into a failure.  The user is alice:
+ * root is never refused.
  */
 #include <errno.h>
 #include <fcntl.h>

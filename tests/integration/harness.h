@@ -1,15 +1,12 @@
 /*
  * harness.h - runs pam_rlimit through real libpam, one forked child per case.
- *
- * The test binary starts, writes a fake passwd and group file, and re-executes
- * itself with pam_wrapper and nss_wrapper preloaded (optionally under a runner
- * such as valgrind).  Each case then gets its own folder holding its policy
- * files and a private PAM service folder; rlt_run() forks a child that sets a
- * known baseline for every rlimit, opens and closes a session for the user
- * through libpamtest, and sends back the PAM codes and every limit before and
- * after.  The parent asserts: the codes, soft AND hard of each expected limit,
- * every other limit unchanged, nothing written to stdout, nothing on stderr
- * but pam_wrapper's log lines, and the log lines the case asks for.
+ * The binary writes a fake passwd and group, then re-executes itself with
+ * pam_wrapper and nss_wrapper preloaded.  Each case has its own folder of
+ * policies and PAM services; rlt_run() forks a child that sets a baseline
+ * for every rlimit, opens and closes a session through libpamtest, and
+ * sends back the PAM codes and every limit.  The parent asserts the codes,
+ * soft and hard of each expected limit, every other limit unchanged, no
+ * output but pam_wrapper's log, and the log lines the case asks for.
  */
 #ifndef RLT_HARNESS_H
 #define RLT_HARNESS_H

@@ -19,18 +19,16 @@ INTEGRATION_TIMEOUT ?= $(if $(INTEGRATION_RUNNER),300,60)
 IT_BIN := $(BUILD)/tests/integration/test_session
 IT_SRC := tests/integration/harness.c tests/integration/test_session.c
 
-# The binary links the policy library to write compiled policies for its
-# cases, and exports the harness's lookup counters' wrappers so that the
+# The binary exports the harness's lookup counters' wrappers so that the
 # module's getpwnam_r, getgrouplist, getgrnam_r and getgrgid_r reach them
 # before nss_wrapper (harness.c).
 IT_EXPORTS := getpwnam_r getgrouplist getgrnam_r getgrgid_r
 
-$(IT_BIN): $(IT_SRC) tests/integration/harness.h $(wildcard tests/common/*.h) $(POLICY_LIB) \
-		$(wildcard policy/*.h) | $(BUILD)/.deps
+$(IT_BIN): $(IT_SRC) tests/integration/harness.h $(wildcard tests/common/*.h) | $(BUILD)/.deps
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) -o $@ $(IT_SRC) $(POLICY_LIB) $(ALL_LDFLAGS) \
+	$(CC) $(TEST_CFLAGS) -o $@ $(IT_SRC) $(ALL_LDFLAGS) \
 		$(IT_EXPORTS:%=-Wl,--export-dynamic-symbol=%) $(PAMTEST_LIBS) $(CMOCKA_LIBS) \
-		$(PAM_LIBS) $(YAML_LIBS)
+		$(PAM_LIBS)
 
 # A later pam_limits, as far as a process without CAP_SYS_RESOURCE can be one.
 IT_UNDO := $(BUILD)/tests/integration/pam_undo.so

@@ -1,8 +1,12 @@
 /*
  * test_session.c - pam_rlimit through real libpam: every case is a policy, a
  * session line, a user from the fake directory, and the exact limits and PAM
- * codes that must come out.  See harness.h for how a case runs.
- *
+ * codes that must come out (harness.h).  Values stay below the harness
+ * baseline (only lowering is possible here), but where a case is about a
+ * refused raise.
+ */
+
+/*
  * The fake directory (harness.c):
  *   root  uid 0     groups root, wheel
  *   alice uid 1001  groups alice, research (2001), students (2002)
@@ -11,9 +15,6 @@
  *   dave  uid 1004  primary group lab (3500), nothing else
  *   erin  uid 1005  groups erin, wheel
  *   frank uid 1006  groups frank, proj1 .. proj5 (4001 .. 4005)
- *
- * Values stay below the harness baseline (only lowering is possible here),
- * except where a case is about a refused raise.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,8 +30,6 @@
 #include <string.h>
 
 #include "harness.h"
-#include "policy_int.h" /* the lying index: a policy's file sizes and hashes */
-#include "rlimit_policy.h"
 
 #define KiB RLT_KiB
 #define MiB RLT_MiB
@@ -310,7 +309,7 @@ static void test_exact_uid_beats_range(void **state)
 	rlt_run(c, "carol", PAM_SUCCESS);
 }
 
-/* design.md: a name rule beats a uid:N rule where both set the same half. */
+/* rlimit.yaml(5), PRECEDENCE: a name rule beats a uid:N rule where both set a half. */
 static void test_name_beats_uid(void **state)
 {
 	struct rlt_case *c = *state;
@@ -465,7 +464,7 @@ static void test_combine_last_counts_dropins(void **state)
 	rlt_run(c, "alice", PAM_SUCCESS);
 }
 
-/* design.md: groups_combine in a later file replaces the earlier one. */
+/* rlimit.yaml(5), Files: groups_combine in a later file replaces the earlier one. */
 static void test_combine_replaced_by_dropin(void **state)
 {
 	struct rlt_case *c = *state;
@@ -890,7 +889,7 @@ static void test_missing_explicit_conf_onerr_succeed(void **state)
 	rlt_run(c, "erin", PAM_SUCCESS);
 }
 
-/* design.md: an explicit confdir= that does not exist is an error. */
+/* pam_rlimit(8): an explicit confdir= that does not exist is an error. */
 static void test_missing_explicit_confdir(void **state)
 {
 	struct rlt_case *c = *state;
@@ -1129,8 +1128,8 @@ static void test_dropin_merging(void **state)
 }
 
 /*
- * design.md: a later file replaces the whole item (both halves) of the same
- * rule, so the soft half now falls through to default.
+ * rlimit.yaml(5), Files: a later file replaces the whole item (both halves) of the
+ * same rule, so the soft half now falls through to default.
  */
 static void test_dropin_replaces_whole_item(void **state)
 {
@@ -1221,278 +1220,15 @@ static void test_debug_names_rules(void **state)
 }
 
 /* ------------------------------------------------------------------ */
-/* The compiled policy (rlimit-policy compile) */
-
-#define CONF_DIR CONF " confdir=%D/rlimit.d"
-#define NOT_USED "%D/rlimit.yaml.idx: compiled policy not used: "
-#define STALE                                                                                      \
-	NOT_USED "the policy files changed since it was written; run rlimit-policy compile; "      \
-		 "reading the YAML"
-
-static void count_emit(void *ctx, enum rl_severity sev, const char *msg)
-{
-	unsigned *n = ctx;
-
-	print_error("compiling: %s%s\n", sev == RL_SEV_ERROR ? "" : "(not an error) ", msg);
-	(*n)++;
-}
+/* Group-name lookups */
 
 /*
- * Writes the compiled policy of the case's conf (and confdir, unless NULL)
- * to out, as "rlimit-policy compile" does; every name is relative to the
- * case folder, so the paths in it are the ones the module is given.
- */
-/* NSS, as rlimit-policy compile pins names (through nss_wrapper here). */
-static enum rl_status nss_pin(void *ctx, const char *name, bool *found, gid_t *gid)
-{
-	(void)ctx;
-	return rl_group_gid(name, found, gid);
-}
-
-static const struct rl_pinner by_nss = {nss_pin, NULL};
-
-/*
- * Compiles conf (and confdir) to out as rlimit-policy compile does: group
- * names pinned through NSS, unless pin says otherwise (NULL: at login).
- */
-static void compile_pinned(struct rlt_case *c, const char *conf, const char *confdir,
-			   const char *out, const struct rl_pinner *pin)
-{
-	char cpath[PATH_MAX], dpath[PATH_MAX], opath[PATH_MAX];
-	unsigned n = 0;
-	struct rl_sink sink = {count_emit, &n};
-	struct rl_policy *p = NULL;
-
-	rlt_path(c, conf, cpath, sizeof(cpath));
-	if (confdir != NULL)
-		rlt_path(c, confdir, dpath, sizeof(dpath));
-	rlt_path(c, out, opath, sizeof(opath));
-
-	struct rl_load_opts o = {
-	    .conf = cpath, .confdir = confdir ? dpath : NULL, .trusted_uid = getuid()};
-
-	assert_int_equal(rl_policy_load(&o, &p, &sink), RL_OK);
-	assert_int_equal(rl_index_write(p, pin, opath, &sink), RL_OK);
-	assert_int_equal(n, 0);
-	rl_policy_free(p);
-}
-
-static void compile_case(struct rlt_case *c, const char *conf, const char *confdir, const char *out)
-{
-	compile_pinned(c, conf, confdir, out, &by_nss);
-}
-
-/*
- * Every rule kind, in two files; alice gets something from each.  No
- * nofile, as/data: valgrind (check-valgrind) virtualises those, and these
- * cases are worth running under it.
- */
-static void index_policy(struct rlt_case *c, const char *stack)
-{
-	char dropin[256];
-
-	rlt_file(c, "rlimit.yaml", 0644,
-		 "version: 1\n"
-		 "groups_combine: min\n"
-		 "default:\n"
-		 "  core: 0\n"
-		 "  locks: 400\n"
-		 "groups:\n"
-		 "  research:\n"
-		 "    fsize: 3G\n"
-		 "    sigpending: {soft: 100, hard: 200}\n"
-		 "  students:\n"
-		 "    fsize: 2G\n"
-		 "  \"gid:2002\":\n"
-		 "    msgqueue: 100K\n"
-		 "  \"gid:3000-3999\":\n"
-		 "    nproc: 10\n"
-		 "users:\n"
-		 "  \"uid:1000-1099\":\n"
-		 "    cpu: 600\n"
-		 "  \"uid:1001\":\n"
-		 "    rttime: 1s\n"
-		 "  bob:\n"
-		 "    locks: 1\n");
-	snprintf(dropin, sizeof(dropin),
-		 "version: 1\n"
-		 "users:\n"
-		 "  alice:\n"
-		 "    stack: {soft: %s}\n"
-		 "groups:\n"
-		 "  \"gid:2000-2010\":\n"
-		 "    memlock: 16K\n",
-		 stack);
-	rlt_dir(c, "rlimit.d", 0755);
-	rlt_file(c, "rlimit.d/10-a.yaml", 0644, dropin);
-}
-
-/* What index_policy gives alice, stack soft aside. */
-static void index_policy_expect(struct rlt_case *c, rlim_t stack_soft)
-{
-	rlt_expect(c, RLIMIT_CORE, 0, 0);
-	rlt_expect(c, RLIMIT_LOCKS, 400, 400);
-	rlt_expect(c, RLIMIT_FSIZE, 2 * GiB, 2 * GiB);
-	rlt_expect(c, RLIMIT_SIGPENDING, 100, 200);
-	rlt_expect(c, RLIMIT_MSGQUEUE, 100 * KiB, 100 * KiB);
-	rlt_expect(c, RLIMIT_CPU, 600, 600);
-	rlt_expect(c, RLIMIT_RTTIME, 1000000, 1000000);
-	rlt_expect(c, RLIMIT_STACK, stack_soft, rlt_base_hard(RLIMIT_STACK));
-	rlt_expect(c, RLIMIT_MEMLOCK, 16 * KiB, 16 * KiB);
-	rlt_expect_baseline(c, RLIMIT_NPROC);
-}
-
-/* A fresh compiled policy: the same limits as the YAML gives, and nothing logged. */
-static void test_index_same_limits(void **state)
-{
-	struct rlt_case *c = *state;
-
-	index_policy(c, "4M");
-	compile_case(c, "rlimit.yaml", "rlimit.d", "rlimit.yaml.idx");
-	rlt_args(c, CONF_DIR);
-	index_policy_expect(c, 4 * MiB);
-	rlt_run(c, "alice", PAM_SUCCESS);
-	/* The same case with the index switched off. */
-	rlt_args(c, CONF_DIR " noindex");
-	rlt_run(c, "alice", PAM_SUCCESS);
-}
-
-/* A drop-in edited after compiling: a warning, and the YAML's limits. */
-static void test_index_stale_warns(void **state)
-{
-	struct rlt_case *c = *state;
-
-	index_policy(c, "4M");
-	compile_case(c, "rlimit.yaml", "rlimit.d", "rlimit.yaml.idx");
-	index_policy(c, "2M");
-	rlt_args(c, CONF_DIR);
-	index_policy_expect(c, 2 * MiB);
-	rlt_expect_log(c, LOG_WARNING, STALE);
-	rlt_run(c, "alice", PAM_SUCCESS);
-}
-
-/* The same with noindex: the index is not looked at, so nothing is said. */
-static void test_index_stale_noindex_silent(void **state)
-{
-	struct rlt_case *c = *state;
-
-	index_policy(c, "4M");
-	compile_case(c, "rlimit.yaml", "rlimit.d", "rlimit.yaml.idx");
-	index_policy(c, "2M");
-	rlt_args(c, CONF_DIR " noindex");
-	index_policy_expect(c, 2 * MiB);
-	rlt_run(c, "alice", PAM_SUCCESS);
-}
-
-static void test_index_refused_warns(void **state)
-{
-	struct rlt_case *c = *state;
-	char path[PATH_MAX];
-
-	index_policy(c, "4M");
-	compile_case(c, "rlimit.yaml", "rlimit.d", "rlimit.yaml.idx");
-	rlt_path(c, "rlimit.yaml.idx", path, sizeof(path));
-	assert_int_equal(chmod(path, 0664), 0);
-	rlt_args(c, CONF_DIR);
-	index_policy_expect(c, 4 * MiB);
-	rlt_expect_log(c, LOG_WARNING,
-		       NOT_USED "not a regular file owned by root and closed to other writers; "
-				"reading the YAML");
-	rlt_run(c, "alice", PAM_SUCCESS);
-}
-
-static void test_index_damaged_warns(void **state)
-{
-	struct rlt_case *c = *state;
-
-	index_policy(c, "4M");
-	rlt_file(c, "rlimit.yaml.idx", 0644, "RLIMIDX1 and then nothing of an index");
-	rlt_args(c, CONF_DIR);
-	index_policy_expect(c, 4 * MiB);
-	rlt_expect_log(c, LOG_WARNING,
-		       NOT_USED "unreadable, damaged or written by another version; run "
-				"rlimit-policy compile; reading the YAML");
-	rlt_run(c, "alice", PAM_SUCCESS);
-}
-
-/*
- * The module reads the index, not the YAML, when the index is fresh: an
- * index of policy B that claims the bytes of A, which the file holds.
- * rel is where it is written; the file is always rlimit.yaml.
- */
-static void lying_index(struct rlt_case *c, const char *rel)
-{
-	static const char a[] = "version: 1\ndefault: {locks: 11}\n";
-	static const char b[] = "version: 1\n"
-				"default: {locks: 22}\n"
-				"groups:\n"
-				"  research: {fsize: 1G}\n";
-	char conf[PATH_MAX], out[PATH_MAX];
-	unsigned n = 0;
-	struct rl_sink sink = {count_emit, &n};
-	struct rl_policy *p;
-
-	rlt_file(c, "rlimit.yaml", 0644, a);
-	rlt_path(c, "rlimit.yaml", conf, sizeof(conf));
-	rlt_path(c, rel, out, sizeof(out));
-	assert_int_equal(rl_policy_new(NULL, &p), RL_OK);
-	assert_int_equal(rl_policy_add_buffer(p, conf, b, strlen(b), &sink), RL_OK);
-	assert_int_equal(rl_policy_finish(p, &sink), RL_OK);
-	p->srcs[0].size = strlen(a);
-	p->srcs[0].hash = rl_hash64(a, strlen(a));
-	assert_int_equal(rl_index_write(p, NULL, out, &sink), RL_OK);
-	assert_int_equal(n, 0);
-	rl_policy_free(p);
-}
-
-static void test_index_is_what_the_module_reads(void **state)
-{
-	struct rlt_case *c = *state;
-
-	lying_index(c, "rlimit.yaml.idx");
-	rlt_args(c, CONF);
-	rlt_expect(c, RLIMIT_LOCKS, 22, 22);
-	rlt_expect(c, RLIMIT_FSIZE, 1 * GiB, 1 * GiB);
-	rlt_run(c, "alice", PAM_SUCCESS);
-}
-
-static void test_index_noindex_reads_the_yaml(void **state)
-{
-	struct rlt_case *c = *state;
-
-	lying_index(c, "rlimit.yaml.idx");
-	rlt_args(c, CONF " noindex");
-	rlt_expect(c, RLIMIT_LOCKS, 11, 11);
-	rlt_expect_baseline(c, RLIMIT_FSIZE);
-	rlt_run(c, "alice", PAM_SUCCESS);
-}
-
-/* index=PATH: that file and not the usual one. */
-static void test_index_option_names_the_file(void **state)
-{
-	struct rlt_case *c = *state;
-
-	lying_index(c, "elsewhere.idx");
-	rlt_args(c, CONF " index=%D/elsewhere.idx");
-	rlt_expect(c, RLIMIT_LOCKS, 22, 22);
-	rlt_expect(c, RLIMIT_FSIZE, 1 * GiB, 1 * GiB);
-	rlt_run(c, "alice", PAM_SUCCESS);
-	/* The usual place is not looked at then: a damaged file there says nothing. */
-	rlt_file(c, "rlimit.yaml.idx", 0644, "junk");
-	rlt_run(c, "alice", PAM_SUCCESS);
-}
-
-/*
- * Group-name lookups on the index path: frank is in N = 6 groups.  With
- * names pinned when compiled (the default), a login looks up only the
- * names no group had then ("nosuch"): u lookups.  Compiled with
- * --groups-at-login, a policy naming k groups costs min(k, N) lookups: k
- * getgrnam_r when k <= N, else the names of frank's N groups (getgrgid_r),
- * once.  The YAML path is measured too, and held to rl_ident_in_group's
- * bound of 2 min(k, N).  Root is never in a group rule: no lookup at all.
+ * frank is in N = 6 groups.  A policy naming k groups costs at most
+ * 2 min(k, N) name lookups (rl_ident_in_group's bound), whatever its size;
+ * a user in one group, one; root, never in a group rule, none at all.
  */
 struct lookups_case {
-	unsigned k, u;      /* named groups; of them, names no group has */
+	unsigned k;         /* named groups */
 	const char *groups; /* the groups: section */
 	int res;            /* what frank gets from it: one item */
 	rlim_t value;
@@ -1501,36 +1237,29 @@ struct lookups_case {
 #define FRANK_GROUPS 6
 
 static const struct lookups_case lookups[] = {
-    {0, 0, "  \"gid:4001\": {locks: 30}\n", RLIMIT_LOCKS, 30},
-    {3, 1, "  proj1: {locks: 31}\n  proj4: {locks: 34}\n  nosuch: {locks: 1}\n", RLIMIT_LOCKS, 34},
-    {6, 0,
+    {0, "  \"gid:4001\": {locks: 30}\n", RLIMIT_LOCKS, 30},
+    {3, "  proj1: {locks: 31}\n  proj4: {locks: 34}\n  nosuch: {locks: 1}\n", RLIMIT_LOCKS, 34},
+    {6,
      "  proj1: {locks: 41}\n  proj2: {locks: 42}\n  proj3: {locks: 43}\n"
      "  proj4: {locks: 44}\n  proj5: {locks: 45}\n  research: {locks: 1}\n",
      RLIMIT_LOCKS, 45},
-    {8, 1,
+    {8,
      "  proj1: {locks: 51}\n  proj2: {locks: 52}\n  proj3: {locks: 53}\n"
      "  proj4: {locks: 54}\n  proj5: {locks: 55}\n  research: {locks: 1}\n"
      "  students: {locks: 1}\n  nosuch: {locks: 1}\n",
      RLIMIT_LOCKS, 55},
 };
 
-enum lookup_path { BY_YAML, BY_INDEX_AT_LOGIN, BY_INDEX_PINNED };
-
-/*
- * One session of user under the policy of lc (compiled beside it), read
- * the way path says; returns its lookups.
- */
+/* One session of user under the policy of lc; returns its lookups. */
 static struct rlt_nss_calls run_lookups(struct rlt_case *c, const struct lookups_case *lc,
-					enum lookup_path path, const char *user)
+					const char *user)
 {
-	char conf[64], idx[64], doc[1024], args[256];
+	char conf[64], doc[1024], args[256];
 
 	snprintf(conf, sizeof(conf), "k%u/rlimit.yaml", lc->k);
-	snprintf(idx, sizeof(idx), "k%u/rlimit.yaml.idx", lc->k);
-	snprintf(doc, sizeof(doc), "version: 1\ngroups:\n%s", lc->groups);
+	snprintf(doc, sizeof(doc), "version: 1\ngroups_combine: max\ngroups:\n%s", lc->groups);
 	rlt_file(c, conf, 0644, doc);
-	compile_pinned(c, conf, NULL, idx, path == BY_INDEX_PINNED ? &by_nss : NULL);
-	snprintf(args, sizeof(args), "conf=%%D/%s%s", conf, path == BY_YAML ? " noindex" : "");
+	snprintf(args, sizeof(args), "conf=%%D/%s", conf);
 	rlt_args(c, args);
 	memset(c->expect, 0, sizeof(c->expect));
 	if (strcmp(user, "root") != 0)
@@ -1542,86 +1271,59 @@ static struct rlt_nss_calls run_lookups(struct rlt_case *c, const struct lookups
 	return c->nss;
 }
 
-static void test_index_group_lookups(void **state)
+static void test_group_lookups(void **state)
 {
 	struct rlt_case *c = *state;
 
 	for (size_t i = 0; i < sizeof(lookups) / sizeof(lookups[0]); i++) {
 		const struct lookups_case *lc = &lookups[i];
 		unsigned k = lc->k, least = k < FRANK_GROUPS ? k : FRANK_GROUPS;
-		struct rlt_nss_calls pin = run_lookups(c, lc, BY_INDEX_PINNED, "frank");
-		struct rlt_nss_calls ix = run_lookups(c, lc, BY_INDEX_AT_LOGIN, "frank");
-		struct rlt_nss_calls yaml = run_lookups(c, lc, BY_YAML, "frank");
+		struct rlt_nss_calls n = run_lookups(c, lc, "frank");
 
-		print_message("k=%u named groups (%u unknown), N=%u: pinned index %u getgrnam_r + "
-			      "%u getgrgid_r; index at login %u + %u; YAML %u + %u; getpwnam_r "
-			      "%u, getgrouplist %u\n",
-			      k, lc->u, FRANK_GROUPS, pin.getgrnam_r, pin.getgrgid_r, ix.getgrnam_r,
-			      ix.getgrgid_r, yaml.getgrnam_r, yaml.getgrgid_r, pin.getpwnam_r,
-			      pin.getgrouplist);
+		print_message("k=%u named groups, N=%u: %u getgrnam_r + %u getgrgid_r; "
+			      "getpwnam_r %u, getgrouplist %u\n",
+			      k, FRANK_GROUPS, n.getgrnam_r, n.getgrgid_r, n.getpwnam_r,
+			      n.getgrouplist);
 		/* The user's own lookup: one each, whatever the policy. */
-		assert_int_equal(pin.getpwnam_r, 1);
-		assert_int_equal(pin.getgrouplist, 1);
-		assert_int_equal(ix.getpwnam_r, 1);
-		assert_int_equal(ix.getgrouplist, 1);
-		/* Pinned: only the names no group had when compiled. */
-		assert_int_equal(pin.getgrnam_r, lc->u);
-		assert_int_equal(pin.getgrgid_r, 0);
-		assert_int_equal(ix.getgrnam_r, k <= FRANK_GROUPS ? k : 0);
-		assert_int_equal(ix.getgrgid_r, k <= FRANK_GROUPS ? 0 : FRANK_GROUPS);
-		assert_int_equal(ix.getgrnam_r + ix.getgrgid_r, least);
-		assert_true(yaml.getgrnam_r + yaml.getgrgid_r <= 2 * least);
-		assert_int_equal(yaml.getpwnam_r, 1);
+		assert_int_equal(n.getpwnam_r, 1);
+		assert_int_equal(n.getgrouplist, 1);
+		assert_true(n.getgrnam_r + n.getgrgid_r <= 2 * least);
+		/* A policy that names no group asks for no group. */
+		if (k == 0)
+			assert_int_equal(n.getgrnam_r + n.getgrgid_r, 0);
 	}
+	/* dave is in one group (lab): its name, once, answers every named rule. */
+	static const struct lookups_case one = {
+	    3, "  research: {locks: 71}\n  lab: {locks: 72}\n  students: {locks: 73}\n",
+	    RLIMIT_LOCKS, 72};
+	struct rlt_nss_calls d = run_lookups(c, &one, "dave");
+	assert_int_equal(d.getgrnam_r, 0);
+	assert_int_equal(d.getgrgid_r, 1);
 	/* Root: no group rule applies, so no group is looked up. */
-	for (enum lookup_path path = BY_YAML; path <= BY_INDEX_PINNED; path++) {
-		struct rlt_nss_calls root = run_lookups(c, &lookups[3], path, "root");
+	struct rlt_nss_calls root = run_lookups(c, &lookups[3], "root");
 
-		assert_int_equal(root.getgrnam_r + root.getgrgid_r + root.getgrouplist, 0);
-	}
+	assert_int_equal(root.getgrnam_r + root.getgrgid_r + root.getgrouplist, 0);
 }
 
 /*
- * A pinned index is what the module reads: compiled with pins that
- * disagree with the directory (proj4 pinned to 4001, which is proj1's, and
- * proj1 to a gid nobody has), frank gets proj4's rule and not proj1's, and
- * no group is looked up.  This is the price documented for a group
- * renumbered after compiling; rlimit-policy check reports it.
+ * index= and noindex named the compiled policy, which is gone.  A pam.d
+ * line that still has them keeps working, with a warning at each session,
+ * rather than refusing every login after an upgrade (pam_rlimit(8)).
  */
-static enum rl_status lying_pin(void *ctx, const char *name, bool *found, gid_t *gid)
+static void test_obsolete_index_arguments(void **state)
 {
-	(void)ctx;
-	*found = true;
-	*gid = strcmp(name, "proj4") == 0 ? 4001 : strcmp(name, "proj1") == 0 ? 9999 : 4003;
-	return RL_OK;
-}
-
-static void test_index_pins_are_what_the_module_reads(void **state)
-{
-	static const struct rl_pinner lying = {lying_pin, NULL};
 	struct rlt_case *c = *state;
 
 	rlt_file(c, "rlimit.yaml", 0644,
 		 "version: 1\n"
-		 "groups_combine: min\n"
-		 "groups:\n"
-		 "  proj1: {locks: 61}\n"
-		 "  proj4: {locks: 64}\n");
-	compile_pinned(c, "rlimit.yaml", NULL, "rlimit.yaml.idx", &lying);
-	rlt_args(c, CONF);
-	rlt_expect(c, RLIMIT_LOCKS, 64, 64);
-	rlt_run(c, "frank", PAM_SUCCESS);
-	struct rlt_nss_calls pinned = c->nss;
-	/* Read from the YAML, the directory decides: proj1 (4001) and proj4 (4004). */
-	rlt_args(c, CONF " noindex");
-	memset(c->expect, 0, sizeof(c->expect));
-	rlt_expect(c, RLIMIT_LOCKS, 61, 61);
-	rlt_run(c, "frank", PAM_SUCCESS);
-	if (!pinned.counted)
-		rlt_skip("the lookup counters do not see the module's calls (is the test binary "
-			 "linked with --export-dynamic-symbol?)");
-	assert_int_equal(pinned.getgrnam_r + pinned.getgrgid_r, 0);
-	assert_true(c->nss.getgrnam_r + c->nss.getgrgid_r > 0); /* the YAML path asks */
+		 "default:\n"
+		 "  fsize: 2G\n");
+	rlt_args(c, CONF " noindex index=%D/rlimit.yaml.idx");
+	rlt_expect(c, RLIMIT_FSIZE, 2 * GiB, 2 * GiB);
+	rlt_expect_log(c, LOG_WARNING, "argument \"noindex\" is obsolete and ignored");
+	rlt_expect_log(c, LOG_WARNING,
+		       "argument \"index=%D/rlimit.yaml.idx\" is obsolete and ignored");
+	rlt_run(c, "erin", PAM_SUCCESS);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, rlt_setup, rlt_teardown)
@@ -1692,16 +1394,8 @@ int main(int argc, char **argv)
 	    T(test_dropins_without_main_file),
 	    T(test_close_session_keeps_limits),
 	    T(test_debug_names_rules),
-	    T(test_index_same_limits),
-	    T(test_index_stale_warns),
-	    T(test_index_stale_noindex_silent),
-	    T(test_index_refused_warns),
-	    T(test_index_damaged_warns),
-	    T(test_index_is_what_the_module_reads),
-	    T(test_index_noindex_reads_the_yaml),
-	    T(test_index_option_names_the_file),
-	    T(test_index_group_lookups),
-	    T(test_index_pins_are_what_the_module_reads),
+	    T(test_group_lookups),
+	    T(test_obsolete_index_arguments),
 	};
 	int rc = rlt_init(argc, argv);
 

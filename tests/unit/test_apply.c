@@ -126,6 +126,7 @@ static void resolve_for(const char *doc, const char *name, uid_t uid, struct rl_
 	assert_int_equal(rl_host_probe(&host), RL_OK);
 	assert_int_equal(rl_ident_make(name, uid, 100, NULL, 0, &id), RL_OK);
 	assert_int_equal(rl_ident_add_group(&id, "staff", false, 0), RL_OK);
+	rl_result_free(r); /* the caller's earlier result, if any */
 	assert_int_equal(rl_resolve(p, &id, &host, r), RL_OK);
 	rl_ident_free(&id);
 	rl_policy_free(p);
@@ -192,7 +193,7 @@ static void expect_lines(const struct child_out *o, int sev, const char *const *
 static void test_lowering(void **state)
 {
 	(void)state;
-	struct rl_result r;
+	struct rl_result r = {0};
 	struct child_out o;
 	resolve_for("version: 1\n"
 		    "default:\n"
@@ -219,12 +220,13 @@ static void test_lowering(void **state)
 	LIMIT(&o, "core", 0, 0);
 	const char *const touched[] = {"nofile", "fsize", "cpu", "memlock", "locks", "core"};
 	expect_untouched(&o, touched, 6);
+	rl_result_free(&r);
 }
 
 static void test_soft_only_keeps_hard(void **state)
 {
 	(void)state;
-	struct rl_result r;
+	struct rl_result r = {0};
 	struct child_out o;
 	resolve_for("version: 1\n"
 		    "default:\n"
@@ -249,12 +251,13 @@ static void test_soft_only_keeps_hard(void **state)
 	      "core: soft 2M (default) is above this process's hard limit 1M; set to 1M");
 	const char *const touched[] = {"nofile", "fsize", "cpu", "core"};
 	expect_untouched(&o, touched, 4);
+	rl_result_free(&r);
 }
 
 static void test_hard_only(void **state)
 {
 	(void)state;
-	struct rl_result r;
+	struct rl_result r = {0};
 	struct child_out o;
 	resolve_for("version: 1\n"
 		    "default:\n"
@@ -272,12 +275,13 @@ static void test_hard_only(void **state)
 	LIMIT(&o, "fsize", MiB, MiB);  /* soft follows the hard down */
 	const char *const touched[] = {"nofile", "fsize"};
 	expect_untouched(&o, touched, 2);
+	rl_result_free(&r);
 }
 
 static void test_raise_refused(void **state)
 {
 	(void)state;
-	struct rl_result r;
+	struct rl_result r = {0};
 	struct child_out o;
 	resolve_for("version: 1\n"
 		    "default:\n"
@@ -317,12 +321,13 @@ static void test_raise_refused(void **state)
 	      "permitted); kept the stricter soft 150 hard 200");
 	LIMIT(&o, "nofile", 150, 200);
 	expect_untouched(&o, touched, 1);
+	rl_result_free(&r);
 }
 
 static void test_debug_lines(void **state)
 {
 	(void)state;
-	struct rl_result r;
+	struct rl_result r = {0};
 	struct child_out o;
 	resolve_for("version: 1\n"              /* 1 */
 		    "default:\n"                /* 2 */
@@ -367,12 +372,13 @@ static void test_debug_lines(void **state)
 	LIMIT(&o, "fsize", MiB, 2 * GiB);
 	LIMIT(&o, "nofile", 100, 200);
 	expect_untouched(&o, touched, 4);
+	rl_result_free(&r);
 }
 
 static void test_nothing_to_apply(void **state)
 {
 	(void)state;
-	struct rl_result r;
+	struct rl_result r = {0};
 	struct child_out o;
 	memset(&r, 0, sizeof(r));
 	run_child(NULL, 0, &r, true, &o);
@@ -385,6 +391,7 @@ static void test_nothing_to_apply(void **state)
 	run_child(NULL, 0, &r, true, &o);
 	assert_int_equal(o.nlines, 0);
 	expect_untouched(&o, NULL, 0);
+	rl_result_free(&r);
 }
 
 /*
@@ -432,7 +439,7 @@ static void test_every_item(void **state)
 				      v1, v2);
 		assert_true(n < sizeof(doc));
 	}
-	struct rl_result r;
+	struct rl_result r = {0};
 	struct child_out o;
 	resolve_for(doc, "alice", 1000, &r);
 	run_child(NULL, 0, &r, true, &o);
@@ -451,6 +458,7 @@ static void test_every_item(void **state)
 	for (size_t i = 0; i < o.nlines; i++)
 		assert_int_equal(o.sev[i], RL_SEV_INFO);
 	print_message("%zu items applied and read back\n", applied);
+	rl_result_free(&r);
 }
 
 int main(void)

@@ -1,14 +1,10 @@
 /*
- * test_load.c - policy/parse.c and policy/load.c: every load error with its
- * exact "file:line:column: message", that all of them are reported and the
- * status is RL_EINVALID, the valid spellings (BOM, CRLF, flow, block,
- * quoted) meaning the same, the fixture files under tests/fixtures, and
- * rl_policy_load's files: drop-in order and names, missing files, trust.
- *
- * The binary is linked with -Wl,--wrap=openat (and __openat_2, its
- * fortified form): the loader's default paths are redirected to scratch
- * files so "missing default file" is tested without touching /etc, and
- * every path the loader opens is recorded.
+ * test_load.c - policy/parse.c, policy/files.c and policy/policy.c: every
+ * load error with its exact "file:line:column: message", all of them
+ * reported; the valid spellings (BOM, CRLF, flow, block, quoted) alike; the
+ * fixtures; drop-in order, missing files, trust.  Linked with
+ * -Wl,--wrap=openat: the default paths go to scratch files, so "missing
+ * default file" is tested without /etc, and every path opened is recorded.
  */
 #include "unit.h"
 
@@ -33,19 +29,30 @@
 
 /* ------------------------------------------------- openat redirection */
 
-static const char *redirect_conf;    /* stands in for RL_DEFAULT_CONF */
-static const char *redirect_confdir; /* stands in for RL_DEFAULT_CONFDIR */
+static const char *redirect_conf;    /* stands in for the default main file */
+static const char *redirect_confdir; /* stands in for the default drop-in folder */
 #define MAX_OPENED 64
 static char opened[MAX_OPENED][PATH_MAX];
 static size_t nopened;
+
+/* The default paths, as the module and the tool get them. */
+static const char *default_conf(void)
+{
+	return rl_load_opts_for(NULL, NULL).conf;
+}
+
+static const char *default_confdir(void)
+{
+	return rl_load_opts_for(NULL, NULL).confdir;
+}
 
 static const char *map_path(const char *path)
 {
 	if (nopened < MAX_OPENED)
 		snprintf(opened[nopened++], PATH_MAX, "%s", path);
-	if (redirect_conf && strcmp(path, RL_DEFAULT_CONF) == 0)
+	if (redirect_conf && strcmp(path, default_conf()) == 0)
 		return redirect_conf;
-	if (redirect_confdir && strcmp(path, RL_DEFAULT_CONFDIR) == 0)
+	if (redirect_confdir && strcmp(path, default_confdir()) == 0)
 		return redirect_confdir;
 	return path;
 }
@@ -820,12 +827,14 @@ static void test_spellings_equal(void **state)
 		assert_int_equal(rl_policy_rule_count(p), 5);
 		assert_int_equal(rl_policy_combine(p), RL_COMBINE_MIN);
 		for (int u = 0; u < 4; u++) {
-			struct rl_result r;
+			struct rl_result r = {0};
 			assert_int_equal(rl_resolve(p, &ids[u], &host, &r), RL_OK);
-			if (s == 0)
-				ref[u] = r;
-			else
+			if (s == 0) {
+				ref[u] = r; /* ref[u] owns it now */
+			} else {
 				same_values(&ref[u], &r, s);
+				rl_result_free(&r);
+			}
 		}
 		rl_policy_free(p);
 	}
@@ -844,6 +853,8 @@ static void test_spellings_equal(void **state)
 	assert_false(rl_result_any(&ref[2]));
 	for (int u = 0; u < 4; u++)
 		rl_ident_free(&ids[u]);
+	for (size_t i_ = 0; i_ < 4; i_++)
+		rl_result_free(&ref[i_]);
 }
 
 static void test_valid_odds_and_ends(void **state)
@@ -943,7 +954,7 @@ static void test_dropin_byte_order(void **state)
 	assert_int_equal(rl_policy_file_count(p), 8);
 	assert_int_equal(rl_policy_rule_count(p), 1);
 	struct rl_ident id;
-	struct rl_result r;
+	struct rl_result r = {0};
 	struct rl_host host = {1ULL << 30, 1 << 20};
 	assert_int_equal(rl_ident_make("u", 1000, 1000, NULL, 0, &id), RL_OK);
 	assert_int_equal(rl_resolve(p, &id, &host, &r), RL_OK);
@@ -955,6 +966,7 @@ static void test_dropin_byte_order(void **state)
 	rl_policy_free(p);
 	free(main_conf);
 	free(d);
+	rl_result_free(&r);
 }
 
 static void test_dropin_names_skipped(void **state)
@@ -1003,8 +1015,8 @@ static void test_missing_default_conf(void **state)
 	assert_int_equal(rl_policy_file_count(p), 0);
 	assert_int_equal(rl_policy_rule_count(p), 0);
 	/* Both defaults were tried. */
-	assert_true(was_opened(RL_DEFAULT_CONF));
-	assert_true(was_opened(RL_DEFAULT_CONFDIR));
+	assert_true(was_opened(default_conf()));
+	assert_true(was_opened(default_confdir()));
 	rl_policy_free(p);
 
 	/* The default folder alone, without the default file, is read. */
@@ -1080,14 +1092,14 @@ static void test_conf_without_confdir(void **state)
 	assert_int_equal(load_files(conf, NULL, &p, &cap), RL_OK);
 	cap_expect_none(&cap);
 	assert_int_equal(rl_policy_file_count(p), 1);
-	assert_false(was_opened(RL_DEFAULT_CONFDIR));
-	assert_false(was_opened(RL_DEFAULT_CONF));
+	assert_false(was_opened(default_confdir()));
+	assert_false(was_opened(default_conf()));
 	assert_true(was_opened(conf));
 	rl_policy_free(p);
 	/* The same redirection does reach the loader when the defaults are used. */
 	redirect_conf = conf;
 	assert_int_equal(load_files(NULL, NULL, &p, &cap), RL_EINVALID);
-	assert_true(was_opened(RL_DEFAULT_CONFDIR));
+	assert_true(was_opened(default_confdir()));
 	free(conf);
 	free(dir);
 }
@@ -1156,7 +1168,8 @@ static void test_trust(void **state)
 	free(d);
 
 	/* Owner: only root and the trusted uid. */
-	struct rl_load_opts o = {.conf = conf, .trusted_uid = (uid_t)-1};
+	struct rl_load_opts o = rl_load_opts_for(conf, NULL);
+	o.trusted_uid = (uid_t)-1;
 	struct rl_sink sink = cap_sink(&cap);
 	if (getuid() == 0) {
 		assert_int_equal(chown(conf, 65534, 65534), 0);
@@ -1208,7 +1221,8 @@ static void test_trust_reports_all(void **state)
 		 "allowed; %s",
 		 d, EXP_SIZE);
 
-	struct rl_load_opts o = {.conf = conf, .confdir = d, .trusted_uid = (uid_t)-1};
+	struct rl_load_opts o = rl_load_opts_for(conf, d);
+	o.trusted_uid = (uid_t)-1;
 	struct rl_sink sink = cap_sink(&cap);
 	struct rl_policy *p = (struct rl_policy *)&o; /* must be set to NULL */
 	if (!root)
@@ -1260,7 +1274,8 @@ static void test_ignored_dropin_names(void **state)
 	free(put_file(d, "10-a.yaml~", "version: 1\n"));
 	free(put_file(d, ".10-a.yaml.swp", "x"));
 	free(put_file(d, "README", "x"));
-	struct rl_load_opts o = {.conf = conf, .confdir = d, .trusted_uid = getuid()};
+	struct rl_load_opts o = rl_load_opts_for(conf, d);
+	o.trusted_uid = getuid();
 	for (int note = 0; note <= 1; note++) {
 		struct rl_sink sink = cap_sink(&cap);
 		struct rl_policy *p = NULL;

@@ -150,7 +150,8 @@ struct rl_policy *must_load(const char *doc)
 enum rl_status load_files(const char *conf, const char *confdir, struct rl_policy **out,
 			  struct cap *c)
 {
-	struct rl_load_opts o = {.conf = conf, .confdir = confdir, .trusted_uid = getuid()};
+	struct rl_load_opts o = rl_load_opts_for(conf, confdir);
+	o.trusted_uid = getuid();
 	struct rl_sink sink = {NULL, NULL};
 	if (c)
 		sink = cap_sink(c);

@@ -15,6 +15,10 @@ UNIT_DEPS := tests/unit/unit.h $(wildcard tests/common/*.h) $(wildcard policy/*.
 # "missing default file" rules are checked without touching /etc.
 # __openat_2 is what _FORTIFY_SOURCE turns openat into.
 UNIT_LDFLAGS_test_load := -Wl,--wrap=openat -Wl,--wrap=__openat_2
+# test_resolve counts this machine's RAM and nr_open reads.
+UNIT_LDFLAGS_test_resolve := -Wl,--wrap=open -Wl,--wrap=sysconf
+# test_util fails the library's mallocs on demand (the arena's chunks).
+UNIT_LDFLAGS_test_util := -Wl,--wrap=malloc
 
 $(UNIT_OBJ): tests/unit/unit.c $(UNIT_DEPS) | $(BUILD)/.deps
 	@mkdir -p $(@D)

@@ -1,17 +1,26 @@
 #!/bin/sh
 # Installs what pam_rlimit needs to build and test, on Debian or Ubuntu.
 # As root it runs apt-get; as anyone else it prints the exact command.
-# Usage: scripts/deps.sh [build|test|all]   (default: all)
+# Usage: scripts/deps.sh [build|test|system|all]   (default: all)
+#   system: what the VM system tests need (tests/system/README.md); `all`
+#   includes it as root, the only user who can run those tests.
 set -eu
 
 build_pkgs="libpam0g-dev libyaml-dev pkg-config"
 test_pkgs="libcmocka-dev libpam-wrapper libpamtest0-dev libnss-wrapper libpam-modules \
 util-linux python3 valgrind clang libclang-rt-14-dev llvm-14 man-db groff-base mandoc"
+system_pkgs="qemu-system-x86 debootstrap e2fsprogs openssh-client sshpass util-linux coreutils \
+python3 make"
 
 case "${1:-all}" in
 build) want=$build_pkgs ;;
-test | all) want="$build_pkgs $test_pkgs" ;;
-*) echo "usage: $0 [build|test|all]" >&2; exit 2 ;;
+test) want="$build_pkgs $test_pkgs" ;;
+system) want=$system_pkgs ;;
+all)
+	want="$build_pkgs $test_pkgs"
+	[ "$(id -u)" -ne 0 ] || want="$want $system_pkgs"
+	;;
+*) echo "usage: $0 [build|test|system|all]" >&2; exit 2 ;;
 esac
 
 missing=

@@ -192,7 +192,8 @@ struct rl_ident {
 	size_t ngnames;
 	bool gnames_loaded;   /* false until the names were needed */
 	unsigned name_probes; /* getgrnam_r calls made by rl_ident_in_group */
-	unsigned nss_lookups; /* every passwd and group lookup, for tests */
+	unsigned nss_lookups; /* every passwd and group lookup */
+	uint64_t nss_ns;      /* the time they took, in nanoseconds (monotonic) */
 	char *nss_buf;        /* owned; scratch every lookup reuses */
 	size_t nss_size;
 };
@@ -359,6 +360,9 @@ struct rl_result {
 	struct rl_item_result item[RL_NITEMS]; /* indexed like rl_items */
 	char *files[2 * RL_NITEMS];            /* owned: the names origins point to */
 	size_t nfiles;
+	/* What the user and group lookups cost (rl_session_resolve*, else 0). */
+	unsigned nss_lookups;
+	uint64_t nss_ns;
 };
 
 /*

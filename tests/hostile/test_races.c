@@ -198,7 +198,7 @@ static void print_race(const char *name, const struct race *r, unsigned long cha
 		      name, r->sessions, r->elapsed, r->n[WHOLE], r->n[HALF], r->n[REFUSED],
 		      r->n[OTHER], changes, what);
 	for (int v = 0; v < NVERDICTS; v++) {
-		if (r->n[v] && (v == HALF || v == OTHER))
+		if (r->n[v] && v != WHOLE)
 			print_message("[  FIRST   ] %s: %s\n", verdict_name[v], r->first[v]);
 	}
 }

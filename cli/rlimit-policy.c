@@ -102,8 +102,9 @@ struct cli_sink {
 };
 
 /*
- * s on f with controls shown as \xNN (rl_text_safe): names reach the
- * terminal from NSS, policy files and drop-in folders.
+ * s on f through rl_text_safe (controls, bidi controls and backslashes
+ * escaped): names reach the terminal from NSS, policy files and drop-in
+ * folders.
  */
 static void text_put_safe(FILE *f, const char *s)
 {
@@ -434,8 +435,9 @@ static void from_put(const struct rl_item_result *ir)
 }
 
 /*
- * s as a JSON string.  Controls (C0, DEL, C1) are escaped; a byte that is
- * not part of valid UTF-8 (a group name from NSS may hold one) becomes
+ * s as a JSON string.  What rl_text_safe escapes (controls, bidi controls,
+ * line and paragraph separators, U+FEFF) is escaped as \uXXXX; a byte that
+ * is not part of valid UTF-8 (a group name from NSS may hold one) becomes
  * U+FFFD, since JSON text must be UTF-8.
  */
 static void json_str(const char *s)
@@ -450,7 +452,7 @@ static void json_str(const char *s)
 			fputs("\\ufffd", stdout);
 		} else if (cp == '"' || cp == '\\') {
 			printf("\\%c", (int)cp);
-		} else if (rl_cp_is_control(cp)) {
+		} else if (rl_cp_is_unsafe(cp)) {
 			printf("\\u%04x", (unsigned)cp);
 		} else {
 			fwrite(p, 1, (size_t)n, stdout);

@@ -5,7 +5,9 @@
  * value changes *out or is explained past its buffer, an accepted one is
  * outside its item's range, a formatted limit does not parse back to
  * itself, or rl_text_safe and rl_utf8_next disagree with an oracle built
- * here from Unicode's Table 3-7.  Before the first input, the same checks
+ * here from Unicode's Table 3-7.  rl_text_safe's output must also unescape
+ * (with an unescaper of the fuzzer's own) to exactly the input, and hold
+ * no character it must escape.  Before the first input, the same checks
  * meet every BMP code point, the other planes' ends and every lead byte.
  */
 #include <stdint.h>
@@ -183,10 +185,58 @@ static int utf8_table(const unsigned char *p, uint32_t *cp)
 	return len;
 }
 
-/* C0, DEL and C1; written out, not rl_cp_is_control, for the same reason. */
-static int cp_control(uint32_t cp)
+/*
+ * C0, DEL, C1, Unicode's Bidi_Control set, LS, PS and U+FEFF: what
+ * rl_text_safe escapes.  Written out, not rl_cp_is_unsafe, for the same
+ * reason.
+ */
+static int cp_unsafe(uint32_t cp)
 {
-	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
+	static const uint32_t listed[] = {0x061c, 0x200e, 0x200f, 0x2028, 0x2029,
+					  0x202a, 0x202b, 0x202c, 0x202d, 0x202e,
+					  0x2066, 0x2067, 0x2068, 0x2069, 0xfeff};
+	if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+		return 1;
+	for (size_t i = 0; i < sizeof(listed) / sizeof(listed[0]); i++) {
+		if (cp == listed[i])
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The inverse of rl_text_safe, the fuzzer's own (the product has none):
+ * \\ is a backslash, \xNN (lower-case hex) a byte; a backslash followed by
+ * anything else, a raw character that must be escaped, or bytes that are
+ * not UTF-8 make the text one rl_text_safe could not have written: -1.
+ * Otherwise the length written to out (room for strlen(s) + 1).
+ */
+static long unescape(const char *s, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		uint32_t cp = 0;
+		int n = utf8_table(p, &cp);
+		if (n == 0 || cp_unsafe(cp))
+			return -1;
+		if (cp != '\\') {
+			memcpy(out + o, p, (size_t)n);
+			o += (size_t)n;
+			p += n;
+		} else if (p[1] == '\\') {
+			out[o++] = '\\';
+			p += 2;
+		} else if (p[1] == 'x' && p[2] && strchr(hex, p[2]) && p[3] && strchr(hex, p[3])) {
+			out[o++] =
+			    (char)((strchr(hex, p[2]) - hex) << 4 | (strchr(hex, p[3]) - hex));
+			p += 4;
+		} else {
+			return -1;
+		}
+	}
+	out[o] = '\0';
+	return (long)o;
 }
 
 /*
@@ -212,9 +262,10 @@ static void check_utf8_next(const char *in, size_t len)
 
 /*
  * What rl_text_safe must write for in (len bytes, no NUL) in a buffer that
- * fits it, built from Table 3-7: each valid non-control character copied,
- * each byte of a control character or of invalid UTF-8 as \xNN (an invalid
- * byte alone, resyncing on the next).  want holds RL_TEXT_SAFE_SIZE(len);
+ * fits it, built from Table 3-7: a backslash doubled, each other valid
+ * character that is not cp_unsafe copied, each byte of an unsafe character
+ * or of invalid UTF-8 as \xNN (an invalid byte alone, resyncing on the
+ * next).  want holds RL_TEXT_SAFE_SIZE(len);
  * ends, when not NULL, len of them, gets where the text of each input
  * character ends.  Returns the length written.
  */
@@ -226,7 +277,10 @@ static size_t expect_safe(const char *in, size_t len, char *want, size_t *ends, 
 		const unsigned char *p = (const unsigned char *)in + i;
 		uint32_t cp = 0;
 		int n = utf8_table(p, &cp);
-		if (n > 0 && !cp_control(cp)) {
+		if (n == 1 && cp == '\\') {
+			want[w++] = '\\';
+			want[w++] = '\\';
+		} else if (n > 0 && !cp_unsafe(cp)) {
 			memcpy(want + w, p, (size_t)n);
 			w += (size_t)n;
 		} else {
@@ -274,6 +328,16 @@ static void check_text_safe(const uint8_t *data, size_t size)
 	rl_text_safe(in, out, full);
 	if (strcmp(out, want) != 0)
 		fail("output is not each character as is or \\xNN of its bytes", -1, in, len);
+	/* The property itself, whatever the oracle says: back to exactly the input. */
+	char *back = malloc(strlen(out) + 1);
+	if (!back)
+		goto done;
+	long blen = unescape(out, back);
+	if (blen < 0)
+		fail("output holds a raw unsafe character, invalid UTF-8 or a stray backslash", -1,
+		     in, len);
+	if ((size_t)blen != len || memcmp(back, in, len) != 0)
+		fail("output does not unescape to exactly the input", -1, in, len);
 
 	/* Sizes that cut: nothing fits, about half, the last character just
 	 * short, and the old half of the worst case; then a whole fit. */
@@ -288,6 +352,10 @@ static void check_text_safe(const uint8_t *data, size_t size)
 		size_t clen = strnlen(cut, small);
 		if (clen >= small || memcmp(cut, want, clen) != 0)
 			fail("a cut output is not a prefix of the whole", -1, in, len);
+		blen = unescape(cut, back);
+		if (blen < 0 || (size_t)blen > len || memcmp(back, in, (size_t)blen) != 0)
+			fail("a cut output does not unescape to a prefix of the input", -1, in,
+			     len);
 		/* The cut ends a character's text: not inside an escape, nor
 		 * inside a multi-byte character, nor between the two escapes of
 		 * a C1 control (rl_text_safe writes a character whole). */
@@ -303,6 +371,7 @@ static void check_text_safe(const uint8_t *data, size_t size)
 			fail("a cut output stops short of what fits", -1, in, len);
 		free(cut);
 	}
+	free(back);
 done:
 	free(in);
 	free(out);
@@ -367,6 +436,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		if (strcmp(out, want) != 0)
 			fail("output is not each character as is or \\xNN of its bytes", -1,
 			     (char *)one, (size_t)len);
+		char unesc[sizeof(out)];
+		if (unescape(out, unesc) != len || memcmp(unesc, one, (size_t)len) != 0)
+			fail("output does not unescape to exactly the input", -1, (char *)one,
+			     (size_t)len);
 	}
 	static const unsigned char edges[] = {0x00, 0x7f, 0x80, 0xbf, 0xc0};
 	unsigned char seq[5] = {0};

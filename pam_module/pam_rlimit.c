@@ -29,6 +29,8 @@
 
 /* Enough to locate a broken policy without flooding the journal. */
 #define MAX_LOGGED_ERRORS 20
+/* With debug, user and group lookups slower than this in all are logged. */
+#define NSS_SLOW_MS 100
 
 struct args {
 	const char *conf;
@@ -204,6 +206,13 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 		uid = uid_of(user);
 	} else {
 		st = rl_session_resolve(&opts, user, &uid, &res, &sink);
+		/* A slow directory is the usual cause of a slow login, and one
+		 * that the policy does not show. */
+		if (a.debug && res.nss_ns > NSS_SLOW_MS * 1000000ull)
+			log_line(pamh, LOG_DEBUG,
+				 "user and group lookups took %llu ms (%u lookups); a cache in "
+				 "front of the directory (nscd, sssd) helps: see pam_rlimit(8)",
+				 (unsigned long long)(res.nss_ns / 1000000u), res.nss_lookups);
 		/* Allocated before anything is applied, so running out changes nothing. */
 		if (st == RL_OK && !(ap = malloc(sizeof(*ap))))
 			st = RL_ENOMEM;

@@ -2,10 +2,11 @@
  * files.c - finding, trusting, opening and reading the policy files, each
  * handed to the parser.
  *
- * A file is trusted the way doas and pam-u2f trust theirs: open it (no
- * check-then-open race), fstat the descriptor, and refuse anything that is
- * not a regular file owned by root and closed to writers other than root.
- * O_NONBLOCK keeps a FIFO from hanging a login; the size is capped.
+ * A file is trusted the way doas and pam-u2f trust theirs, on a descriptor
+ * (no check-then-open race): not a regular file owned by root and closed to
+ * writers other than root, refused; the size is capped.  And what would be
+ * refused is never opened, since opening a device can have side effects:
+ * see open_checked.  A folder is listed as one snapshot: see list_dir.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -21,6 +22,14 @@
 #define DEFAULT_CONF "/etc/security/rlimit.yaml"
 #define DEFAULT_CONFDIR "/etc/security/rlimit.d"
 #define MAX_DROPINS 4096
+/*
+ * The listing buffer: sized from the folder, at least LIST_MIN, grown up to
+ * LIST_MAX (some 100,000 names); a folder that moves while it is listed in
+ * several calls is listed again, LIST_TRIES times in all.
+ */
+#define LIST_MIN (32 * 1024)
+#define LIST_MAX (4 * 1024 * 1024)
+#define LIST_TRIES 4
 
 /* The worst of two statuses, for a load that keeps going to report all. */
 static enum rl_status worse(enum rl_status a, enum rl_status b)
@@ -82,11 +91,27 @@ static enum rl_status trust(const char *path, const struct stat *st, bool dir,
 }
 
 /*
- * Opens path (relative to dirfd) and checks it.  *fd is -1 unless RL_OK, or
- * RL_EUNTRUSTED for a file of the right type when cx->read_untrusted (the
- * caller reads it for its errors, and the status stays RL_EUNTRUSTED).
- * A missing path is RL_OK with *fd -1 when not required (the defaults),
- * and an error when required (named by conf= or confdir=).
+ * pfd, an O_PATH descriptor of a checked file or folder, opened for
+ * reading; -1 and errno otherwise.  A folder is opened as ".", a file
+ * through /proc/self/fd: both give the very inode pfd holds, whatever its
+ * name is now.  Opening the name again could open what was swapped in.
+ */
+static int reopen(int pfd, bool dir)
+{
+	char proc[32];
+	if (dir)
+		return openat(pfd, ".", O_RDONLY | O_CLOEXEC | O_DIRECTORY);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+	return open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+}
+
+/*
+ * Opens name (relative to dirfd) and checks it, never opening what it
+ * refuses: O_PATH follows links (the docs allow them) and opens nothing, so
+ * no device driver runs and no FIFO waits; fstat decides; reopen.  *fd is
+ * -1 unless RL_OK, or RL_EUNTRUSTED for a file of the right type when
+ * cx->read_untrusted (read for its errors; the status stays).  A missing
+ * name is RL_OK when not required, an error when required.
  */
 static enum rl_status open_checked(int dirfd, const char *name, const char *shown, bool dir,
 				   bool required, int *fd, struct stat *st,
@@ -94,17 +119,11 @@ static enum rl_status open_checked(int dirfd, const char *name, const char *show
 {
 	const struct rl_sink *sink = cx->sink;
 	char eb[RL_ERRSTR_SIZE];
-	struct stat pre;
+	enum rl_status res;
+	struct stat now;
 	*fd = -1;
-	/*
-	 * A look before opening, so a device node is never opened (opening some
-	 * has side effects).  The fstat below is what decides.
-	 */
-	if (fstatat(dirfd, name, &pre, 0) == 0 && !S_ISREG(pre.st_mode) && !S_ISDIR(pre.st_mode))
-		return trust(shown, &pre, dir, cx);
-	int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | (dir ? O_DIRECTORY : 0);
-	int f = openat(dirfd, name, flags);
-	if (f < 0) {
+	int pfd = openat(dirfd, name, O_PATH | O_CLOEXEC);
+	if (pfd < 0) {
 		if (errno == ENOENT) {
 			if (!required)
 				return RL_OK;
@@ -112,27 +131,45 @@ static enum rl_status open_checked(int dirfd, const char *name, const char *show
 				  dir ? "directory" : "file");
 			return RL_EIO;
 		}
-		if (errno == ENOTDIR && dir) {
-			rl_report(sink, RL_SEV_ERROR, "%s: refused: not a directory", shown);
-			return RL_EUNTRUSTED;
-		}
 		rl_report(sink, RL_SEV_ERROR, "%s: cannot open: %s", shown,
 			  rl_errstr(errno, eb, sizeof(eb)));
 		return RL_EIO;
 	}
-	if (fstat(f, st) != 0) {
+	if (fstat(pfd, st) != 0) {
 		rl_report(sink, RL_SEV_ERROR, "%s: cannot stat: %s", shown,
 			  rl_errstr(errno, eb, sizeof(eb)));
-		close(f);
-		return RL_EIO;
+		res = RL_EIO;
+		goto out;
 	}
-	enum rl_status ts = trust(shown, st, dir, cx);
-	if (ts != RL_OK && !(cx->read_untrusted && right_type(st, dir))) {
-		close(f);
-		return ts;
+	res = trust(shown, st, dir, cx);
+	if (res != RL_OK && !(cx->read_untrusted && right_type(st, dir)))
+		goto out;
+	int f = reopen(pfd, dir);
+	if (f < 0) {
+		int e = errno;
+		if (!dir && e == ENOENT && access("/proc/self/fd", F_OK) != 0)
+			rl_report(sink, RL_SEV_ERROR,
+				  "%s: cannot open: /proc is not mounted, and without it a "
+				  "checked file cannot be opened safely",
+				  shown);
+		else
+			rl_report(sink, RL_SEV_ERROR, "%s: cannot open: %s", shown,
+				  rl_errstr(e, eb, sizeof(eb)));
+		res = RL_EIO;
+		goto out;
 	}
+	/* The same inode, by construction; a /proc that is not the kernel's is not. */
+	if (fstat(f, &now) != 0 || now.st_dev != st->st_dev || now.st_ino != st->st_ino) {
+		rl_report(sink, RL_SEV_ERROR, "%s: refused: it changed while it was opened", shown);
+		close(f);
+		res = RL_EUNTRUSTED;
+		goto out;
+	}
+	*st = now;
 	*fd = f;
-	return ts;
+out:
+	close(pfd);
+	return res;
 }
 
 /*
@@ -278,60 +315,134 @@ static char *shown_path(const char *dir, const char *name)
 	return shown;
 }
 
+/* Puts each name of the records in buf[0..len) in ins (drop-ins) or outs (noted). */
+static enum rl_status take_names(const char *buf, size_t len, struct namelist *ins,
+				 struct namelist *outs, const char *dir, const struct load_ctx *cx)
+{
+	enum rl_status res = RL_OK;
+	for (size_t off = 0; off < len && res == RL_OK;) {
+		const struct dirent64 *de = (const struct dirent64 *)(const void *)(buf + off);
+		off += de->d_reclen;
+		if (!dropin_name(de->d_name)) {
+			if (cx->note_ignored && looks_like_dropin(de->d_name) &&
+			    outs->n < MAX_DROPINS)
+				res = namelist_add(outs, de->d_name);
+		} else if (ins->n == MAX_DROPINS) {
+			rl_report(cx->sink, RL_SEV_ERROR, "%s: more than %d drop-ins", dir,
+				  MAX_DROPINS);
+			res = RL_EINVALID;
+		} else {
+			res = namelist_add(ins, de->d_name);
+		}
+	}
+	return res;
+}
+
+/* Whether a folder's fstat says it did not change between a and b. */
+static bool same_folder(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_nlink == b->st_nlink && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec && a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	       a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/*
+ * The names in the folder open on fd, as one snapshot, into ins and outs.
+ * readdir over several getdents calls can miss a name renamed between two
+ * of them: half a policy.  One call, which the kernel makes with the folder
+ * locked, is a snapshot: the buffer is sized, and grown, for the whole
+ * folder.  Past LIST_MAX, or on a file system that answers in pieces, a
+ * listing counts only if the folder's fstat did not move meanwhile, else it
+ * is done again; after LIST_TRIES, refused.  (fstat's times are as fine as
+ * the kernel keeps them: since Linux 6.13, fine enough.)
+ */
+static enum rl_status list_dir(int fd, const char *dir, const struct stat *st, struct namelist *ins,
+			       struct namelist *outs, const struct load_ctx *cx)
+{
+	char eb[RL_ERRSTR_SIZE];
+	enum rl_status res = RL_OK;
+	/* Room for the records of every entry st_size counts, whatever their size. */
+	size_t cap = st->st_size > 0 && (uint64_t)st->st_size < LIST_MAX / 2
+			 ? 2 * (size_t)st->st_size + sizeof(struct dirent64)
+			 : LIST_MAX;
+	if (cap < LIST_MIN)
+		cap = LIST_MIN;
+	if (cap > LIST_MAX)
+		cap = LIST_MAX;
+	char *buf = malloc(cap);
+	if (!buf)
+		return RL_ENOMEM;
+	for (int tries = 1;;) {
+		struct stat before, after;
+		unsigned calls = 0;
+		size_t total = 0;
+		bool full = false; /* a call may have stopped for want of room */
+		namelist_free(ins);
+		namelist_free(outs);
+		*ins = *outs = (struct namelist){0};
+		if (fstat(fd, &before) != 0 || lseek(fd, 0, SEEK_SET) != 0)
+			goto failed;
+		for (;;) {
+			ssize_t n = getdents64(fd, buf, cap);
+			if (n < 0)
+				goto failed;
+			if (n == 0)
+				break;
+			calls++;
+			total += (size_t)n;
+			full = full || cap - (size_t)n < sizeof(struct dirent64);
+			if ((res = take_names(buf, (size_t)n, ins, outs, dir, cx)) != RL_OK)
+				goto out;
+		}
+		if (fstat(fd, &after) != 0)
+			goto failed;
+		if (calls <= 1 && !full)
+			goto out;
+		if (full && cap < LIST_MAX) {
+			/* Too small a buffer, not a moving folder: again in one call. */
+			cap = total < LIST_MAX / 5 * 4 ? total + total / 4 : LIST_MAX;
+			char *nb = realloc(buf, cap);
+			if (!nb) {
+				res = RL_ENOMEM;
+				goto out;
+			}
+			buf = nb;
+			continue;
+		}
+		if (same_folder(&before, &after))
+			goto out;
+		if (tries++ == LIST_TRIES) {
+			/* A drop-in skipped in silence would loosen the policy. */
+			rl_report(cx->sink, RL_SEV_ERROR,
+				  "%s: cannot list: it changed while it was listed, %d times in "
+				  "a row",
+				  dir, LIST_TRIES);
+			res = RL_EIO;
+			goto out;
+		}
+	}
+failed:
+	res = errno == ENOMEM ? RL_ENOMEM : RL_EIO;
+	rl_report(cx->sink, RL_SEV_ERROR, "%s: cannot list: %s", dir,
+		  rl_errstr(errno, eb, sizeof(eb)));
+out:
+	free(buf);
+	return res;
+}
+
 /* Loads the drop-ins of dir in byte order of their names. */
 static enum rl_status load_dir(struct rl_policy *p, const char *dir, bool required,
 			       const struct load_ctx *cx)
 {
 	const struct rl_sink *sink = cx->sink;
-	char eb[RL_ERRSTR_SIZE];
 	int fd;
 	struct stat st;
 	enum rl_status opened = open_checked(AT_FDCWD, dir, dir, true, required, &fd, &st, cx);
 	if (fd < 0)
 		return opened;
-	enum rl_status res;
-	int lfd = dup(fd); /* fdopendir takes one; openat keeps using fd */
-	DIR *d = lfd >= 0 ? fdopendir(lfd) : NULL;
-	if (!d) {
-		int e = errno; /* close and the sink may change errno */
-		if (lfd >= 0)
-			close(lfd);
-		close(fd);
-		rl_report(sink, RL_SEV_ERROR, "%s: cannot list: %s", dir,
-			  rl_errstr(e, eb, sizeof(eb)));
-		return worse(opened, e == ENOMEM ? RL_ENOMEM : RL_EIO);
-	}
 	struct namelist ins = {0}, outs = {0}; /* drop-ins, and names ignored */
-	struct dirent *de;
-	res = RL_OK;
-	for (;;) {
-		errno = 0;
-		if ((de = readdir(d)) == NULL) {
-			/* A drop-in skipped in silence would loosen the policy. */
-			if (errno) {
-				rl_report(sink, RL_SEV_ERROR, "%s: cannot list: %s", dir,
-					  rl_errstr(errno, eb, sizeof(eb)));
-				res = RL_EIO;
-			}
-			break;
-		}
-		if (!dropin_name(de->d_name)) {
-			if (cx->note_ignored && looks_like_dropin(de->d_name) &&
-			    outs.n < MAX_DROPINS &&
-			    (res = namelist_add(&outs, de->d_name)) != RL_OK)
-				break;
-			continue;
-		}
-		if (ins.n == MAX_DROPINS) {
-			rl_report(sink, RL_SEV_ERROR, "%s: more than %d drop-ins", dir,
-				  MAX_DROPINS);
-			res = RL_EINVALID;
-			break;
-		}
-		if ((res = namelist_add(&ins, de->d_name)) != RL_OK)
-			break;
-	}
-	closedir(d);
+	enum rl_status res = list_dir(fd, dir, &st, &ins, &outs, cx);
 	if (res == RL_OK) {
 		namelist_sort(&ins);
 		for (size_t i = 0; i < ins.n && !stops_load(res); i++) {

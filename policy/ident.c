@@ -9,6 +9,7 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "policy_int.h"
@@ -30,6 +31,29 @@
  * more after that is failing, however little more it asks each time.
  */
 #define GROUPS_CALLS 4
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Counts one lookup of id and returns when it started, for nss_done, which
+ * adds what it took: a slow directory is what makes a login slow, and
+ * debug says so (the module).
+ */
+static uint64_t nss_start(struct rl_ident *id)
+{
+	id->nss_lookups++;
+	return now_ns();
+}
+
+static void nss_done(struct rl_ident *id, uint64_t start)
+{
+	id->nss_ns += now_ns() - start;
+}
 
 static int gid_cmp(const void *a, const void *b)
 {
@@ -200,8 +224,9 @@ static enum rl_status lookup_groups(const struct passwd *pw, struct rl_ident *id
 		 * (and then does not): only the first is worth a retry.
 		 */
 		int asked = ngroups;
-		id->nss_lookups++;
+		uint64_t t0 = nss_start(id);
 		int r = getgrouplist(pw->pw_name, pw->pw_gid, groups, &ngroups);
+		nss_done(id, t0);
 		if (r >= 1 && r <= asked) {
 			ngroups = r;
 			break;
@@ -232,8 +257,9 @@ enum rl_status rl_ident_lookup(const char *user, struct rl_ident *id)
 	if (nss_scratch(id, _SC_GETPW_R_SIZE_MAX) != RL_OK)
 		return RL_ENOMEM;
 	do {
-		id->nss_lookups++;
+		uint64_t t0 = nss_start(id);
 		e = getpwnam_r(user, &pw, id->nss_buf, id->nss_size, &res);
+		nss_done(id, t0);
 	} while (e == ERANGE && (st = nss_grow(&id->nss_buf, &id->nss_size)) == RL_OK);
 	if (!res) {
 		if (st == RL_OK && (st = nss_miss(e)) == RL_OK)
@@ -266,8 +292,9 @@ static enum rl_status group_name(struct rl_ident *id, gid_t gid, char **name)
 	if (nss_scratch(id, _SC_GETGR_R_SIZE_MAX) != RL_OK)
 		return RL_ENOMEM;
 	do {
-		id->nss_lookups++;
+		uint64_t t0 = nss_start(id);
 		e = getgrgid_r(gid, &gr, id->nss_buf, id->nss_size, &res);
+		nss_done(id, t0);
 	} while (e == ERANGE && (st = nss_grow(&id->nss_buf, &id->nss_size)) == RL_OK);
 	if (!res)
 		return st != RL_OK ? st : nss_miss(e);
@@ -333,8 +360,9 @@ static enum rl_status group_gid(struct rl_ident *id, const char *name, bool *fou
 	if (nss_scratch(id, _SC_GETGR_R_SIZE_MAX) != RL_OK)
 		return RL_ENOMEM;
 	do {
-		id->nss_lookups++;
+		uint64_t t0 = nss_start(id);
 		e = getgrnam_r(name, &gr, id->nss_buf, id->nss_size, &res);
+		nss_done(id, t0);
 	} while (e == ERANGE && (st = nss_grow(&id->nss_buf, &id->nss_size)) == RL_OK);
 	if (res) {
 		*found = true;

@@ -161,10 +161,20 @@ int rl_utf8_next(const unsigned char *p, uint32_t *cp);
 bool rl_cp_is_control(uint32_t cp);
 
 /*
- * s with the C0 and C1 control characters, DEL, and every byte not part of
- * valid UTF-8 written as \xNN (one per byte), the rest as it is; cut at a
- * character boundary to fit size.  RL_TEXT_SAFE_SIZE(n) always fits n
- * bytes.  Returns out (NUL-terminated when size > 0).
+ * Whether cp can make a line read other than it is: a control character,
+ * one of Unicode's Bidi_Control set (U+061C, U+200E, U+200F, U+202A to
+ * U+202E, U+2066 to U+2069), a line or paragraph separator (U+2028,
+ * U+2029), or U+FEFF.
+ */
+bool rl_cp_is_unsafe(uint32_t cp);
+
+/*
+ * s for a log line or a terminal: each byte of an unsafe character
+ * (rl_cp_is_unsafe) and each byte not part of valid UTF-8 as \xNN, a
+ * backslash as \\, the rest as it is; so the text reads one way only, and
+ * unescapes to exactly s.  Cut at a character boundary to fit size;
+ * RL_TEXT_SAFE_SIZE(n) always fits n bytes.  Returns out (NUL-terminated
+ * when size > 0).
  */
 #define RL_TEXT_SAFE_SIZE(n) (4 * (n) + 1)
 char *rl_text_safe(const char *s, char *out, size_t size);
@@ -182,7 +192,8 @@ struct rl_ident {
 	size_t ngnames;
 	bool gnames_loaded;   /* false until the names were needed */
 	unsigned name_probes; /* getgrnam_r calls made by rl_ident_in_group */
-	unsigned nss_lookups; /* every passwd and group lookup, for tests */
+	unsigned nss_lookups; /* every passwd and group lookup */
+	uint64_t nss_ns;      /* the time they took, in nanoseconds (monotonic) */
 	char *nss_buf;        /* owned; scratch every lookup reuses */
 	size_t nss_size;
 };
@@ -349,6 +360,9 @@ struct rl_result {
 	struct rl_item_result item[RL_NITEMS]; /* indexed like rl_items */
 	char *files[2 * RL_NITEMS];            /* owned: the names origins point to */
 	size_t nfiles;
+	/* What the user and group lookups cost (rl_session_resolve*, else 0). */
+	unsigned nss_lookups;
+	uint64_t nss_ns;
 };
 
 /*

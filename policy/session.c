@@ -20,6 +20,8 @@ enum rl_status rl_session_resolve_ident(const struct rl_load_opts *opts, struct 
 	if (st == RL_EIO && p)
 		rl_report(sink, RL_SEV_ERROR, "cannot read this machine's memory size");
 	rl_policy_free(p);
+	out->nss_lookups = id->nss_lookups;
+	out->nss_ns = id->nss_ns;
 	return st;
 }
 

@@ -1,11 +1,12 @@
 /*
  * nss_faults.c - the module against a directory that fails, through real
- * libpam, nss_wrapper and libnssfault (which counts and fails lookups):
- * an unknown user; getpwnam_r, getgrouplist, getgrgid_r and getgrnam_r
- * failing, once or always, or asking for a bigger buffer forever; each
- * under onerr=fail and onerr=succeed, and for root (never locked out); and
- * a user in 5,000 groups, who costs two getgrouplist calls.  Each case is
- * a forked child: its return code, limits, alert and lookups are checked.
+ * libpam, nss_wrapper and libnssfault (which counts, delays and fails
+ * lookups): an unknown user; getpwnam_r, getgrouplist, getgrgid_r and
+ * getgrnam_r failing, once or always, or asking for a bigger buffer
+ * forever; each under onerr=fail and onerr=succeed, and for root (never
+ * locked out); a user in 5,000 groups, who costs two getgrouplist calls;
+ * and a slow directory, which debug reports.  Each case is a forked child:
+ * its return code, limits, alert and lookups are checked.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -100,6 +101,7 @@ static void setup(const char *dir)
 		   BIG_GID0 + BIG_GROUPS - 2);
 	fenv_service("fail", "conf=%s/policy/rlimit.yaml", dir);
 	fenv_service("succeed", "conf=%s/policy/rlimit.yaml onerr=succeed", dir);
+	fenv_service("debug", "conf=%s/policy/rlimit.yaml debug", dir);
 	fenv_service("big", "conf=%s/policy/big.yaml", dir);
 	fenv_service("gids", "conf=%s/policy/gids.yaml", dir);
 	fenv_service("bulk", "conf=%s/policy/bulk.yaml", dir);
@@ -115,6 +117,7 @@ struct fault {
 	const char *grgid_at;  /* NSSFAULT_GRGID_AT */
 	const char *grnam;     /* NSSFAULT_GRNAM */
 	const char *grnam_at;  /* NSSFAULT_GRNAM_AT */
+	const char *delay_ms;  /* NSSFAULT_DELAY_MS */
 };
 
 static void set_or_unset(const char *name, const char *v)
@@ -134,6 +137,7 @@ static void hook_before(void *arg)
 	set_or_unset("NSSFAULT_GRGID_AT", f->grgid_at);
 	set_or_unset("NSSFAULT_GRNAM", f->grnam);
 	set_or_unset("NSSFAULT_GRNAM_AT", f->grnam_at);
+	set_or_unset("NSSFAULT_DELAY_MS", f->delay_ms);
 	nf_reset();
 }
 
@@ -267,6 +271,48 @@ static void test_grnam_erange_forever(void **state)
 	assert_log(o, LOG_ALERT, "the user or group database failed; session for alice refused");
 	assert_in_range(o->n.getgrnam_r, 2, 16); /* the buffer doubles up to its cap */
 	assert_true(fenv_now() - t0 < 5.0);
+}
+
+/*
+ * A slow directory: each of alice's four lookups (one getpwnam_r, one
+ * getgrouplist, two getgrnam_r) takes 40 ms.  With debug, one line says
+ * how long they took in all and how many there were; without debug, or
+ * with a quick directory, nothing is said.
+ */
+static void test_slow_directory_logged(void **state)
+{
+	(void)state;
+	static const char said[] = "user and group lookups took ";
+	struct fault slow = {.delay_ms = "40"};
+	struct outcome *o = run("debug", "alice", &slow);
+	assert_rc(o, PAM_SUCCESS);
+	assert_limits(&o->c, alice_limits, NALICE);
+	assert_int_equal(o->n.getpwnam_r + o->n.getgrouplist + o->n.getgrnam_r + o->n.getgrgid_r,
+			 4);
+	assert_log(o, LOG_DEBUG,
+		   " ms (4 lookups); a cache in front of the directory (nscd, sssd) helps: "
+		   "see pam_rlimit(8)");
+	const char *at = strstr(o->c.log, said);
+	assert_non_null(at);
+	unsigned long ms = strtoul(at + strlen(said), NULL, 10);
+	if (ms < 160 || ms > 60000)
+		fail_msg("the lookups slept 160 ms in all, the log says %lu ms:\n%s", ms, o->c.log);
+
+	o = run("fail", "alice", &slow); /* no debug */
+	assert_rc(o, PAM_SUCCESS);
+	assert_int_equal(fenv_log_count_in(o->c.log, -1, said), 0);
+	/*
+	 * A directory in memory.  The whole child's wall time bounds the
+	 * lookups': when it is under 100 ms, nothing may be said (a loaded
+	 * machine or a sanitizer can make it longer, and then it says nothing).
+	 */
+	o = run("debug", "alice", NULL);
+	assert_rc(o, PAM_SUCCESS);
+	if (o->c.seconds < 0.1)
+		assert_int_equal(fenv_log_count_in(o->c.log, -1, said), 0);
+	else
+		printf("  quick directory not checked: the session took %.0f ms\n",
+		       o->c.seconds * 1e3);
 }
 
 static void test_unknown_user(void **state)
@@ -500,6 +546,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_grgid_not_found),
 	    cmocka_unit_test(test_grnam_fails),
 	    cmocka_unit_test(test_grnam_erange_forever),
+	    cmocka_unit_test(test_slow_directory_logged),
 	    cmocka_unit_test(test_root_nss_errors),
 	    cmocka_unit_test(test_5000_groups),
 	};

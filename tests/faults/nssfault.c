@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "nssfault.h"
 
@@ -34,15 +35,28 @@ static int env_int(const char *name)
 	return s && *s ? atoi(s) : 0;
 }
 
+/* A slow directory: NSSFAULT_DELAY_MS before each watched call. */
+static void delay(void)
+{
+	int ms = env_int("NSSFAULT_DELAY_MS");
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	if (ms <= 0)
+		return;
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
 /*
- * Counts a call made from the watched object in *n; returns the error to
- * inject into it (err_var's value, on call number at_var when that is set),
- * or 0 to let the call through.
+ * Counts a call made from the watched object in *n, after sleeping
+ * NSSFAULT_DELAY_MS when set.  Returns the error to inject into it
+ * (err_var's value, on call number at_var when that is set), or 0 to let
+ * the call through.
  */
 static int fault(const void *caller, atomic_ulong *n, const char *err_var, const char *at_var)
 {
 	if (!from_watched(caller))
 		return 0;
+	delay();
 	unsigned long k = atomic_fetch_add(n, 1) + 1;
 	int e = env_int(err_var), at = env_int(at_var);
 	if (!e || (at > 0 && (unsigned long)at != k))
@@ -97,6 +111,7 @@ static int grouplist_next(const char *user, gid_t group, gid_t *groups, int *ngr
 EXPORT int getgrouplist(const char *user, gid_t group, gid_t *groups, int *ngroups)
 {
 	if (from_watched(__builtin_return_address(0))) {
+		delay();
 		atomic_fetch_add(&n_grouplist, 1);
 		const char *mode = getenv("NSSFAULT_GROUPLIST");
 		if (mode && strcmp(mode, "fail") == 0) {

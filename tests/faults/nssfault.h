@@ -15,6 +15,8 @@
  *   NSSFAULT_GROUPLIST=grow  -1, asking for twice the array, forever
  *   NSSFAULT_SERIALIZE=1     getgrouplist calls take turns (nss_wrapper's
  *                            is not thread-safe)
+ *   NSSFAULT_DELAY_MS=N      each counted call sleeps N ms first (a slow
+ *                            directory)
  */
 #ifndef NSSFAULT_H
 #define NSSFAULT_H

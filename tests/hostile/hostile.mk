@@ -1,8 +1,10 @@
 # Hostile input: the invalid-policy corpus, file-system tricks through the
-# real module, and resource bombs.  See tests/hostile/README.md.
+# real module, resource bombs, and races with the files changing under
+# logins.  See tests/hostile/README.md.
 #
-#   make check-hostile            all three
-#   make check-hostile-corpus     one of them (also -fstricks, -bombs)
+#   make check-hostile            all four
+#   make check-hostile-corpus     one of them (also -fstricks, -bombs, -races)
+#   make check-hostile-races RACE_SECONDS=30 RACE_SESSIONS=20000
 #
 # Run from the top of the repository: the corpus's .err files name the
 # fixtures by their path from there.
@@ -11,6 +13,10 @@ HOSTILE_OUT := $(BUILD)/tests/hostile
 HOSTILE_CORPUS := $(HOSTILE_OUT)/test_corpus
 HOSTILE_FSTRICKS := $(HOSTILE_OUT)/test_fstricks
 HOSTILE_BOMBS := $(HOSTILE_OUT)/test_bombs
+HOSTILE_RACES := $(HOSTILE_OUT)/test_races
+# Each race: this many seconds or sessions, whichever ends first.
+RACE_SECONDS ?= 5
+RACE_SESSIONS ?= 2000
 HOSTILE_HDRS := $(wildcard policy/*.h)
 # Wall-clock bound per file-system case, and the alarm that catches a hang.
 # Under sanitizers the bounds are only there to catch hangs: ASan's shadow
@@ -44,7 +50,22 @@ $(HOSTILE_FSTRICKS): tests/hostile/test_fstricks.c $(HOSTILE_OUT)/harness.o \
 	$(CC) $(TEST_CFLAGS) -Itests/integration -o $@ $< $(HOSTILE_OUT)/harness.o \
 		$(ALL_LDFLAGS) $(PAMTEST_LIBS) $(CMOCKA_LIBS) $(PAM_LIBS) -ldl
 
-.PHONY: check-hostile check-hostile-corpus check-hostile-fstricks check-hostile-bombs
+# The races run in the fault tests' world (tests/faults/fenv.h): thousands
+# of forked sessions through pam_start_confdir, the module's log captured by
+# the program's own pam_syslog.
+$(HOSTILE_OUT)/fenv.o: tests/faults/fenv.c tests/faults/fenv.h $(wildcard tests/common/*.h) \
+		| $(BUILD)/.deps
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -c -o $@ $<
+
+$(HOSTILE_RACES): tests/hostile/test_races.c $(HOSTILE_OUT)/fenv.o tests/faults/fenv.h
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -Itests/faults -o $@ $< $(HOSTILE_OUT)/fenv.o $(ALL_LDFLAGS) \
+		-Wl,--export-dynamic-symbol=pam_syslog -Wl,--export-dynamic-symbol=pam_vsyslog \
+		-Wl,--export-dynamic-symbol=audit_open $(CMOCKA_LIBS) $(PAM_LIBS) -ldl
+
+.PHONY: check-hostile check-hostile-corpus check-hostile-fstricks check-hostile-bombs \
+	check-hostile-races
 check-hostile-corpus: $(HOSTILE_CORPUS)
 	$(HOSTILE_CORPUS) tests/hostile/corpus
 
@@ -57,9 +78,14 @@ check-hostile-bombs: $(HOSTILE_BOMBS)
 	BOMB_LIMIT_MS=$(BOMB_LIMIT_MS) BOMB_LIMIT_MIB=$(BOMB_LIMIT_MIB) \
 		BOMB_CHECK_LIMIT_MIB=$(BOMB_CHECK_LIMIT_MIB) $(HOSTILE_BOMBS)
 
-# All three run even when one fails, so one report shows every failure.
+check-hostile-races: $(HOSTILE_RACES) $(TEST_MODULE)
+	FAULTS_MODULE=$(abspath $(TEST_MODULE)) FAULTS_NSS_WRAPPER=$(NSS_WRAPPER_SO) \
+		FAULTS_WORKDIR=$(abspath $(HOSTILE_OUT)) RACE_SECONDS=$(RACE_SECONDS) \
+		RACE_SESSIONS=$(RACE_SESSIONS) $(HOSTILE_RACES)
+
+# All four run even when one fails, so one report shows every failure.
 check-hostile:
-	@rc=0; for t in corpus fstricks bombs; do \
+	@rc=0; for t in corpus fstricks bombs races; do \
 		$(MAKE) --no-print-directory check-hostile-$$t || rc=1; done; exit $$rc
 
 CHECK_TARGETS += check-hostile

@@ -2,11 +2,13 @@
  * test_fstricks.c - file-system tricks against the real module through
  * libpam (tests/integration/harness.h), each with onerr=fail and succeed:
  * untrusted files refused both times, since onerr never overrides trust;
- * invalid content refused, then let through with nothing applied; valid
- * but unusual files (BOM, CRLF, exactly 1 MiB) applied both times.  Each
+ * invalid content, or a file that cannot be opened (a loop of links),
+ * refused, then let through with nothing applied; valid but unusual files
+ * (BOM, CRLF, exactly 1 MiB, a chain of links) applied both times.  Each
  * case must end within HOSTILE_LIMIT_MS (1000 ms), fork and libpam
  * included, and an alarm turns a hang into a failure.  The user is alice:
- * root is never refused.
+ * root is never refused.  A device node a case made (root) is watched with
+ * inotify: the module must never open it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +20,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,9 +42,10 @@
 #define VALID "version: 1\ndefault:\n  nofile: 100\n"
 
 enum verdict {
-	UNTRUSTED, /* refused whatever onerr says */
-	INVALID,   /* refused; onerr=succeed lets the session go on, unlimited */
-	WORKS,     /* applied */
+	UNTRUSTED,  /* refused whatever onerr says */
+	INVALID,    /* refused; onerr=succeed lets the session go on, unlimited */
+	UNREADABLE, /* the same, for a file that cannot be opened */
+	WORKS,      /* applied */
 };
 
 struct trick {
@@ -49,6 +56,7 @@ struct trick {
 	const char *log; /* a LOG_ALERT line must hold this (%D: the case folder) */
 	bool needs_root;
 	void (*expect)(struct rlt_case *c); /* WORKS: the limits that must result */
+	const char *watch;                  /* a device node build made: nobody may open it */
 };
 
 struct run {
@@ -200,6 +208,44 @@ static void b_dropin_group_writable(struct rlt_case *c)
 	rlt_file(c, "rlimit.d/10-a.yaml", 0620, "version: 1\ndefault:\n  core: 0\n");
 }
 
+static void b_dropin_socket(struct rlt_case *c)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	rlt_file(c, "rlimit.yaml", 0644, VALID);
+	rlt_dir(c, "rlimit.d", 0755);
+	rlt_path(c, "rlimit.d/10-sock.yaml", sa.sun_path, sizeof(sa.sun_path));
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+		fail_msg("socket %s: %s", sa.sun_path, strerror(errno));
+	close(s);
+}
+
+/* A device of the case's own (1:3, what /dev/null is) behind a drop-in link. */
+static void b_dropin_own_device(struct rlt_case *c)
+{
+	char dev[PATH_MAX];
+	rlt_file(c, "rlimit.yaml", 0644, VALID);
+	rlt_dir(c, "rlimit.d", 0755);
+	rlt_path(c, "null", dev, sizeof(dev));
+	if (mknod(dev, S_IFCHR | 0644, makedev(1, 3)) != 0)
+		fail_msg("mknod %s: %s", dev, strerror(errno));
+	rlt_symlink(c, "rlimit.d/10-dev.yaml", "%D/null");
+}
+
+/* Links the docs allow: the main file through a chain of two. */
+static void b_link_chain(struct rlt_case *c)
+{
+	rlt_file(c, "real/policy.yaml", 0644, VALID);
+	rlt_symlink(c, "hop.yaml", "%D/real/policy.yaml");
+	rlt_symlink(c, "rlimit.yaml", "hop.yaml");
+}
+
+static void b_link_loop(struct rlt_case *c)
+{
+	rlt_symlink(c, "rlimit.yaml", "loop.yaml");
+	rlt_symlink(c, "loop.yaml", "rlimit.yaml");
+}
+
 static void b_confdir_is_file(struct rlt_case *c)
 {
 	rlt_file(c, "rlimit.yaml", 0644, VALID);
@@ -266,6 +312,11 @@ static void e_bom_crlf_dropin(struct rlt_case *c)
 	{                                                                                          \
 		.name = n, .build = b, .args = a, .verdict = v, .log = l, .needs_root = true       \
 	}
+#define WATCHED_ROOT(n, b, a, v, l, w)                                                             \
+	{                                                                                          \
+		.name = n, .build = b, .args = a, .verdict = v, .log = l, .needs_root = true,      \
+		.watch = w                                                                         \
+	}
 #define APPLIED(n, b, a, e)                                                                        \
 	{                                                                                          \
 		.name = n, .build = b, .args = a, .verdict = WORKS, .expect = e                    \
@@ -305,6 +356,13 @@ static const struct trick tricks[] = {
 	    "%D/rlimit.d/10-a.yaml: refused: writable by its group (mode 0620)"),
     REFUSED("confdir_is_a_file", b_confdir_is_file, CONF_DIR, UNTRUSTED,
 	    "%D/rlimit.d: refused: not a directory"),
+    REFUSED("dropin_socket", b_dropin_socket, CONF_DIR, UNTRUSTED,
+	    "%D/rlimit.d/10-sock.yaml: refused: not a regular file"),
+    WATCHED_ROOT("dropin_own_device_never_opened", b_dropin_own_device, CONF_DIR, UNTRUSTED,
+		 "%D/rlimit.d/10-dev.yaml: refused: not a regular file", "null"),
+    REFUSED("link_loop", b_link_loop, CONF, UNREADABLE,
+	    "%D/rlimit.yaml: cannot open: Too many levels of symbolic links"),
+    APPLIED("link_chain", b_link_chain, CONF, e_nofile_100),
     APPLIED("byte_order_mark", b_bom, CONF, e_bom),
     APPLIED("crlf", b_crlf, CONF, e_crlf),
     APPLIED("bom_crlf_dropin", b_bom_crlf_dropin, CONF_DIR, e_bom_crlf_dropin),
@@ -342,8 +400,16 @@ static void run_trick(void **state)
 	int want = PAM_SUCCESS;
 
 	if (t->needs_root && !rlt_is_root())
-		rlt_skip("%s needs root (chown to uid 65534); run make check as root", t->name);
+		rlt_skip("%s needs root (chown, mknod); run make check as root", t->name);
 	t->build(c);
+	int in = -1;
+	if (t->watch) {
+		char node[PATH_MAX];
+		rlt_path(c, t->watch, node, sizeof(node));
+		in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		if (in < 0 || inotify_add_watch(in, node, IN_OPEN) < 0)
+			fail_msg("inotify on %s: %s", node, strerror(errno));
+	}
 	snprintf(args, sizeof(args), "%s onerr=%s", t->args, r->onerr_succeed ? "succeed" : "fail");
 	rlt_args(c, args);
 	switch (t->verdict) {
@@ -355,14 +421,17 @@ static void run_trick(void **state)
 			       "session for " USER " refused");
 		break;
 	case INVALID:
+	case UNREADABLE: {
+		const char *what = t->verdict == INVALID ? "the policy is invalid"
+							 : "the policy could not be read";
+		char line[256];
 		want = r->onerr_succeed ? PAM_SUCCESS : PAM_SERVICE_ERR;
 		rlt_expect_log(c, LOG_ALERT, t->log);
-		rlt_expect_log(c, LOG_ALERT,
-			       r->onerr_succeed ? "the policy is invalid; session for " USER
-						  " goes on without limits (onerr=succeed)"
-						: "the policy is invalid; session for " USER
-						  " refused");
+		snprintf(line, sizeof(line), "%s; session for " USER " %s", what,
+			 r->onerr_succeed ? "goes on without limits (onerr=succeed)" : "refused");
+		rlt_expect_log(c, LOG_ALERT, line);
 		break;
+	}
 	case WORKS:
 		t->expect(c);
 		break;
@@ -371,6 +440,13 @@ static void run_trick(void **state)
 	double t0 = now_ms();
 	rlt_run(c, USER, want);
 	double ms = now_ms() - t0;
+	if (in >= 0) {
+		char ev[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+		ssize_t got = read(in, ev, sizeof(ev));
+		close(in);
+		if (got > 0)
+			fail_msg("%s: the module opened %s", t->name, t->watch);
+	}
 	print_message("[   TIME   ] %s onerr=%s: %.1f ms\n", t->name,
 		      r->onerr_succeed ? "succeed" : "fail", ms);
 	if (ms > (double)limit_ms)

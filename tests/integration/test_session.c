@@ -839,6 +839,21 @@ static void test_unknown_user_controls_escaped(void **state)
 	rlt_run(c, "evil\x1b]0;x\x07\xc2\x9bname\xff", PAM_USER_UNKNOWN);
 }
 
+/*
+ * ... and a backslash as \\ and a bidi control as \xNN: a user spelled with
+ * the four characters \x0a cannot pass for an escaped newline, nor a
+ * right-to-left override turn the rest of the line around.
+ */
+static void test_unknown_user_lookalikes_escaped(void **state)
+{
+	struct rlt_case *c = *state;
+
+	rlt_file(c, "rlimit.yaml", 0644, "version: 1\n");
+	rlt_args(c, CONF);
+	rlt_expect_log(c, LOG_ERR, "unknown user evil\\\\x0a\\xe2\\x80\\xaeresu\\xe2\\x81\\xa9!");
+	rlt_run(c, "evil\\x0a\xe2\x80\xaeresu\xe2\x81\xa9!", PAM_USER_UNKNOWN);
+}
+
 /* So do the policy's messages, which quote its keys (here a C1 control). */
 static void test_policy_message_controls_escaped(void **state)
 {
@@ -1372,6 +1387,7 @@ int main(int argc, char **argv)
 	    T(test_unknown_user),
 	    T(test_unknown_user_onerr_succeed),
 	    T(test_unknown_user_controls_escaped),
+	    T(test_unknown_user_lookalikes_escaped),
 	    T(test_policy_message_controls_escaped),
 	    T(test_missing_default_conf),
 	    T(test_missing_explicit_conf),

@@ -2,9 +2,10 @@
  * test_load.c - policy/parse.c, policy/files.c and policy/policy.c: every
  * load error with its exact "file:line:column: message", all of them
  * reported; the valid spellings (BOM, CRLF, flow, block, quoted) alike; the
- * fixtures; drop-in order, missing files, trust.  Linked with
- * -Wl,--wrap=openat: the default paths go to scratch files, so "missing
- * default file" is tested without /etc, and every path opened is recorded.
+ * fixtures; drop-in order, missing files, trust, what is never opened, and
+ * folders listed whole.  openat, open and getdents64 are wrapped: default
+ * paths go to scratch files, how each path is opened is recorded, and a
+ * folder can be listed in pieces with a drop-in renamed in the middle.
  */
 #include "unit.h"
 
@@ -12,10 +13,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define ITEMS                                                                                      \
@@ -33,7 +41,9 @@ static const char *redirect_conf;    /* stands in for the default main file */
 static const char *redirect_confdir; /* stands in for the default drop-in folder */
 #define MAX_OPENED 64
 static char opened[MAX_OPENED][PATH_MAX];
+static int opened_flags[MAX_OPENED];
 static size_t nopened;
+static unsigned proc_reopens; /* files opened through /proc/self/fd */
 
 /* The default paths, as the module and the tool get them. */
 static const char *default_conf(void)
@@ -46,10 +56,12 @@ static const char *default_confdir(void)
 	return rl_load_opts_for(NULL, NULL).confdir;
 }
 
-static const char *map_path(const char *path)
+static const char *map_path(const char *path, int flags)
 {
-	if (nopened < MAX_OPENED)
+	if (nopened < MAX_OPENED) {
+		opened_flags[nopened] = flags;
 		snprintf(opened[nopened++], PATH_MAX, "%s", path);
+	}
 	if (redirect_conf && strcmp(path, default_conf()) == 0)
 		return redirect_conf;
 	if (redirect_confdir && strcmp(path, default_confdir()) == 0)
@@ -71,12 +83,87 @@ int __wrap_openat(int dirfd, const char *path, int flags, ...)
 		mode = va_arg(ap, mode_t);
 		va_end(ap);
 	}
-	return __real_openat(dirfd, map_path(path), flags, mode);
+	return __real_openat(dirfd, map_path(path, flags), flags, mode);
 }
 
 int __wrap___openat_2(int dirfd, const char *path, int flags)
 {
-	return __real___openat_2(dirfd, map_path(path), flags);
+	return __real___openat_2(dirfd, map_path(path, flags), flags);
+}
+
+int __real_open(const char *path, int flags, ...);
+int __wrap_open(const char *path, int flags, ...);
+int __real___open_2(const char *path, int flags);
+int __wrap___open_2(const char *path, int flags);
+
+int __wrap_open(const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	if (flags & (O_CREAT | O_TMPFILE)) {
+		va_list ap;
+		va_start(ap, flags);
+		mode = va_arg(ap, mode_t);
+		va_end(ap);
+	}
+	if (strncmp(path, "/proc/self/fd/", 14) == 0)
+		proc_reopens++;
+	return __real_open(path, flags, mode);
+}
+
+int __wrap___open_2(const char *path, int flags)
+{
+	if (strncmp(path, "/proc/self/fd/", 14) == 0)
+		proc_reopens++;
+	return __real___open_2(path, flags);
+}
+
+/*
+ * getdents64 in pieces of at most piece bytes (0: as asked), counting the
+ * calls; after call rename_at of each listing (0: never), rename_dir's
+ * rename_from becomes rename_to (and back, the next time) once, or at
+ * every listing with rename_always.  A listing starts at a call made
+ * after one that returned 0.
+ */
+static size_t piece;
+static unsigned getdents_calls, listings, rename_at, call_in_listing;
+static bool rename_always, renamed;
+static const char *rename_dir, *rename_from, *rename_to;
+
+ssize_t __real_getdents64(int fd, void *buf, size_t n);
+ssize_t __wrap_getdents64(int fd, void *buf, size_t n);
+ssize_t __wrap_getdents64(int fd, void *buf, size_t n)
+{
+	if (call_in_listing++ == 0)
+		listings++;
+	getdents_calls++;
+	ssize_t got = __real_getdents64(fd, buf, piece && piece < n ? piece : n);
+	if (got == 0)
+		call_in_listing = 0;
+	if (rename_at && call_in_listing == rename_at && (rename_always || !renamed)) {
+		char from[PATH_MAX], to[PATH_MAX];
+		/* A clock tick after the change before: the folder's times move. */
+		usleep(25 * 1000);
+		snprintf(from, sizeof(from), "%s/%s", rename_dir,
+			 renamed ? rename_to : rename_from);
+		snprintf(to, sizeof(to), "%s/%s", rename_dir, renamed ? rename_from : rename_to);
+		if (rename(from, to) == 0)
+			renamed = !renamed;
+	}
+	return got;
+}
+
+/* Whether path was opened, and each time only as O_PATH: nothing but resolved. */
+static bool only_resolved(const char *path)
+{
+	bool seen = false;
+	for (size_t i = 0; i < nopened; i++) {
+		if (strcmp(opened[i], path) != 0)
+			continue;
+		if (!(opened_flags[i] & O_PATH))
+			return false;
+		seen = true;
+	}
+	return seen;
 }
 
 static bool was_opened(const char *path)
@@ -884,6 +971,10 @@ static int tmp_setup(void **state)
 		return -1;
 	t->dir = tmp_dir();
 	nopened = 0;
+	proc_reopens = 0;
+	piece = 0;
+	getdents_calls = listings = rename_at = call_in_listing = 0;
+	rename_always = renamed = false;
 	redirect_conf = redirect_confdir = NULL;
 	*state = t;
 	return 0;
@@ -1259,6 +1350,267 @@ static void test_trust_reports_all(void **state)
 	free(d);
 }
 
+/* A unix socket bound at dir/name (a listener nobody serves). */
+static void make_socket(const char *dir, const char *name)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", dir, name);
+	assert_true(n > 0 && (size_t)n < sizeof(sa.sun_path));
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(s >= 0);
+	assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(s);
+}
+
+/*
+ * What would be refused is never opened: a device (through a link), a FIFO
+ * and a socket are only resolved (O_PATH), refused for their type, and
+ * never opened again through /proc.  A regular file is opened once that
+ * way; links, a chain of them too, keep working; a loop of links is an
+ * error that says so.
+ */
+static void test_never_opens_refused(void **state)
+{
+	struct tmp *t = *state;
+	char want[PATH_MAX + 128];
+	struct rl_policy *p;
+
+	char *dev = path_join(t->dir, "dev.yaml");
+	assert_int_equal(symlink("/dev/null", dev), 0);
+	assert_int_equal(load_files(dev, NULL, &p, &cap), RL_EUNTRUSTED);
+	snprintf(want, sizeof(want), "%s: refused: not a regular file", dev);
+	CAP_EXPECT(&cap, want);
+	assert_true(only_resolved(dev));
+	assert_int_equal(proc_reopens, 0);
+
+	char *conf = put_file(t->dir, "rlimit.yaml", "version: 1\n");
+	char *d = make_dir(t->dir, "odd.d", 0755);
+	char *fifo = path_join(d, "10-fifo.yaml");
+	assert_int_equal(mkfifo(fifo, 0644), 0);
+	assert_int_equal(chmod(fifo, 0644), 0);
+	make_socket(d, "20-sock.yaml");
+	char *zero = path_join(d, "30-zero.yaml");
+	assert_int_equal(symlink("/dev/zero", zero), 0);
+	nopened = 0;
+	proc_reopens = 0;
+	assert_int_equal(load_files(conf, d, &p, &cap), RL_EUNTRUSTED);
+	char w1[PATH_MAX + 64], w2[PATH_MAX + 64], w3[PATH_MAX + 64];
+	snprintf(w1, sizeof(w1), "%s: refused: not a regular file", fifo);
+	snprintf(w2, sizeof(w2), "%s/20-sock.yaml: refused: not a regular file", d);
+	snprintf(w3, sizeof(w3), "%s: refused: not a regular file", zero);
+	CAP_EXPECT(&cap, w1, w2, w3);
+	/* Drop-ins are opened by name in the folder. */
+	assert_true(only_resolved("10-fifo.yaml"));
+	assert_true(only_resolved("20-sock.yaml"));
+	assert_true(only_resolved("30-zero.yaml"));
+	assert_int_equal(proc_reopens, 1); /* rlimit.yaml, and nothing else */
+
+	/* Links the docs allow: to a file, and a chain of two. */
+	char *real = put_file(t->dir, "real.yaml", "version: 1\ndefault: {core: 0}\n");
+	char *l1 = path_join(t->dir, "l1.yaml"), *l2 = path_join(t->dir, "l2.yaml");
+	assert_int_equal(symlink(real, l1), 0);
+	assert_int_equal(symlink("l1.yaml", l2), 0);
+	proc_reopens = 0;
+	assert_int_equal(load_files(l2, NULL, &p, &cap), RL_OK);
+	cap_expect_none(&cap);
+	assert_int_equal(rl_policy_rule_count(p), 1);
+	assert_int_equal(proc_reopens, 1);
+	rl_policy_free(p);
+
+	/* A loop of links. */
+	char *a = path_join(t->dir, "loop-a.yaml"), *b = path_join(t->dir, "loop-b.yaml");
+	assert_int_equal(symlink("loop-b.yaml", a), 0);
+	assert_int_equal(symlink("loop-a.yaml", b), 0);
+	assert_int_equal(load_files(a, NULL, &p, &cap), RL_EIO);
+	snprintf(want, sizeof(want), "%s: cannot open: Too many levels of symbolic links", a);
+	CAP_EXPECT(&cap, want);
+
+	char *pieces[] = {dev, conf, d, fifo, zero, real, l1, l2, a, b};
+	for (size_t i = 0; i < sizeof(pieces) / sizeof(pieces[0]); i++)
+		free(pieces[i]);
+}
+
+/*
+ * Without /proc a checked file cannot be opened as the inode that was
+ * checked: the load fails, and says why.  Run in a child with a mount
+ * namespace of its own where /proc is unmounted (root only).
+ */
+static void test_no_proc(void **state)
+{
+	struct tmp *t = *state;
+	char *conf = put_file(t->dir, "rlimit.yaml", "version: 1\ndefault: {core: 0}\n");
+	char want[PATH_MAX + 128];
+	snprintf(want, sizeof(want),
+		 "%s: cannot open: /proc is not mounted, and without it a checked file cannot "
+		 "be opened safely",
+		 conf);
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char why[64] = "";
+		if (getuid() != 0 || unshare(CLONE_NEWNS) != 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+		    umount2("/proc", MNT_DETACH) != 0)
+			snprintf(why, sizeof(why), "skip: %s", strerror(errno));
+		else {
+			struct rl_policy *p;
+			enum rl_status st = load_files(conf, NULL, &p, &cap);
+			snprintf(why, sizeof(why), "%d %zu", (int)st, cap.n);
+			if (st == RL_EIO && cap.n == 1 && strcmp(cap.line[0], want) == 0)
+				snprintf(why, sizeof(why), "ok");
+			else if (cap.n)
+				fprintf(stderr, "got: %s\n", cap.line[0]);
+		}
+		_exit(write(fds[1], why, sizeof(why)) == (ssize_t)sizeof(why) ? 0 : 1);
+	}
+	close(fds[1]);
+	char why[64] = "";
+	ssize_t got = read(fds[0], why, sizeof(why));
+	close(fds[0]);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	free(conf);
+	assert_int_equal(got, (ssize_t)sizeof(why));
+	if (strncmp(why, "skip: ", 6) == 0) {
+		print_message(
+		    "[   SKIP   ] needs root and a mount namespace to unmount /proc (%s)\n",
+		    why + 6);
+		skip();
+	}
+	if (strcmp(why, "ok") != 0)
+		fail_msg("without /proc: status and message count %s, want RL_EIO and: %s", why,
+			 want);
+}
+
+/* A folder of n names that are not read, and 50-a.yaml; returns its path. */
+static char *filled_dir(const char *dir, unsigned n)
+{
+	char *d = make_dir(dir, "big.d", 0755);
+	char name[64];
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "filler-%05u-not-a-policy.txt", i);
+		free(put_file(d, name, ""));
+	}
+	free(put_file(d, "50-a.yaml", "version: 1\ndefault: {core: 0}\n"));
+	return d;
+}
+
+/*
+ * A folder of 3,000 names is listed in one getdents call (and the one that
+ * says the end), a snapshot: a drop-in renamed after it is not listed
+ * again, and is then missing, so the policy is refused, not read in half.
+ */
+static void test_listing_one_call(void **state)
+{
+	struct tmp *t = *state;
+	char *conf = put_file(t->dir, "rlimit.yaml", "version: 1\ndefault: {nofile: 100}\n");
+	char *d = filled_dir(t->dir, 3000);
+	struct rl_policy *p;
+	assert_int_equal(load_files(conf, d, &p, &cap), RL_OK);
+	assert_int_equal(rl_policy_file_count(p), 2);
+	assert_int_equal(rl_policy_rule_count(p), 1);
+	assert_int_equal(getdents_calls, 2);
+	rl_policy_free(p);
+
+	rename_dir = d;
+	rename_from = "50-a.yaml";
+	rename_to = "50-b.yaml";
+	rename_at = 1;
+	getdents_calls = listings = 0;
+	assert_int_equal(load_files(conf, d, &p, &cap), RL_EIO);
+	char want[PATH_MAX + 64];
+	snprintf(want, sizeof(want), "%s/50-a.yaml: no such file", d);
+	CAP_EXPECT(&cap, want);
+	assert_int_equal(listings, 1);
+	free(conf);
+	free(d);
+}
+
+/*
+ * tmpfs says 20 bytes an entry in st_size, fewer than a long name's record:
+ * the first listing fills the buffer, and the folder is listed again, in
+ * one call, with a buffer grown to fit.  (Skipped without a tmpfs at
+ * /dev/shm.)
+ */
+static void test_listing_grows(void **state)
+{
+	(void)state;
+	char tmpl[] = "/dev/shm/rl-unit-XXXXXX";
+	struct statfs sf;
+	if (statfs("/dev/shm", &sf) != 0 || sf.f_type != TMPFS_MAGIC || !mkdtemp(tmpl)) {
+		print_message("[   SKIP   ] no tmpfs to write at /dev/shm\n");
+		skip();
+	}
+	assert_int_equal(chmod(tmpl, 0755), 0);
+	char *conf = put_file(tmpl, "rlimit.yaml", "version: 1\ndefault: {nofile: 100}\n");
+	char *d = make_dir(tmpl, "long.d", 0755);
+	char name[256];
+	for (int i = 0; i < 500; i++) {
+		snprintf(name, sizeof(name), "%0200d.not-a-policy", i);
+		free(put_file(d, name, ""));
+	}
+	free(put_file(d, "50-a.yaml", "version: 1\ndefault: {core: 0}\n"));
+	struct rl_policy *p;
+	getdents_calls = listings = 0;
+	assert_int_equal(load_files(conf, d, &p, &cap), RL_OK);
+	assert_int_equal(rl_policy_file_count(p), 2);
+	rl_policy_free(p);
+	/* 500 records of 232 bytes: a 32 KiB buffer takes four calls and a
+	 * fifth for the end, then one more listing of two. */
+	assert_int_equal(listings, 2);
+	assert_int_equal(getdents_calls, 5 + 2);
+	free(conf);
+	free(d);
+	rm_rf(tmpl);
+}
+
+/*
+ * A folder listed in pieces (a file system that answers so): read whole
+ * when it holds still; listed again when a drop-in is renamed in the
+ * middle, and read whole from the second listing; refused, and said so,
+ * when it moves at every listing.
+ */
+static void test_listing_in_pieces(void **state)
+{
+	struct tmp *t = *state;
+	char *conf = put_file(t->dir, "rlimit.yaml", "version: 1\ndefault: {nofile: 100}\n");
+	char *d = filled_dir(t->dir, 200);
+	struct rl_policy *p;
+	piece = 300; /* one or a few names a call; a whole record always fits */
+	assert_int_equal(load_files(conf, d, &p, &cap), RL_OK);
+	assert_int_equal(rl_policy_file_count(p), 2);
+	assert_true(getdents_calls > 10);
+	assert_int_equal(listings, 1);
+	rl_policy_free(p);
+
+	rename_dir = d;
+	rename_from = "50-a.yaml";
+	rename_to = "50-b.yaml";
+	rename_at = 3;
+	listings = 0;
+	assert_int_equal(load_files(conf, d, &p, &cap), RL_OK);
+	cap_expect_none(&cap);
+	assert_int_equal(listings, 2);
+	assert_int_equal(rl_policy_file_count(p), 2);
+	assert_int_equal(rl_policy_rule_count(p), 1);
+	rl_policy_free(p);
+
+	rename_always = true;
+	listings = 0;
+	assert_int_equal(load_files(conf, d, &p, &cap), RL_EIO);
+	assert_null(p);
+	char want[PATH_MAX + 96];
+	snprintf(want, sizeof(want),
+		 "%s: cannot list: it changed while it was listed, 4 times in a row", d);
+	CAP_EXPECT(&cap, want);
+	assert_int_equal(listings, 4);
+	free(conf);
+	free(d);
+}
+
 /*
  * Names in the drop-in folder that look meant to be read but are not: only
  * check (note_ignored) says so, in byte order; hidden names and a README
@@ -1465,6 +1817,11 @@ int main(void)
 					    tmp_teardown),
 	    cmocka_unit_test_setup_teardown(test_trust, tmp_setup, tmp_teardown),
 	    cmocka_unit_test_setup_teardown(test_trust_reports_all, tmp_setup, tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_never_opens_refused, tmp_setup, tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_no_proc, tmp_setup, tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_listing_one_call, tmp_setup, tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_listing_grows, tmp_setup, tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_listing_in_pieces, tmp_setup, tmp_teardown),
 	    cmocka_unit_test_setup_teardown(test_ignored_dropin_names, tmp_setup, tmp_teardown),
 	    cmocka_unit_test_setup_teardown(test_fixtures_valid, tmp_setup, tmp_teardown),
 	    cmocka_unit_test_setup_teardown(test_fixtures_invalid, tmp_setup, tmp_teardown),

@@ -12,9 +12,11 @@ UNIT_OBJ := $(BUILD)/tests/unit/unit.o
 UNIT_DEPS := tests/unit/unit.h $(wildcard tests/common/*.h) $(wildcard policy/*.h)
 
 # test_load redirects the loader's default paths to scratch files, so the
-# "missing default file" rules are checked without touching /etc.
-# __openat_2 is what _FORTIFY_SOURCE turns openat into.
-UNIT_LDFLAGS_test_load := -Wl,--wrap=openat -Wl,--wrap=__openat_2
+# "missing default file" rules are checked without touching /etc, records
+# how each file is opened, and lists folders in pieces.  __openat_2 and
+# __open_2 are what _FORTIFY_SOURCE turns openat and open into.
+UNIT_LDFLAGS_test_load := -Wl,--wrap=openat -Wl,--wrap=__openat_2 -Wl,--wrap=open \
+	-Wl,--wrap=__open_2 -Wl,--wrap=getdents64
 # test_resolve counts this machine's RAM and nr_open reads.
 UNIT_LDFLAGS_test_resolve := -Wl,--wrap=open -Wl,--wrap=sysconf
 # test_util fails the library's mallocs on demand (the arena's chunks).

@@ -1,10 +1,11 @@
 #!/bin/sh
 # Installs what pam_rlimit needs to build and test, on Debian or Ubuntu.
 # As root it runs apt-get; as anyone else it prints the exact command.
-# Usage: scripts/deps.sh [build|test|system|deb|all]   (default: all)
+# Usage: scripts/deps.sh [build|test|system|deb|none|all]   (default: all)
 #   system: what the VM system tests need (tests/system/README.md); `all`
 #   includes it as root, the only user who can run those tests.
 #   deb: what `make deb` needs to build and lint the Debian package
+#   none: nothing (an RPM build: the spec's BuildRequires did it)
 set -eu
 
 build_pkgs="libpam0g-dev libyaml-dev pkg-config"
@@ -24,7 +25,8 @@ all)
 	want="$build_pkgs $test_pkgs"
 	[ "$(id -u)" -ne 0 ] || want="$want $system_pkgs"
 	;;
-*) echo "usage: $0 [build|test|system|deb|all]" >&2; exit 2 ;;
+none) exit 0 ;;
+*) echo "usage: $0 [build|test|system|deb|none|all]" >&2; exit 2 ;;
 esac
 
 missing=

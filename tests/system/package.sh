@@ -118,7 +118,11 @@ vm_root "grep -Eq '^auth[[:space:]]+optional[[:space:]]+pam_rlimit\.so' /etc/pam
 	fail "common-auth lacks 'auth optional pam_rlimit.so'"
 pass "common-session-noninteractive has the session line, common-auth the auth line"
 msg=$(vm_root 'rlimit-policy check' </dev/null 2>&1) || fail "rlimit-policy check on the installed policy: $msg"
-pass "rlimit-policy check passes on the installed policy: $(echo "$msg" | grep 'policy valid' || echo "$msg")"
+echo "$msg" | grep -q 'policy valid: 1 file, 0 rules' || fail "the installed policy is not the empty one: $msg"
+for svc in sshd su-l cron systemd-user; do
+	echo "$msg" | grep -q "^  $svc: covered" || fail "rlimit-policy check does not find $svc covered: $msg"
+done
+pass "rlimit-policy check: the installed policy is valid with 0 rules, and sshd, su-l, cron and systemd-user are covered"
 
 [ "$(as_ssh "$all_limits")" = "$ssh_before" ] || fail "installing changed $user's limits over ssh"
 [ "$(as_su "$all_limits")" = "$su_before" ] || fail "installing changed $user's limits under su -l"

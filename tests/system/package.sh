@@ -12,7 +12,7 @@
 #   - reinstall, --reinstall and an upgrade to a higher version built from
 #     the same tree keep the admin's edited policy, with no conffile prompt;
 #   - purge: /etc/security/rlimit.yaml gone; a drop-in the admin wrote stays,
-#     an empty rlimit.d goes.
+#     an emptied rlimit.d goes (postrm).
 #
 # Usage: tests/system/package.sh DEBDIR   (make check-system)
 # DEBDIR receives the two packages, built here with `make deb`.
@@ -210,12 +210,19 @@ vm_root 'test -f /etc/security/rlimit.d/50-lab.yaml' </dev/null || fail "apt-get
 pass "apt-get purge: /etc/security/rlimit.yaml gone, the admin's drop-in kept, /etc/pam.d as before, $user uncapped"
 vm_apt install -y "/root/debs/${deb2##*/}"
 msg=$(vm_root 'rlimit-policy check' </dev/null 2>&1) || fail "check after reinstall: $msg"
-echo "$msg" | grep -q '2 files, 1 rules\|2 files, 1 rule' || fail "after purge and install, want the package's empty policy and the drop-in: $msg"
-vm_root 'rm /etc/security/rlimit.d/50-lab.yaml' </dev/null
+shipped=$(dpkg-deb --fsys-tarfile "$deb2" | tar -xOf - ./etc/security/rlimit.yaml | sha256sum)
+[ "$(policy_sha)" = "$shipped" ] || fail "install after purge did not bring the package's own rlimit.yaml"
+echo "$msg" | grep -q 'policy valid: 2 files, 1 rule' || fail "after purge and install, want the package's empty policy and the drop-in: $msg"
+pass "install after purge brings a fresh policy with no rules (the admin's drop-in still counts)"
+# Removed while the drop-in is there, rlimit.d stays; the admin deletes the
+# drop-in, and purge takes the emptied folder (postrm, if dpkg does not).
+vm_apt remove -y libpam-rlimit
+vm_root 'test -d /etc/security/rlimit.d && rm /etc/security/rlimit.d/50-lab.yaml' </dev/null ||
+	fail "remove took rlimit.d and the admin's drop-in with it"
 vm_apt purge -y libpam-rlimit
 vm_root 'test ! -e /etc/security/rlimit.yaml && test ! -e /etc/security/rlimit.d' </dev/null ||
-	fail "a purge with an empty rlimit.d left it, or the policy, behind"
+	fail "purge left the policy, or the emptied rlimit.d, behind"
 [ "$(pam_state)" = "$pam_before" ] || fail "after the second purge, /etc/pam.d differs from before the install"
-pass "install after purge brings a fresh, empty policy; purge with an empty rlimit.d leaves nothing"
+pass "remove, drop-in deleted, purge: the emptied rlimit.d goes too, and /etc/pam.d is as before"
 
 echo "system package: $checks checks passed (image ${VM_TIME_IMAGE:-?}s, boot ${VM_TIME_BOOT:-?}s, total ${SECONDS}s)"

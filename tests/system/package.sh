@@ -14,14 +14,17 @@
 #   - purge: /etc/security/rlimit.yaml gone; a drop-in the admin wrote stays,
 #     an emptied rlimit.d goes (postrm).
 #
-# Usage: tests/system/package.sh DEBDIR   (make check-system)
-# DEBDIR receives the two packages, built here with `make deb`.
+# Both packages are built here, with `make deb`, before the VM is booted.
+# Needs what every system test needs (README.md), and runs `make deb`, which
+# installs debhelper and lintian as root.
+# Usage: tests/system/package.sh   (make check-system)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-debdir=${1:?usage: package.sh DEBDIR}
-# shellcheck source=tests/system/lib/vm.sh
+# shellcheck source=lib/vm.sh
 . "$here/lib/vm.sh"
+# shellcheck source=lib/ways.sh
+. "$here/lib/ways.sh"
 
 checks=0
 pass() {
@@ -32,6 +35,9 @@ fail() {
 	echo "FAIL: system package: $*" >&2
 	exit 1
 }
+
+vm_init package
+debdir=$VM_WORK/debs
 
 # --- the two packages, built as an admin builds them ------------------------
 v1=$(sh "$top/scripts/deb-version.sh")
@@ -50,22 +56,16 @@ deb1=$debdir/$v1/libpam-rlimit_${v1}_$arch.deb
 deb2=$debdir/$v2/libpam-rlimit_${v2}_$arch.deb
 pass "make deb built $v1, and with DEB_VERSION the higher $v2, from the same tree"
 
-vm_init package
 vm_lock
 vm_image
 vm_boot
 
 # --- helpers ----------------------------------------------------------------
+ways_setup
 user=ann
-pw=Rl-test-pw-7
-ssh-keygen -q -t ed25519 -N '' -f "$VM_WORK/key"
-vm_root "useradd -m -s /bin/bash $user && echo $user:$pw | chpasswd &&
-	install -d -o $user -g $user -m 0700 ~$user/.ssh &&
-	cat >~$user/.ssh/authorized_keys && chown $user: ~$user/.ssh/authorized_keys" \
-	<"$VM_WORK/key.pub"
-uid=$(vm_root "id -u $user")
+ways_add_user "$user" "$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
 
-as_ssh() { vm_ssh_key "$user" "$VM_WORK/key" "$@" </dev/null; }
+as_ssh() { vm_ssh_key "$user" "$WAY_KEY" "$@" </dev/null; }
 as_su() { vm_root "su -l $user -c '$*'" </dev/null; }
 all_limits='ulimit -Sa; echo ---; ulimit -Ha'
 # Every path under /etc/pam.d, and the bytes of every file.
@@ -79,18 +79,16 @@ vm_apt() {
 }
 installed_version() { vm_root "dpkg-query -W -f '\${Version} \${db:Status-Status}' libpam-rlimit 2>/dev/null" </dev/null || true; }
 policy_sha() { vm_root 'sha256sum </etc/security/rlimit.yaml' </dev/null; }
-# The user manager's address-space limits, "SOFT HARD" in bytes.
-manager_as() {
-	vm_root "systemctl restart user@$uid.service &&
-		pid=\$(systemctl show -p MainPID --value user@$uid.service) &&
-		awk '/^Max address space/ { print \$4, \$5 }' /proc/\$pid/limits" </dev/null
+# The systemd --user manager's address space ("rlmanager ... soft= hard=",
+# KiB) and what a unit it starts gets (a probe line), from a fresh manager.
+manager() {
+	vm_root "systemctl stop user@\$(id -u $user).service" </dev/null
+	way_user_manager "$user" </dev/null
 }
-have_sshpass=0
-command -v sshpass >/dev/null 2>&1 && have_sshpass=1
+manager_as() { local m; m=$(manager_of "$(manager)"); echo "$(field "$m" soft) $(field "$m" hard)"; }
 
 vm_root "mkdir -p /root/debs && cat >/root/debs/${deb1##*/}" <"$deb1"
 vm_root "cat >/root/debs/${deb2##*/}" <"$deb2"
-vm_root "loginctl enable-linger $user" </dev/null
 
 # --- before -----------------------------------------------------------------
 pam_before=$(pam_state)
@@ -139,25 +137,24 @@ default:
 EOF_POLICY
 policy=$(policy_sha)
 cap=1048576 # KiB, as ulimit prints 1G
-# What a shell shows: soft, hard, and whether raising the hard limit works.
-# shellcheck disable=SC2016 # expanded in the VM
-probe='echo "$(ulimit -Sv) $(ulimit -Hv) $(if ulimit -Hv unlimited 2>/dev/null; then echo raised; else echo refused; fi)"'
-got=$(as_ssh "$probe")
-[ "$got" = "$cap $cap refused" ] || fail "ssh (key) as $user: '$got', want '$cap $cap refused'"
-pass "ssh (key): $user's address space is capped at 1G, soft and hard, and the hard cap cannot be raised"
-if [ "$have_sshpass" = 1 ]; then
-	got=$(vm_ssh_pw "$user" "$pw" "$probe" </dev/null)
-	[ "$got" = "$cap $cap refused" ] || fail "ssh (password) as $user: '$got'"
-	pass "ssh (password, through common-auth's new line): capped too"
-else
-	echo "SKIP: system package: no sshpass on this host, ssh with a password not tried"
-fi
-got=$(vm_root "su -l $user -c '$probe'" </dev/null)
-[ "$got" = "$cap $cap refused" ] || fail "su -l $user: '$got'"
-pass "su -l $user: capped"
-got=$(manager_as)
-[ "$got" = "1073741824 1073741824" ] || fail "$user's systemd --user manager has address space '$got', want 1073741824 both"
-pass "$user's systemd --user manager (user@$uid.service): capped at 1G"
+# capped WHAT PROBE-LINE: the caps, soft and hard; the hard one cannot be
+# raised; a Python hog gets MemoryError below the cap (tests/system/guest).
+capped() {
+	local what=$1 line=$2 hog
+	hog=$(field "$line" hog)
+	[ "$(field "$line" soft) $(field "$line" hard) $(field "$line" raise)" = "$cap $cap refused" ] &&
+		[ "${hog%@*}" = memoryerror ] && [ $((${hog#*@} * 1024)) -le "$cap" ] ||
+		fail "$what: '$line', want soft=$cap hard=$cap raise=refused hog=memoryerror@<=1024"
+	pass "$what: ulimit -v $cap soft and hard, raising refused, Python MemoryError after ${hog#*@} MiB"
+}
+capped "ssh (key)" "$(probe_of "$(way_ssh_key "$user" </dev/null)")"
+capped "ssh (password: sshd's auth stack, common-auth's new line)" "$(probe_of "$(way_ssh_pw "$user" </dev/null)")"
+capped "su -l" "$(probe_of "$(way_su "$user" </dev/null)")"
+out=$(manager)
+got=$(manager_of "$out")
+[ "$(field "$got" soft) $(field "$got" hard)" = "$cap $cap" ] || fail "the systemd --user manager: '$got'"
+pass "$user's systemd --user manager (/proc/PID/limits): address space $cap KiB soft and hard"
+capped "a unit the manager starts (systemd-run --user)" "$(probe_of "$out")"
 [ "$(vm_root "$all_limits" </dev/null)" = "$root_before" ] || fail "the policy changed root's limits"
 pass "root is untouched (default: does not apply to root)"
 
@@ -178,9 +175,8 @@ pass "the module and tool are gone, the policy stays, $user logs in with the lim
 # --- reinstall, --reinstall, upgrade ----------------------------------------
 vm_apt install -y "/root/debs/${deb1##*/}"
 [ "$(policy_sha)" = "$policy" ] || fail "reinstalling after remove replaced the admin's policy"
-got=$(as_ssh "$probe")
-[ "$got" = "$cap $cap refused" ] || fail "after reinstall, ssh as $user: '$got'"
-pass "install after remove: the admin's policy is kept and applies again"
+pass "install after remove: the admin's policy is kept"
+capped "install after remove, ssh (key)" "$(probe_of "$(way_ssh_key "$user" </dev/null)")"
 vm_apt install -y --reinstall "/root/debs/${deb1##*/}"
 [ "$(policy_sha)" = "$policy" ] || fail "apt-get install --reinstall replaced the admin's policy"
 pass "apt-get install --reinstall: the admin's policy is kept"
@@ -189,9 +185,8 @@ vm_apt install -y "/root/debs/${deb2##*/}"
 [ "$(policy_sha)" = "$policy" ] || fail "the upgrade replaced the admin's policy"
 vm_root 'test ! -e /etc/security/rlimit.yaml.dpkg-dist && test ! -e /etc/security/rlimit.yaml.dpkg-old' </dev/null ||
 	fail "the upgrade left a .dpkg-dist or .dpkg-old beside the policy"
-got=$(as_ssh "$probe")
-[ "$got" = "$cap $cap refused" ] || fail "after the upgrade, ssh as $user: '$got'"
-pass "upgrade $v1 -> $v2: the admin's policy is kept, with no prompt, and applies"
+pass "upgrade $v1 -> $v2: the admin's policy is kept, with no prompt"
+capped "after the upgrade, ssh (key)" "$(probe_of "$(way_ssh_key "$user" </dev/null)")"
 
 # --- purge --------------------------------------------------------------------
 vm_root 'cat >/etc/security/rlimit.d/50-lab.yaml' <<'EOF_DROPIN'

@@ -3,6 +3,7 @@
 #   make            module (pam_module/pam_rlimit.so) and tool (cli/rlimit-policy)
 #   make check      builds and runs every test
 #   make demo       shows the module capping a Python memory hog (no /etc changes)
+#   make deb        the Debian package, in build/deb/ (debian/deb.mk)
 #   make install    PREFIX, DESTDIR, PAMDIR honoured
 #   MODULE_YAML=auto|static|shared   libyaml linked into the module or not
 #                   (auto: static where libyaml.a is installed; INSTALL.md)
@@ -69,11 +70,14 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 all: $(MODULE) $(TOOL)
 
 # Installs missing build and test packages (apt-get as root, else prints
-# the command).  Stamped so it runs once per checkout.
+# the command).  Stamped so it runs once per checkout.  DEPS=build checks
+# only what the build needs: debian/rules, whose Build-Depends dpkg has
+# checked already, so that a package build never runs apt-get.
+DEPS ?= all
 deps: $(BUILD)/.deps
 $(BUILD)/.deps: scripts/deps.sh
 	@mkdir -p $(@D)
-	sh scripts/deps.sh all
+	sh scripts/deps.sh $(DEPS)
 	@touch $@
 
 $(BUILD)/%.o: %.c $(wildcard policy/*.h) | $(BUILD)/.deps
@@ -132,6 +136,7 @@ $(TOOL): $(CLI_OBJ) $(POLICY_LIB)
 -include fuzz/fuzz.mk
 -include bench/bench.mk
 -include man/man.mk
+-include debian/deb.mk
 
 # A capped researcher's Python hog, through the real module and libpam,
 # without touching /etc (scripts/demo.sh says how).

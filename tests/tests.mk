@@ -23,6 +23,7 @@ NSS_WRAPPER_SO := $(call wrapper_so,nss_wrapper)
 -include tests/faults/faults.mk
 -include fuzz/fuzz-check.mk
 -include tests/sanitize/sanitize.mk
+-include tests/deb/deb.mk
 -include tests/system/system.mk
 
 .PHONY: check $(CHECK_TARGETS)

@@ -403,6 +403,10 @@ static void half_text(int item, const struct rl_half *h, char *buf, size_t size)
 /* "groups.research (/etc/security/rlimit.yaml:12)", whatever its length. */
 static void origin_put(const struct rl_half *h)
 {
+	if (h->pid1) {
+		fputs("process 1 (unset: pid1)", stdout);
+		return;
+	}
 	text_put_safe(stdout, h->origin.rule);
 	fputs(" (", stdout);
 	text_put_safe(stdout, h->origin.file);
@@ -475,7 +479,7 @@ static void json_half(int item, const struct rl_half *h)
 		printf(", \"unlimited\": false, \"rlim\": %" PRIu64, (uint64_t)h->rlim);
 	if (h->value.type == RL_V_PCT)
 		printf(", \"percent\": %.6f", (double)h->value.n / RL_PCT_ONE);
-	printf(", \"rule\": ");
+	printf(", \"pid1\": %s, \"rule\": ", h->pid1 ? "true" : "false");
 	json_str(h->origin.rule);
 	printf(", \"file\": ");
 	json_str(h->origin.file);

@@ -15,7 +15,6 @@
  *    listed in SHIM_UTMP, "USER PID" a line, when it is set.
  * Nothing is faked for a call the shim does not know: it goes to libc.
  */
-#define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>

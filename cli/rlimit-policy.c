@@ -547,9 +547,9 @@ static void explain_text(const struct rl_ident *id, bool exists, const struct rl
 		if ((int)strlen(hard[i]) > wh)
 			wh = (int)strlen(hard[i]);
 	}
-	printf("%-10s  %-*s  %-*s  %s\n", "ITEM", ws, "SOFT", wh, "HARD", "FROM");
+	printf("%-12s  %-*s  %-*s  %s\n", "ITEM", ws, "SOFT", wh, "HARD", "FROM");
 	for (int i = 0; i < RL_NITEMS; i++) {
-		printf("%-10s  %-*s  %-*s  ", rl_items[i].name, ws, soft[i], wh, hard[i]);
+		printf("%-12s  %-*s  %-*s  ", rl_items[i].name, ws, soft[i], wh, hard[i]);
 		from_put(&r->item[i]);
 		putchar('\n');
 	}

@@ -22,7 +22,7 @@
 #define GiB (1ULL << 30)
 #define MiB (1ULL << 20)
 
-static const struct rl_host host16 = {16 * GiB, 524288};
+static const struct rl_host host16 = {.ram_bytes = 16 * GiB, .nr_open = 524288};
 
 /* An identity: name, uid, primary gid, supplementary gids. */
 static void mkid(struct rl_ident *id, const char *name, uid_t uid, gid_t gid, const gid_t *gids,
@@ -571,7 +571,7 @@ static void test_percentages(void **state)
 			  "  memlock: 100%\n";
 	mkid(&id, "u", 1000, 100, NULL, 0);
 
-	struct rl_host h = {1000000000000ULL, 1024};
+	struct rl_host h = {.ram_bytes = 1000000000000ULL, .nr_open = 1024};
 	resolve1(doc, &id, &h, &r);
 	BOTH(&r, "as", 500000000000ULL, "default");
 	BOTH(&r, "data", 5000000000ULL, "default");
@@ -634,7 +634,7 @@ static void test_unlimited(void **state)
 
 	/* nofile: soft unlimited under a lower hard from a user rule is clamped. */
 	mkid(&id, "alice", 1000, 100, NULL, 0);
-	struct rl_host h = {GiB, 1048576};
+	struct rl_host h = {.ram_bytes = GiB, .nr_open = 1048576};
 	resolve1("version: 1\n"
 		 "default: {nofile: {soft: unlimited}}\n"
 		 "users: {alice: {nofile: {hard: 4096}}}\n",
@@ -823,7 +823,7 @@ static void test_nothing_matches(void **state)
 static void test_host_probe(void **state)
 {
 	(void)state;
-	struct rl_host h = {0, 0};
+	struct rl_host h = {.ram_bytes = 0, .nr_open = 0};
 	assert_int_equal(rl_host_probe(&h), RL_OK);
 	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
 	assert_int_equal(h.ram_bytes, (uint64_t)pages * (uint64_t)size);
@@ -937,11 +937,12 @@ static void gen_value(struct gen *g, int it, char *buf, size_t size)
 	static const char *const size_sfx[] = {"", "K", "M", "G", "KiB", "T"};
 	static const char *const cpu_sfx[] = {"", "s", "min", "h", "d"};
 	static const char *const rt_sfx[] = {"", "us", "ms", "s"};
-	if (pick(g, 8) == 0) {
+	enum rl_kind k = rl_items[it].kind;
+	if (pick(g, 8) == 0 && k != RL_KIND_PRIORITY && k != RL_KIND_BOOL) {
 		snprintf(buf, size, "%s", pick(g, 2) ? "unlimited" : "infinity");
 		return;
 	}
-	switch (rl_items[it].kind) {
+	switch (k) {
 	case RL_KIND_SIZE:
 		if (rl_items[it].percent_ok && pick(g, 3) == 0)
 			snprintf(buf, size, "%u.%u%%", 1 + pick(g, 99), pick(g, 10));
@@ -962,6 +963,15 @@ static void gen_value(struct gen *g, int it, char *buf, size_t size)
 		break;
 	case RL_KIND_RTPRIO:
 		snprintf(buf, size, "%u", pick(g, 100));
+		break;
+	case RL_KIND_LOGINS:
+		snprintf(buf, size, "%u", pick(g, 20));
+		break;
+	case RL_KIND_PRIORITY:
+		snprintf(buf, size, "%d", (int)pick(g, 40) - 20);
+		break;
+	case RL_KIND_BOOL:
+		snprintf(buf, size, "%s", pick(g, 2) ? "true" : "false");
 		break;
 	}
 }
@@ -1015,7 +1025,7 @@ static void gen_body(struct gen *g, struct buf *b)
 		char v1[32], v2[32];
 		gen_value(g, it, v1, sizeof(v1));
 		out(b, "%s%s: ", written++ ? ", " : "", rl_items[it].name);
-		switch (pick(g, 4)) {
+		switch (rl_item_is_rlimit(it) ? pick(g, 4) : 3) { /* one value, no halves */
 		case 0:
 			out(b, "{soft: %s}", v1);
 			break;

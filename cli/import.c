@@ -448,12 +448,13 @@ static void parse_limit(struct ctx *c, struct loc at, const char *text, char *to
 		skip(c, at, text, true, "pam_limits ignores the unknown item \"%.40s\"", item);
 		return;
 	}
-	bool any_type = it == RL_ITEM_MAXLOGINS || it == RL_ITEM_MAXSYSLOGINS ||
-			it == RL_ITEM_NONEWPRIVS;
+	bool any_type =
+	    it == RL_ITEM_MAXLOGINS || it == RL_ITEM_MAXSYSLOGINS || it == RL_ITEM_NONEWPRIVS;
 	if (domain[0] == '%') {
 		if (it != RL_ITEM_MAXLOGINS) {
-			skip(c, at, text, true, "pam_limits ignores %% domains for anything but "
-						"maxlogins");
+			skip(c, at, text, true,
+			     "pam_limits ignores %% domains for anything but "
+			     "maxlogins");
 			return;
 		}
 		if (strcmp(domain, "%") != 0) {
@@ -948,9 +949,8 @@ static void note_quirks(struct ctx *c)
 {
 	for (size_t i = 0; i < c->nlines; i++) {
 		const struct lline *l = &c->lines[i];
-		if (!rl_item_is_rlimit(l->item) || l->types != (T_SOFT | T_HARD) ||
-		    level(l) == 0 || !l->rule ||
-		    l->rule->h[l->item][HARD].seq != l->seq)
+		if (!rl_item_is_rlimit(l->item) || l->types != (T_SOFT | T_HARD) || level(l) == 0 ||
+		    !l->rule || l->rule->h[l->item][HARD].seq != l->seq)
 			continue;
 		for (size_t j = 0; j < i; j++) {
 			const struct lline *e = &c->lines[j];
@@ -1005,11 +1005,12 @@ static void last_line_wins(struct ctx *c)
 								     last_default->at};
 				}
 				if (s < 3 && last_group && last_group->seq > h[HARD].seq)
-					sb_printf(c, &r->notes[it],
-						  "%s:%u: pam_limits takes %s from the last line "
-						  "that matches: for members of its group, that one\n",
-						  fname(c, last_group->at), last_group->at.line,
-						  rl_items[it].name);
+					sb_printf(
+					    c, &r->notes[it],
+					    "%s:%u: pam_limits takes %s from the last line "
+					    "that matches: for members of its group, that one\n",
+					    fname(c, last_group->at), last_group->at.line,
+					    rl_items[it].name);
 			}
 		}
 	}

@@ -48,9 +48,9 @@ static enum rl_status apply_item(int item, const struct rl_item_result *ir, bool
 				  "nofile: %s %s (%s) is above this machine's most, %llu "
 				  "(/proc/sys/fs/nr_open); nofile left as it was",
 				  want.rlim_max > top ? "hard" : "soft",
-				  rl_value_format(item,
-						  want.rlim_max > top ? want.rlim_max : want.rlim_cur,
-						  v, sizeof(v)),
+				  rl_value_format(
+				      item, want.rlim_max > top ? want.rlim_max : want.rlim_cur, v,
+				      sizeof(v)),
 				  want.rlim_max > top ? ir->hard.origin.rule : ir->soft.origin.rule,
 				  (unsigned long long)top);
 			return RL_OK;

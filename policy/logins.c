@@ -47,8 +47,7 @@ static bool field(const char *text, const char *key, char *out, size_t size)
  * logind's sessions: a user's class ("user", not "greeter" or "background"
  * ones such as cron's), not closing.
  */
-static enum rl_status count_logind(uid_t uid, const char *own_id, unsigned *user_n,
-				   unsigned *all_n)
+static enum rl_status count_logind(uid_t uid, const char *own_id, unsigned *user_n, unsigned *all_n)
 {
 	DIR *d = opendir(LOGIND_SESSIONS);
 	if (!d)
@@ -99,8 +98,8 @@ static void count_utmp(const char *user, unsigned *user_n, unsigned *all_n)
 	endutent();
 }
 
-enum rl_status rl_count_sessions(const char *user, uid_t uid, const char *own_id,
-				 unsigned *user_n, unsigned *all_n)
+enum rl_status rl_count_sessions(const char *user, uid_t uid, const char *own_id, unsigned *user_n,
+				 unsigned *all_n)
 {
 	struct stat st;
 	*user_n = *all_n = 0;
@@ -119,8 +118,8 @@ static bool over(const struct rl_result *r, int it, unsigned have, const char *u
 		return false;
 	bool sys = it == RL_ITEM_MAXSYSLOGINS;
 	rl_report(sink, uid == 0 ? RL_SEV_WARNING : RL_SEV_ERROR,
-		  "%s: %s %u session%s open %s, and %s %llu (%s, %s:%u)%s",
-		  rl_items[it].name, sys ? "there are" : user, have, have == 1 ? "" : "s",
+		  "%s: %s %u session%s open %s, and %s %llu (%s, %s:%u)%s", rl_items[it].name,
+		  sys ? "there are" : user, have, have == 1 ? "" : "s",
 		  sys ? "on this machine" : "already", rl_items[it].name,
 		  (unsigned long long)h->rlim, h->origin.rule, h->origin.file, h->origin.line,
 		  uid == 0 ? "; root is never refused a session" : "; this one is refused");

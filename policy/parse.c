@@ -648,8 +648,8 @@ static void parse_rules(struct ld *ld, bool users)
 }
 
 enum top_key { TK_VERSION, TK_COMBINE, TK_UNSET, TK_DEFAULT, TK_GROUPS, TK_USERS, TK_N };
-static const char *const top_keys[TK_N] = {"version", "groups_combine", "unset", "default",
-					   "groups", "users"};
+static const char *const top_keys[TK_N] = {"version", "groups_combine", "unset",
+					   "default", "groups",         "users"};
 
 /* The current node as a scalar setting of key; false (reported) otherwise. */
 static bool setting_text(struct ld *ld, const char *key, const char *expected, const char **s,

@@ -134,8 +134,10 @@ int rl_proc_limits_parse(const char *text, struct rlimit lim[RLIM_NLIMITS],
 		const char *nl = strchr(line, '\n');
 		for (int r = 0; r < RLIM_NLIMITS; r++) {
 			size_t n = proc_names[r] ? strlen(proc_names[r]) : 0;
-			/* The name, then at least two spaces: "Max processes" is no prefix of another. */
-			if (!n || strncmp(line, proc_names[r], n) != 0 || strncmp(line + n, "  ", 2))
+			/* The name, then at least two spaces: "Max processes" is no prefix of
+			 * another. */
+			if (!n || strncmp(line, proc_names[r], n) != 0 ||
+			    strncmp(line + n, "  ", 2))
 				continue;
 			struct rlimit l;
 			const char *p = proc_value(line + n, &l.rlim_cur);

@@ -416,8 +416,8 @@ bool rl_result_any(const struct rl_result *r);
  * *all_n every user's, both without the one being opened.  RL_OK or
  * RL_EIO (logind's folder could not be read).
  */
-enum rl_status rl_count_sessions(const char *user, uid_t uid, const char *own_id,
-				 unsigned *user_n, unsigned *all_n);
+enum rl_status rl_count_sessions(const char *user, uid_t uid, const char *own_id, unsigned *user_n,
+				 unsigned *all_n);
 
 /*
  * Checks the session being opened against r's maxlogins and

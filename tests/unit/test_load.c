@@ -20,7 +20,8 @@
 
 #define ITEMS                                                                                      \
 	"(items are as, data, rss, stack, core, cpu, fsize, nofile, nproc, memlock, locks, "       \
-	"sigpending, msgqueue, nice, rtprio, rttime, maxlogins, maxsyslogins, priority, nonewprivs)"
+	"sigpending, msgqueue, nice, rtprio, rttime, maxlogins, maxsyslogins, priority, "          \
+	"nonewprivs)"
 #define TOPKEYS "(expected version, groups_combine, unset, default, groups or users)"
 #define EXP_SIZE_PCT                                                                               \
 	"expected a size in bytes or with K, M, G, T or P (1024-based), a percentage of RAM "      \
@@ -657,7 +658,7 @@ static void test_error_cap(void **state)
 	(void)state;
 	char *doc = malloc(8192);
 	const char *want[51];
-	char lines[51][200];
+	char lines[51][300];
 	assert_non_null(doc);
 	size_t n = (size_t)snprintf(doc, 8192, "version: 1\ndefault:\n");
 	for (int i = 0; i < 60; i++)

@@ -257,6 +257,33 @@ def login_limits(lines):
     return sorted(tries)
 
 
+def primary_only(lines, nss):
+    """Users a documented difference covers: pam_limits matches @N:M (and @N:)
+    against the primary group only, the policy's gid:N-M rule every group."""
+    ranges = []
+    for domain, _, _, _ in lines:
+        if domain.startswith("@") and ":" in domain and not domain.startswith("@:"):
+            lo, _, hi = domain[1:].partition(":")
+            if lo.isdigit() and (hi.isdigit() or hi == ""):
+                ranges.append((int(lo), int(hi) if hi else 2**32 - 2))
+    if not ranges:
+        return {}
+    primary = {l.split(":")[0]: int(l.split(":")[3])
+               for l in open(os.path.join(nss, "passwd")) if l.strip()}
+    extra = {}
+    for l in open(os.path.join(nss, "group")):
+        f = l.rstrip("\n").split(":")
+        for m in filter(None, f[3].split(",")) if len(f) > 3 else []:
+            extra.setdefault(m, []).append(int(f[2]))
+    out = {}
+    for u, gids in extra.items():
+        for lo, hi in ranges:
+            if any(lo <= g <= hi for g in gids) and not lo <= primary.get(u, -1) <= hi:
+                out[u] = ("@%d:%d matches the primary group only in pam_limits, every group in "
+                          "the policy (the policy says so)" % (lo, hi))
+    return out
+
+
 def write_utmp(path, user, mine, others):
     """mine sessions of user and others of someone else, all of live processes."""
     with open(path, "w") as f:
@@ -307,6 +334,7 @@ def import_case(case, tmp, base_path, proc1, skip_documented=False):
     names = list(LOGIN_LIMITS) + ["nonewprivs", "pam"]
     utmp = os.path.join(tmp, "utmp-" + name)
     tries = login_limits(lines)
+    skip_users.update(primary_only(lines, nss))
     for user in users(nss):
         counts["users"] += 1
         if user in skip_users:

@@ -47,9 +47,10 @@ static bool field(const char *text, const char *key, char *out, size_t size)
  * logind's sessions: a user's class ("user", not "greeter" or "background"
  * ones such as cron's), not closing.
  */
-static enum rl_status count_logind(uid_t uid, const char *own_id, unsigned *user_n, unsigned *all_n)
+enum rl_status rl_count_logind(const char *dir, uid_t uid, const char *own_id, unsigned *user_n,
+			       unsigned *all_n)
 {
-	DIR *d = opendir(LOGIND_SESSIONS);
+	DIR *d = opendir(dir);
 	if (!d)
 		return errno == ENOENT ? RL_OK : RL_EIO;
 	for (struct dirent *e; (e = readdir(d)) != NULL;) {
@@ -104,7 +105,7 @@ enum rl_status rl_count_sessions(const char *user, uid_t uid, const char *own_id
 	struct stat st;
 	*user_n = *all_n = 0;
 	if (stat(LOGIND_RUNNING, &st) == 0 && S_ISDIR(st.st_mode))
-		return count_logind(uid, own_id, user_n, all_n);
+		return rl_count_logind(LOGIND_SESSIONS, uid, own_id, user_n, all_n);
 	count_utmp(user, user_n, all_n);
 	return RL_OK;
 }

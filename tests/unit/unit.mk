@@ -17,6 +17,8 @@ UNIT_DEPS := tests/unit/unit.h $(wildcard tests/common/*.h) $(wildcard policy/*.
 UNIT_LDFLAGS_test_load := -Wl,--wrap=openat -Wl,--wrap=__openat_2
 # test_resolve counts this machine's RAM and nr_open reads.
 UNIT_LDFLAGS_test_resolve := -Wl,--wrap=open -Wl,--wrap=sysconf
+# test_logins serves utmp sessions of its own.
+UNIT_LDFLAGS_test_logins := -Wl,--wrap=setutent -Wl,--wrap=getutent -Wl,--wrap=endutent
 # test_util fails the library's mallocs on demand (the arena's chunks).
 UNIT_LDFLAGS_test_util := -Wl,--wrap=malloc
 

@@ -32,16 +32,14 @@
 #define UNLIMITED UINT64_MAX
 #define ID_TOP 4294967294u /* (uid_t)-1 is nobody's id */
 
-/* pam_limits items that are not resource limits. */
+/* pam_limits items that pam_rlimit does not have. */
 static const struct {
 	const char *name;
 	const char *why;
 } others[] = {
-    {"maxlogins", "maxlogins counts logins; pam_rlimit sets resource limits only"},
-    {"maxsyslogins", "maxsyslogins counts logins; pam_rlimit sets resource limits only"},
-    {"priority", "priority sets the session's niceness, not a limit (the nice item caps it)"},
-    {"nonewprivs", "nonewprivs sets no_new_privs, not a resource limit"},
     {"chroot", "chroot (a Debian extension) changes the root folder, not a limit"},
+    {"rttime", "Debian 12's pam_limits does not know rttime and ignores the line (rttime "
+	       "then comes from process 1, as here)"},
 };
 
 struct loc {
@@ -259,6 +257,47 @@ static bool read_value(int item, const char *val, uint64_t *out, char *note, siz
 	char shown[64];
 	note[0] = '\0';
 
+	if (k == RL_KIND_BOOL) {
+		/* nonewprivs: pam_limits takes "0" or "1" and nothing else. */
+		if (strcmp(val, "0") != 0 && strcmp(val, "1") != 0)
+			return false;
+		*out = val[0] == '1';
+		return true;
+	}
+	if (k == RL_KIND_LOGINS) {
+		long long n;
+		if (strcmp(val, "-1") == 0 || strcmp(val, "-") == 0 ||
+		    strcmp(val, "unlimited") == 0 || strcmp(val, "infinity") == 0) {
+			*out = UNLIMITED;
+			return true;
+		}
+		n = c_strtol_int(val, &end);
+		if (n == 0 && end == val)
+			return false;
+		/* pam_limits: a negative count imposes nothing. */
+		*out = n < 0 ? UNLIMITED : (uint64_t)n;
+		if (n < 0 || *end != '\0' || !clean_number(val)) {
+			rl_value_format(item, (rlim_t)*out, shown, sizeof shown);
+			snprintf(note, nsize, "pam_limits reads %s \"%.40s\" as %s",
+				 rl_items[item].name, val, shown);
+		}
+		return true;
+	}
+	if (k == RL_KIND_PRIORITY) {
+		long long n = c_strtol_int(val, &end);
+		if (n == 0 && end == val)
+			return false;
+		/* setpriority clamps to -20..19, as the policy's range does. */
+		long long c = n > 19 ? 19 : n < -20 ? -20 : n;
+		*out = (uint64_t)(20 - c);
+		if (c != n || *end != '\0' ||
+		    !(clean_number(val) || (val[0] == '-' && clean_number(val + 1)))) {
+			rl_value_format(item, (rlim_t)*out, shown, sizeof shown);
+			snprintf(note, nsize, "pam_limits sets priority \"%.40s\" as %s", val,
+				 shown);
+		}
+		return true;
+	}
 	if (k != RL_KIND_NICE && (strcmp(val, "-1") == 0 || strcmp(val, "-") == 0 ||
 				  strcmp(val, "unlimited") == 0 || strcmp(val, "infinity") == 0)) {
 		*out = UNLIMITED;
@@ -409,18 +448,30 @@ static void parse_limit(struct ctx *c, struct loc at, const char *text, char *to
 		skip(c, at, text, true, "pam_limits ignores the unknown item \"%.40s\"", item);
 		return;
 	}
+	bool any_type =
+	    it == RL_ITEM_MAXLOGINS || it == RL_ITEM_MAXSYSLOGINS || it == RL_ITEM_NONEWPRIVS;
 	if (domain[0] == '%') {
-		skip(c, at, text, true, "%s",
-		     other >= 0 && strncmp(item, "max", 3) == 0
-			 ? "% domains count logins; pam_rlimit sets resource limits only"
-			 : "pam_limits ignores % domains for anything but maxlogins");
-		return;
+		if (it != RL_ITEM_MAXLOGINS) {
+			skip(c, at, text, true,
+			     "pam_limits ignores %% domains for anything but "
+			     "maxlogins");
+			return;
+		}
+		if (strcmp(domain, "%") != 0) {
+			skip(c, at, text, true,
+			     "%%group counts the sessions of all the group's members together; "
+			     "pam_rlimit has no such limit");
+			return;
+		}
 	}
 	if (other >= 0) {
 		skip(c, at, text, true, "%s", others[other].why);
 		return;
 	}
-	if (strcmp(type, "soft") == 0)
+	if (!rl_item_is_rlimit(it) && (any_type || strcmp(type, "soft") == 0 ||
+				       strcmp(type, "hard") == 0 || strcmp(type, "-") == 0))
+		l.types = T_SOFT | T_HARD; /* one value: the type does not matter */
+	else if (strcmp(type, "soft") == 0)
 		l.types = T_SOFT;
 	else if (strcmp(type, "hard") == 0)
 		l.types = T_HARD;
@@ -440,14 +491,17 @@ static void parse_limit(struct ctx *c, struct loc at, const char *text, char *to
 		snprintf(note + n, sizeof note - n, "%spam_limits ignores the text after the value",
 			 n ? "; " : "");
 	}
-	if (rl_items[it].kind == RL_KIND_RTTIME) {
+	l.item = it;
+	if (strcmp(domain, "%") == 0) {
+		/* Every user's sessions, counted for each user: maxsyslogins. */
+		l.item = RL_ITEM_MAXSYSLOGINS;
 		size_t n = strlen(note);
 		snprintf(note + n, sizeof note - n,
-			 "%sDebian 12's pam_limits ignores rttime lines;"
-			 " this one applies here",
+			 "%s\"%%\" counts every user's sessions: maxsyslogins; pam_limits "
+			 "ranks it above \"*\" lines",
 			 n ? "; " : "");
+		domain = (char *)"*";
 	}
-	l.item = it;
 	/* (uid_t)-1 is nobody's id: a range ends before it, a single id matches nobody. */
 	if (rt == RNG_MIN || (rt == RNG_MM && l.hi > ID_TOP))
 		l.hi = ID_TOP;
@@ -895,8 +949,8 @@ static void note_quirks(struct ctx *c)
 {
 	for (size_t i = 0; i < c->nlines; i++) {
 		const struct lline *l = &c->lines[i];
-		if (l->types != (T_SOFT | T_HARD) || level(l) == 0 || !l->rule ||
-		    l->rule->h[l->item][HARD].seq != l->seq)
+		if (!rl_item_is_rlimit(l->item) || l->types != (T_SOFT | T_HARD) || level(l) == 0 ||
+		    !l->rule || l->rule->h[l->item][HARD].seq != l->seq)
 			continue;
 		for (size_t j = 0; j < i; j++) {
 			const struct lline *e = &c->lines[j];
@@ -909,6 +963,55 @@ static void note_quirks(struct ctx *c)
 			    "they get it\n",
 			    fname(c, l->at), l->at.line, fname(c, e->at), e->at.line);
 			break;
+		}
+	}
+}
+
+/*
+ * pam_limits sets priority and nonewprivs from the last line that matches,
+ * whatever its level.  Where a "*" line comes after a more specific rule's
+ * line, that rule takes the "*" line's value; a later group line is only
+ * noted (which users it matches is the directory's business).
+ */
+static void last_line_wins(struct ctx *c)
+{
+	static const int items[] = {RL_ITEM_PRIORITY, RL_ITEM_NONEWPRIVS};
+	const struct rules *sets[] = {&c->names, &c->uids, &c->ranges, &c->groups};
+	for (size_t k = 0; k < sizeof items / sizeof items[0]; k++) {
+		int it = items[k];
+		const struct lline *last_default = NULL, *last_group = NULL;
+		for (size_t i = 0; i < c->nlines; i++) {
+			const struct lline *l = &c->lines[i];
+			if (l->item == it && l->d == D_DEFAULT)
+				last_default = l;
+			if (l->item == it && level(l) == 1)
+				last_group = l;
+		}
+		for (size_t s = 0; s < 4; s++) {
+			for (size_t i = 0; i < sets[s]->n; i++) {
+				struct rule *r = sets[s]->v[i];
+				struct half *h = r->h[it];
+				if (!h[HARD].set)
+					continue;
+				if (last_default && last_default->seq > h[HARD].seq) {
+					sb_printf(c, &r->notes[it],
+						  "%s:%u: pam_limits takes %s from the last line "
+						  "that matches, whatever its level: this one\n",
+						  fname(c, last_default->at), last_default->at.line,
+						  rl_items[it].name);
+					for (int x = SOFT; x <= HARD; x++)
+						h[x] = (struct half){true, last_default->v,
+								     last_default->seq,
+								     last_default->at};
+				}
+				if (s < 3 && last_group && last_group->seq > h[HARD].seq)
+					sb_printf(
+					    c, &r->notes[it],
+					    "%s:%u: pam_limits takes %s from the last line "
+					    "that matches: for members of its group, that one\n",
+					    fname(c, last_group->at), last_group->at.line,
+					    rl_items[it].name);
+			}
 		}
 	}
 }
@@ -995,6 +1098,7 @@ static void build(struct ctx *c)
 	build_uids(c);
 	merge_names(c);
 	note_quirks(c);
+	last_line_wins(c);
 	clamp(c, &c->deflt, 2);
 	for (size_t i = 0; i < c->groups.n; i++)
 		clamp(c, c->groups.v[i], 1);
@@ -1233,17 +1337,32 @@ static void emit(struct ctx *c, FILE *o, const size_t *gorder, bool combine)
 	}
 	fputs("# Units are explicit: pam_limits counts sizes in KiB and cpu time in minutes.\n"
 	      "# As with Debian's pam_limits, only rules that name root or uid 0 apply to\n"
-	      "# root.  A limit no rule sets is left as the login process has it, where\n"
-	      "# Debian's pam_limits resets it to the limit of process 1.\n"
+	      "# root, and every limit no rule sets comes from process 1 (unset: pid1).\n"
 	      "# Check it with: rlimit-policy check --conf FILE\n",
 	      o);
+	for (size_t f = 0; f < c->nfiles; f++) {
+		bool any = false;
+		for (size_t i = 0; i < c->nlines && !any; i++)
+			any = c->lines[i].at.file == f;
+		if (!any) {
+			char safe[300];
+			comment_safe(c->files[f], safe, sizeof safe);
+			fprintf(o,
+				"# %s: no rules found; pam_limits would still reset every limit "
+				"to PID 1's\n",
+				safe);
+		}
+	}
 	if (c->hnotes.s)
 		fputs(c->hnotes.s, o);
 	if (c->skipped.s) {
 		fputs("#\n# Not carried over:\n", o);
 		fputs(c->skipped.s, o);
 	}
-	fputs("\nversion: 1\n", o);
+	fputs("\nversion: 1\n"
+	      "# pam_limits starts every session from process 1's limits\n"
+	      "unset: pid1\n",
+	      o);
 	if (combine)
 		fputs("# pam_limits: of the group lines that match, the one read last wins\n"
 		      "groups_combine: last\n",

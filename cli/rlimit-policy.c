@@ -404,6 +404,10 @@ static void half_text(int item, const struct rl_half *h, char *buf, size_t size)
 /* "groups.research (/etc/security/rlimit.yaml:12)", whatever its length. */
 static void origin_put(const struct rl_half *h)
 {
+	if (h->pid1) {
+		fputs("process 1 (unset: pid1)", stdout);
+		return;
+	}
 	text_put_safe(stdout, h->origin.rule);
 	fputs(" (", stdout);
 	text_put_safe(stdout, h->origin.file);
@@ -477,7 +481,7 @@ static void json_half(int item, const struct rl_half *h)
 		printf(", \"unlimited\": false, \"rlim\": %" PRIu64, (uint64_t)h->rlim);
 	if (h->value.type == RL_V_PCT)
 		printf(", \"percent\": %.6f", (double)h->value.n / RL_PCT_ONE);
-	printf(", \"rule\": ");
+	printf(", \"pid1\": %s, \"rule\": ", h->pid1 ? "true" : "false");
 	json_str(h->origin.rule);
 	printf(", \"file\": ");
 	json_str(h->origin.file);
@@ -545,9 +549,9 @@ static void explain_text(const struct rl_ident *id, bool exists, const struct rl
 		if ((int)strlen(hard[i]) > wh)
 			wh = (int)strlen(hard[i]);
 	}
-	printf("%-10s  %-*s  %-*s  %s\n", "ITEM", ws, "SOFT", wh, "HARD", "FROM");
+	printf("%-12s  %-*s  %-*s  %s\n", "ITEM", ws, "SOFT", wh, "HARD", "FROM");
 	for (int i = 0; i < RL_NITEMS; i++) {
-		printf("%-10s  %-*s  %-*s  ", rl_items[i].name, ws, soft[i], wh, hard[i]);
+		printf("%-12s  %-*s  %-*s  ", rl_items[i].name, ws, soft[i], wh, hard[i]);
 		from_put(&r->item[i]);
 		putchar('\n');
 	}

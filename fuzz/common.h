@@ -193,9 +193,9 @@ static inline bool has_gname(const struct rl_ident *id, const char *name)
 }
 
 static const struct rl_host hosts[] = {
-    {16ULL << 30, 1048576},
+    {.ram_bytes = 16ULL << 30, .nr_open = 1048576},
     /* percentages at the edge of 128-bit math */
-    {UINT64_MAX, 1024},
+    {.ram_bytes = UINT64_MAX, .nr_open = 1024},
 };
 #define NHOSTS (sizeof(hosts) / sizeof(hosts[0]))
 

@@ -159,8 +159,11 @@ static void check_value(int item, const struct rl_value *v, const char *what)
 			     (unsigned long long)v->n);
 		return;
 	case RL_V_NUM:
-		if (it->kind == RL_KIND_NICE && (v->n < 1 || v->n > 40))
+		if ((it->kind == RL_KIND_NICE || it->kind == RL_KIND_PRIORITY) &&
+		    (v->n < 1 || v->n > 40))
 			fail("%s %s: %llu outside 1..40", it->name, what, (unsigned long long)v->n);
+		if (it->kind == RL_KIND_BOOL && v->n > 1)
+			fail("%s %s: %llu not 0 or 1", it->name, what, (unsigned long long)v->n);
 		if (it->kind == RL_KIND_RTPRIO && v->n > 99)
 			fail("%s %s: %llu above 99", it->name, what, (unsigned long long)v->n);
 		return;

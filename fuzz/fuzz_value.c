@@ -93,17 +93,24 @@ static void check_accepted(int item, const char *s, size_t len, const struct rl_
 		if (!(len == 9 && memcmp(s, "unlimited", 9) == 0) &&
 		    !(len == 8 && memcmp(s, "infinity", 8) == 0))
 			fail("unlimited from other text", item, s, len);
+		if (it->kind == RL_KIND_PRIORITY || it->kind == RL_KIND_BOOL)
+			fail("unlimited for an item that has no such value", item, s, len);
 		return;
 	case RL_V_PCT:
 		if (!it->percent_ok || v->n == 0 || v->n > 100 * RL_PCT_ONE || s[len - 1] != '%')
 			fail("percentage out of place or range", item, s, len);
 		return;
 	case RL_V_NUM:
-		if (it->kind == RL_KIND_NICE && (v->n < 1 || v->n > 40))
+		if ((it->kind == RL_KIND_NICE || it->kind == RL_KIND_PRIORITY) &&
+		    (v->n < 1 || v->n > 40))
 			fail("niceness outside -20..19", item, s, len);
 		if (it->kind == RL_KIND_RTPRIO && v->n > 99)
 			fail("priority above 99", item, s, len);
-		if (s[0] == '-' && it->kind != RL_KIND_NICE)
+		if (it->kind == RL_KIND_BOOL &&
+		    !((len == 4 && memcmp(s, "true", 4) == 0 && v->n == 1) ||
+		      (len == 5 && memcmp(s, "false", 5) == 0 && v->n == 0)))
+			fail("a boolean from other text", item, s, len);
+		if (s[0] == '-' && it->kind != RL_KIND_NICE && it->kind != RL_KIND_PRIORITY)
 			fail("negative value accepted", item, s, len);
 		round_trip(item, (rlim_t)v->n);
 		return;
@@ -486,7 +493,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (int item = 0; item < RL_NITEMS; item++) {
 			switch (rl_items[item].kind) {
 			case RL_KIND_NICE:
+			case RL_KIND_PRIORITY:
 				round_trip(item, (rlim_t)(1 + raw % 40));
+				break;
+			case RL_KIND_BOOL:
+				round_trip(item, (rlim_t)(raw % 2));
 				break;
 			case RL_KIND_RTPRIO:
 				round_trip(item, (rlim_t)(raw % 100));

@@ -134,6 +134,8 @@ static int to_pam(enum rl_status st, const struct args *a)
 		return PAM_SERVICE_ERR; /* whatever onerr says */
 	case RL_ELOWER:
 		return PAM_SESSION_ERR;
+	case RL_ELOGINS:
+		return PAM_PERM_DENIED; /* a limit, not an error: onerr does not apply */
 	case RL_ENOMEM:
 		return a->onerr_succeed ? PAM_SUCCESS : PAM_BUF_ERR;
 	case RL_EINVALID:
@@ -219,7 +221,10 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 		if (st == RL_OK) {
 			if (a.debug && !rl_result_any(&res))
 				log_line(pamh, LOG_DEBUG, "no rule applies to %s", user);
-			st = rl_apply(&res, a.debug, &sink);
+			st = rl_check_logins(&res, user, uid, pam_getenv(pamh, "XDG_SESSION_ID"),
+					     &sink);
+			if (st == RL_OK)
+				st = rl_apply(&res, a.debug, &sink);
 		}
 	}
 	if (st == RL_OK) {
@@ -232,6 +237,10 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 	rl_result_free(&res);
 
 	int rc = to_pam(st, &a);
+	if (st == RL_ELOGINS) {
+		log_line(pamh, LOG_NOTICE, "too many sessions; session for %s refused", user);
+		return rc;
+	}
 	if (st == RL_ENOUSER) {
 		log_line(pamh, LOG_ERR, "unknown user %s", user);
 	} else if (uid == 0) {

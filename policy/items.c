@@ -25,7 +25,14 @@ const struct rl_item rl_items[RL_NITEMS] = {
     {"nice", RLIMIT_NICE, RL_KIND_NICE, false, 1, "highest priority, as a niceness"},
     {"rtprio", RLIMIT_RTPRIO, RL_KIND_RTPRIO, false, 1, "real-time priority"},
     {"rttime", RLIMIT_RTTIME, RL_KIND_RTTIME, false, 1, "real-time CPU time without blocking"},
+    {"maxlogins", RL_NOT_RLIMIT, RL_KIND_LOGINS, false, 1, "concurrent sessions of the user"},
+    {"maxsyslogins", RL_NOT_RLIMIT, RL_KIND_LOGINS, false, 1, "concurrent sessions on the machine"},
+    {"priority", RL_NOT_RLIMIT, RL_KIND_PRIORITY, false, 1, "the session's niceness"},
+    {"nonewprivs", RL_NOT_RLIMIT, RL_KIND_BOOL, false, 1, "no_new_privs (no setuid gains)"},
 };
+
+/* The enum of rlimit_policy.h names these rows. */
+_Static_assert(RL_ITEM_NONEWPRIVS == RL_NITEMS - 1, "the item enum follows the table");
 
 int rl_item_lookup(const char *name, size_t len)
 {

@@ -565,6 +565,8 @@ static void parse_rule_body(struct ld *ld, const struct rule_key *k, const char 
 		if (ld->ev.type == YAML_SCALAR_EVENT) {
 			set_value(ld, item, &items[item][RL_SOFT]);
 			items[item][RL_HARD] = items[item][RL_SOFT];
+		} else if (ld->ev.type == YAML_MAPPING_START_EVENT && !rl_item_is_rlimit(item)) {
+			wrong_shape(ld, rl_items[item].name, "one value (it has no soft and hard)");
 		} else if (ld->ev.type == YAML_MAPPING_START_EVENT && check_props(ld)) {
 			parse_soft_hard(ld, item, items[item]);
 			const struct rl_setv *s = &items[item][RL_SOFT], *h = &items[item][RL_HARD];
@@ -645,9 +647,9 @@ static void parse_rules(struct ld *ld, bool users)
 	rl_keyset_free(&keys);
 }
 
-enum top_key { TK_VERSION, TK_COMBINE, TK_DEFAULT, TK_GROUPS, TK_USERS, TK_N };
-static const char *const top_keys[TK_N] = {"version", "groups_combine", "default", "groups",
-					   "users"};
+enum top_key { TK_VERSION, TK_COMBINE, TK_UNSET, TK_DEFAULT, TK_GROUPS, TK_USERS, TK_N };
+static const char *const top_keys[TK_N] = {"version", "groups_combine", "unset",
+					   "default", "groups",         "users"};
 
 /* The current node as a scalar setting of key; false (reported) otherwise. */
 static bool setting_text(struct ld *ld, const char *key, const char *expected, const char **s,
@@ -689,6 +691,21 @@ static void parse_combine(struct ld *ld)
 	err(ld, here(ld), "groups_combine: \"%.40s\" is not max, min or last", s);
 }
 
+/* unset: keep | pid1 -- what happens to the rlimits no rule sets. */
+static void parse_unset(struct ld *ld)
+{
+	const char *s;
+	size_t len;
+	if (!setting_text(ld, "unset", "keep or pid1", &s, &len))
+		return;
+	if (len == 4 && memcmp(s, "keep", 4) == 0)
+		ld->p->unset = RL_UNSET_KEEP;
+	else if (len == 4 && memcmp(s, "pid1", 4) == 0)
+		ld->p->unset = RL_UNSET_PID1;
+	else
+		err(ld, here(ld), "unset: \"%.40s\" is not keep or pid1", s);
+}
+
 static void parse_top(struct ld *ld)
 {
 	struct pos start = here(ld);
@@ -708,8 +725,8 @@ static void parse_top(struct ld *ld)
 		}
 		if (t < 0)
 			err(ld, here(ld),
-			    "unknown key \"%.40s\" (expected version, groups_combine, default, "
-			    "groups or users)",
+			    "unknown key \"%.40s\" (expected version, groups_combine, unset, "
+			    "default, groups or users)",
 			    k);
 		if (!claim_key(ld, t, seen, first, NULL, "key", k))
 			continue;
@@ -719,6 +736,9 @@ static void parse_top(struct ld *ld)
 			break;
 		case TK_COMBINE:
 			parse_combine(ld);
+			break;
+		case TK_UNSET:
+			parse_unset(ld);
 			break;
 		case TK_DEFAULT:
 			parse_rule_body(ld, &default_key, "default");

@@ -51,6 +51,11 @@ enum rl_combine rl_policy_combine(const struct rl_policy *p)
 	return p ? p->combine : RL_COMBINE_MAX;
 }
 
+enum rl_unset rl_policy_unset(const struct rl_policy *p)
+{
+	return p ? p->unset : RL_UNSET_KEEP;
+}
+
 enum rl_status rl_policy_add_file(struct rl_policy *p, const char *name, uint32_t *idx)
 {
 	const char **files = rl_grow(p->files, p->nfiles, &p->files_cap, sizeof(*files));

@@ -166,6 +166,7 @@ struct rl_policy {
 	struct rl_range *ranges;     /* every uid range of every file */
 	size_t nranges, ranges_cap;
 	enum rl_combine combine;
+	enum rl_unset unset;
 	uint32_t seq;
 	unsigned errors;
 };
@@ -189,6 +190,17 @@ enum rl_status rl_policy_merge_rule(struct rl_policy *p, const struct rl_rule *k
 /* ---------------------------------------------------------------------
  * resolve.c
  */
+
+/* /proc/sys/fs/nr_open, or the kernel's default when it cannot be read. */
+rlim_t rl_read_nr_open(void);
+
+/*
+ * logins.c: logind's sessions in dir (/run/systemd/sessions), added to
+ * *user_n (uid's) and *all_n, own_id left out.  RL_OK, or RL_EIO when dir
+ * exists but cannot be listed.
+ */
+enum rl_status rl_count_logind(const char *dir, uid_t uid, const char *own_id, unsigned *user_n,
+			       unsigned *all_n);
 
 /* Does rule r apply to id?  May fetch id's group names; RL_OK, RL_ENSS, RL_ENOMEM. */
 enum rl_status rl_rule_matches(const struct rl_rule *r, struct rl_ident *id, bool *match);

@@ -2,8 +2,10 @@
  * resolve.c - which rules match, and which value each half of each item
  * gets, and from where: the user's name or uid:N, then the uid range, then
  * the groups (by groups_combine), then default.  Root gets only the rules
- * that name it.  This machine's RAM and nr_open are read only when a value
- * needs them: most policies use neither, and every login would pay.
+ * that name it.  With unset: pid1, every rlimit half no rule sets is
+ * process 1's, as in Debian's pam_limits.  This machine's RAM, nr_open and
+ * process 1's limits are read only when a value needs them: most policies
+ * use none, and every login would pay.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -51,11 +53,11 @@ enum rl_status rl_rule_matches(const struct rl_rule *r, struct rl_ident *id, boo
 struct host {
 	struct rl_host h;
 	bool fixed; /* given by the caller: nothing to read */
-	bool have_ram, have_nr_open;
+	bool have_ram, have_nr_open, have_pid1;
 	enum rl_status st; /* RL_EIO once the RAM size could not be read */
 };
 
-static rlim_t read_nr_open(void)
+rlim_t rl_read_nr_open(void)
 {
 	char buf[32];
 	int fd = open("/proc/sys/fs/nr_open", O_RDONLY | O_CLOEXEC);
@@ -83,12 +85,138 @@ static bool read_ram(uint64_t *bytes)
 	return true;
 }
 
+/* The kernel's names in /proc/PID/limits (fs/proc/base.c), by RLIMIT_ number. */
+static const char *const proc_names[RLIM_NLIMITS] = {
+    [RLIMIT_CPU] = "Max cpu time",
+    [RLIMIT_FSIZE] = "Max file size",
+    [RLIMIT_DATA] = "Max data size",
+    [RLIMIT_STACK] = "Max stack size",
+    [RLIMIT_CORE] = "Max core file size",
+    [RLIMIT_RSS] = "Max resident set",
+    [RLIMIT_NPROC] = "Max processes",
+    [RLIMIT_NOFILE] = "Max open files",
+    [RLIMIT_MEMLOCK] = "Max locked memory",
+    [RLIMIT_AS] = "Max address space",
+    [RLIMIT_LOCKS] = "Max file locks",
+    [RLIMIT_SIGPENDING] = "Max pending signals",
+    [RLIMIT_MSGQUEUE] = "Max msgqueue size",
+    [RLIMIT_NICE] = "Max nice priority",
+    [RLIMIT_RTPRIO] = "Max realtime priority",
+    [RLIMIT_RTTIME] = "Max realtime timeout",
+};
+
+/* "unlimited" or a decimal number, then a space or the end; NULL if neither. */
+static const char *proc_value(const char *p, rlim_t *v)
+{
+	while (*p == ' ')
+		p++;
+	if (strncmp(p, "unlimited", 9) == 0) {
+		*v = RLIM_INFINITY;
+		return p + 9;
+	}
+	if (*p < '0' || *p > '9')
+		return NULL;
+	char *end;
+	errno = 0;
+	unsigned long long n = strtoull(p, &end, 10);
+	if (errno)
+		return NULL;
+	*v = (rlim_t)n;
+	return end;
+}
+
+int rl_proc_limits_parse(const char *text, struct rlimit lim[RLIM_NLIMITS],
+			 bool known[RLIM_NLIMITS])
+{
+	int count = 0;
+	memset(known, 0, RLIM_NLIMITS * sizeof(*known));
+	for (const char *line = text; line && *line;) {
+		const char *nl = strchr(line, '\n');
+		for (int r = 0; r < RLIM_NLIMITS; r++) {
+			size_t n = proc_names[r] ? strlen(proc_names[r]) : 0;
+			/* The name, then at least two spaces: "Max processes" is no prefix of
+			 * another. */
+			if (!n || strncmp(line, proc_names[r], n) != 0 ||
+			    strncmp(line + n, "  ", 2))
+				continue;
+			struct rlimit l;
+			const char *p = proc_value(line + n, &l.rlim_cur);
+			if (p && (p = proc_value(p, &l.rlim_max)) != NULL && !known[r]) {
+				lim[r] = l;
+				known[r] = true;
+				count++;
+			}
+			break;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	return count;
+}
+
+/* Reads /proc/1/limits into h; what cannot be read stays unknown. */
+static void read_pid1(struct rl_host *h)
+{
+	char buf[4096];
+	size_t len = 0;
+	memset(h->pid1_known, 0, sizeof(h->pid1_known));
+	int fd = open("/proc/1/limits", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	for (ssize_t n; len < sizeof(buf) - 1; len += (size_t)n) {
+		n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (n <= 0)
+			break;
+	}
+	close(fd);
+	buf[len] = '\0';
+	rl_proc_limits_parse(buf, h->pid1, h->pid1_known);
+}
+
 enum rl_status rl_host_probe(struct rl_host *host)
 {
 	if (!read_ram(&host->ram_bytes))
 		return RL_EIO;
-	host->nr_open = read_nr_open();
+	host->nr_open = rl_read_nr_open();
+	read_pid1(host);
 	return RL_OK;
+}
+
+/* Process 1's limit of resource, or false when it is not known. */
+static bool pid1_of(struct host *h, int resource, struct rlimit *out)
+{
+	if (!h->fixed && !h->have_pid1) {
+		h->have_pid1 = true;
+		read_pid1(&h->h);
+	}
+	if (resource < 0 || resource >= RLIM_NLIMITS || !h->h.pid1_known[resource])
+		return false;
+	*out = h->h.pid1[resource];
+	return true;
+}
+
+/* Fills the rlimit halves of out that no rule set with process 1's. */
+static void fill_pid1(struct rl_result *out, struct host *host)
+{
+	for (int it = 0; it < RL_NITEMS; it++) {
+		struct rl_item_result *ir = &out->item[it];
+		struct rlimit l;
+		if (!rl_item_is_rlimit(it) || (ir->soft.set && ir->hard.set) ||
+		    !pid1_of(host, rl_items[it].resource, &l))
+			continue;
+		for (int h = 0; h < 2; h++) {
+			struct rl_half *half = h == RL_SOFT ? &ir->soft : &ir->hard;
+			rlim_t v = h == RL_SOFT ? l.rlim_cur : l.rlim_max;
+			if (half->set)
+				continue;
+			memset(half, 0, sizeof(*half));
+			half->set = half->pid1 = true;
+			half->value.type = v == RLIM_INFINITY ? RL_V_INF : RL_V_NUM;
+			half->value.n = v == RLIM_INFINITY ? 0 : (uint64_t)v;
+			half->rlim = v;
+			half->origin.file = "/proc/1/limits";
+			snprintf(half->origin.rule, sizeof(half->origin.rule), "process 1");
+		}
+	}
 }
 
 static uint64_t ram_of(struct host *h)
@@ -107,7 +235,7 @@ static rlim_t nr_open_of(struct host *h)
 {
 	if (!h->fixed && !h->have_nr_open) {
 		h->have_nr_open = true;
-		h->h.nr_open = read_nr_open();
+		h->h.nr_open = rl_read_nr_open();
 	}
 	return h->h.nr_open;
 }
@@ -260,6 +388,11 @@ enum rl_status rl_resolve(const struct rl_policy *p, struct rl_ident *id,
 				break;
 			}
 		}
+	}
+	if (p->unset == RL_UNSET_PID1)
+		fill_pid1(out, &hc);
+	for (int it = 0; it < RL_NITEMS; it++) {
+		struct rl_item_result *ir = &out->item[it];
 		if (ir->soft.set && ir->hard.set && ir->soft.rlim > ir->hard.rlim) {
 			ir->soft.rlim = ir->hard.rlim;
 			ir->soft_clamped = true;

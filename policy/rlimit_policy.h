@@ -29,6 +29,7 @@ enum rl_status {
 	RL_ENSS,       /* a passwd or group lookup failed (not "not found") */
 	RL_ELOWER,     /* a limit could not be lowered to the policy's value */
 	RL_EUSAGE,     /* a caller passed something meaningless */
+	RL_ELOGINS,    /* the session would go past maxlogins or maxsyslogins */
 };
 
 /* A static English description of a status. */
@@ -59,19 +60,38 @@ enum rl_kind {
 	RL_KIND_COUNT,  /* a plain count */
 	RL_KIND_NICE,   /* a niceness -20..19, stored as 20 - nice */
 	RL_KIND_RTPRIO, /* 0..99 */
+	/* Items that are not rlimits: one value, no soft and hard. */
+	RL_KIND_LOGINS,   /* a count of sessions, or unlimited */
+	RL_KIND_PRIORITY, /* the session's niceness -20..19, stored as 20 - nice */
+	RL_KIND_BOOL,     /* true or false, stored as 1 or 0 */
 };
 
 struct rl_item {
 	const char *name; /* the policy key, e.g. "as" */
-	int resource;     /* RLIMIT_AS ... */
+	int resource;     /* RLIMIT_AS ..., or RL_NOT_RLIMIT */
 	enum rl_kind kind;
 	bool percent_ok;           /* "N%" of physical RAM accepted */
 	unsigned limits_conf_unit; /* limits.conf's unit, in ours: KiB, minutes, or 1 */
 	const char *what;          /* a short description for documents and explain */
 };
 
-#define RL_NITEMS 16
+#define RL_NOT_RLIMIT (-1)
+#define RL_NITEMS 20
 extern const struct rl_item rl_items[RL_NITEMS];
+
+/* Indexes of the items that are not rlimits, for the code that acts on them. */
+enum {
+	RL_ITEM_MAXLOGINS = 16,
+	RL_ITEM_MAXSYSLOGINS,
+	RL_ITEM_PRIORITY,
+	RL_ITEM_NONEWPRIVS,
+};
+
+/* Whether item i is an rlimit (has a soft and a hard half). */
+static inline bool rl_item_is_rlimit(int i)
+{
+	return rl_items[i].resource != RL_NOT_RLIMIT;
+}
 
 /* The index of the item called name[0..len), or -1. */
 int rl_item_lookup(const char *name, size_t len);
@@ -246,6 +266,13 @@ void rl_ident_free(struct rl_ident *id);
  */
 enum rl_combine { RL_COMBINE_MAX = 0, RL_COMBINE_MIN, RL_COMBINE_LAST };
 
+/*
+ * What a session gets for an rlimit half no rule sets: what the process
+ * has (keep, the default), or process 1's, as Debian's pam_limits does
+ * (pid1, which import-limits-conf writes).
+ */
+enum rl_unset { RL_UNSET_KEEP = 0, RL_UNSET_PID1 };
+
 struct rl_policy; /* opaque; owns every string and rule */
 
 struct rl_load_opts {
@@ -320,6 +347,8 @@ size_t rl_policy_rule_count(const struct rl_policy *p);
 size_t rl_policy_file_count(const struct rl_policy *p);
 /* The policy's groups_combine. */
 enum rl_combine rl_policy_combine(const struct rl_policy *p);
+/* The policy's unset. */
+enum rl_unset rl_policy_unset(const struct rl_policy *p);
 
 /* ---------------------------------------------------------------------
  * Resolution
@@ -327,9 +356,20 @@ enum rl_combine rl_policy_combine(const struct rl_policy *p);
 struct rl_host {
 	uint64_t ram_bytes; /* physical RAM, for percentages */
 	rlim_t nr_open;     /* /proc/sys/fs/nr_open, for nofile: unlimited */
+	/* Process 1's limits by RLIMIT_ number, for unset: pid1; pid1_known[r] when read. */
+	struct rlimit pid1[RLIM_NLIMITS];
+	bool pid1_known[RLIM_NLIMITS];
 };
 
-/* Reads this machine's RAM and nr_open.  RL_OK or RL_EIO. */
+/*
+ * Reads the text of /proc/PID/limits into lim and known, indexed by
+ * RLIMIT_ number; lines it does not know are skipped.  Pure: no I/O.
+ * Returns how many limits it read.
+ */
+int rl_proc_limits_parse(const char *text, struct rlimit lim[RLIM_NLIMITS],
+			 bool known[RLIM_NLIMITS]);
+
+/* Reads this machine's RAM, nr_open and process 1's limits.  RL_OK or RL_EIO. */
 enum rl_status rl_host_probe(struct rl_host *host);
 
 /*
@@ -346,6 +386,7 @@ struct rl_origin {
 
 struct rl_half {
 	bool set;              /* false: left as the process has it */
+	bool pid1;             /* set from process 1's limits (unset: pid1), no rule */
 	struct rl_value value; /* as written (a percentage stays one) */
 	rlim_t rlim;           /* effective: bytes for %, nr_open for nofile inf */
 	struct rl_origin origin;
@@ -382,10 +423,33 @@ void rl_result_free(struct rl_result *r);
 bool rl_result_any(const struct rl_result *r);
 
 /*
+ * Sessions counted for maxlogins and maxsyslogins: logind's where systemd
+ * runs (/run/systemd/system exists), utmp's otherwise.  own_id is this
+ * session's logind id (XDG_SESSION_ID) or NULL: a session already
+ * registered is not counted twice.  *user_n gets the user's sessions,
+ * *all_n every user's, both without the one being opened.  RL_OK or
+ * RL_EIO (logind's folder could not be read).
+ */
+enum rl_status rl_count_sessions(const char *user, uid_t uid, const char *own_id, unsigned *user_n,
+				 unsigned *all_n);
+
+/*
+ * Checks the session being opened against r's maxlogins and
+ * maxsyslogins, counting with rl_count_sessions.  Returns RL_ELOGINS,
+ * after a line that says which limit, when it would go past one; root is
+ * never refused (the line is a warning then, and RL_OK).
+ */
+enum rl_status rl_check_logins(const struct rl_result *r, const char *user, uid_t uid,
+			       const char *own_id, const struct rl_sink *sink);
+
+/*
  * Applies r to the calling process with setrlimit.  A raise refused with
  * EPERM keeps the stricter current value and is a warning; a value that
- * cannot be lowered returns RL_ELOWER.  With debug, one RL_SEV_INFO line
- * per item applied, naming its rule.
+ * cannot be lowered returns RL_ELOWER.  A nofile above this machine's
+ * nr_open is left as it is, with a warning, as pam_limits' refused
+ * setrlimit leaves it.  priority is set with setpriority (a refusal is a
+ * warning), nonewprivs with prctl (a refusal is RL_ELOWER).  With debug,
+ * one RL_SEV_INFO line per item applied, naming its rule.
  */
 enum rl_status rl_apply(const struct rl_result *r, bool debug, const struct rl_sink *sink);
 

@@ -42,6 +42,8 @@ const char *rl_status_str(enum rl_status st)
 		return "a limit could not be lowered";
 	case RL_EUSAGE:
 		return "invalid arguments";
+	case RL_ELOGINS:
+		return "too many sessions";
 	}
 	return "unknown status";
 }

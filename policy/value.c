@@ -165,7 +165,16 @@ enum rl_verr rl_value_parse(int item_idx, const char *s, size_t len, struct rl_v
 		if (is_space(s[i]))
 			return RL_VERR_SPACE;
 	}
+	if (it->kind == RL_KIND_BOOL) {
+		if (!text_is(s, len, "true") && !text_is(s, len, "false"))
+			return RL_VERR_SYNTAX;
+		out->type = RL_V_NUM;
+		out->n = s[0] == 't';
+		return RL_VERR_OK;
+	}
 	if (text_is(s, len, "unlimited") || text_is(s, len, "infinity")) {
+		if (it->kind == RL_KIND_PRIORITY)
+			return RL_VERR_SYNTAX;
 		out->type = RL_V_INF;
 		out->n = 0;
 		return RL_VERR_OK;
@@ -174,7 +183,7 @@ enum rl_verr rl_value_parse(int item_idx, const char *s, size_t len, struct rl_v
 	bool neg = false;
 	size_t start = 0;
 	if (s[0] == '-') {
-		if (it->kind != RL_KIND_NICE)
+		if (it->kind != RL_KIND_NICE && it->kind != RL_KIND_PRIORITY)
 			return RL_VERR_NEGATIVE;
 		neg = true;
 		start = 1;
@@ -209,7 +218,7 @@ enum rl_verr rl_value_parse(int item_idx, const char *s, size_t len, struct rl_v
 	if (ovf)
 		return RL_VERR_OVERFLOW;
 
-	if (it->kind == RL_KIND_NICE) {
+	if (it->kind == RL_KIND_NICE || it->kind == RL_KIND_PRIORITY) {
 		if (rest != len)
 			return RL_VERR_UNIT;
 		if ((neg && n > 20) || (!neg && n > 19))
@@ -253,6 +262,12 @@ static const char *expected_of(const struct rl_item *it)
 		return "a niceness from -20 to 19";
 	case RL_KIND_RTPRIO:
 		return "a priority from 0 to 99, or unlimited";
+	case RL_KIND_LOGINS:
+		return "a number of sessions, or unlimited";
+	case RL_KIND_PRIORITY:
+		return "a niceness from -20 to 19";
+	case RL_KIND_BOOL:
+		return "true or false";
 	}
 	return "a value";
 }
@@ -408,7 +423,11 @@ char *rl_value_format(int item_idx, rlim_t v, char *buf, size_t size)
 		return buf;
 	}
 	enum rl_kind kind = rl_items[item_idx].kind;
-	if (kind == RL_KIND_NICE) {
+	if (kind == RL_KIND_BOOL) {
+		snprintf(buf, size, "%s", v ? "true" : "false");
+		return buf;
+	}
+	if (kind == RL_KIND_NICE || kind == RL_KIND_PRIORITY) {
 		/* 1..40 are the niceness 19..-20; the kernel also allows others. */
 		if (v >= 1 && v <= 40)
 			snprintf(buf, size, "%d", 20 - (int)v);

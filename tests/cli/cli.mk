@@ -4,7 +4,9 @@
 #   differential.py agree  explain and run against the module through libpam
 #   differential.py import pam_limits.so against pam_rlimit on the converted
 #                        policy, through libpam, every limit soft and hard:
-#                        the real-world-shaped files of import/*, then
+#                        the real-world-shaped files of import/*, the real
+#                        files of public projects in real/* (each names its
+#                        source on its first line), then
 #                        CLI_RANDOM_COUNT random ones from CLI_RANDOM_SEED
 #   import_soup.py       import-limits-conf on token soup: always exit 0, and
 #                        its output always loads
@@ -18,6 +20,7 @@
 #   CLI_UPDATE=1 make check-cli-golden   rewrites the expected files (review the diff!)
 
 CLI_HELPER := $(BUILD)/tests/cli/limits_helper
+CLI_SHIM := $(BUILD)/tests/cli/kernel_shim.so
 # The system's own pam_limits, where libpam keeps its modules.
 CLI_PAM_LIMITS ?= $(firstword $(wildcard $(PAMDIR)/pam_limits.so \
 	/lib/x86_64-linux-gnu/security/pam_limits.so /usr/lib/security/pam_limits.so \
@@ -26,7 +29,8 @@ CLI_PAM_LIMITS ?= $(firstword $(wildcard $(PAMDIR)/pam_limits.so \
 CLI_ENV = CLI_TOOL=$(abspath $(TOOL)) CLI_HELPER=$(abspath $(CLI_HELPER)) \
 	CLI_MODULE=$(abspath $(TEST_MODULE)) CLI_PAM_LIMITS=$(CLI_PAM_LIMITS) \
 	CLI_PAM_WRAPPER=$(PAM_WRAPPER_SO) CLI_NSS_WRAPPER=$(NSS_WRAPPER_SO) \
-	CLI_NSS_DIR=$(abspath tests/cli/nss) CLI_PAM_FIXTURES=$(abspath tests/cli/pam)
+	CLI_NSS_DIR=$(abspath tests/cli/nss) CLI_PAM_FIXTURES=$(abspath tests/cli/pam) \
+	CLI_SHIM=$(abspath $(CLI_SHIM))
 
 $(CLI_HELPER): tests/cli/limits_helper.c $(wildcard tests/common/*.h) | $(BUILD)/.deps
 	@mkdir -p $(@D)
@@ -43,6 +47,11 @@ $(CLI_PAMSTACK): tests/cli/test_pamstack.c $(BUILD)/cli/pamstack.o $(POLICY_LIB)
 	$(CC) $(TEST_CFLAGS) -Icli -o $@ $< $(BUILD)/cli/pamstack.o $(POLICY_LIB) $(ALL_LDFLAGS) \
 		$(CLI_PAMSTACK_WRAP) $(YAML_LIBS) $(CMOCKA_LIBS)
 
+# An LD_PRELOAD kernel that lets a session raise hard limits (see the file).
+$(CLI_SHIM): tests/cli/kernel_shim.c | $(BUILD)/.deps
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -shared -o $@ $< $(ALL_LDFLAGS) -ldl
+
 CLI_RANDOM_SEED ?= 1
 CLI_RANDOM_COUNT ?= 60
 
@@ -54,12 +63,12 @@ check-cli-golden: $(TOOL)
 check-cli-agree: $(TOOL) $(TEST_MODULE) $(CLI_HELPER)
 	$(CLI_ENV) python3 tests/cli/differential.py agree tests/cli/agree/*
 
-check-cli-import: $(TOOL) $(TEST_MODULE) $(CLI_HELPER)
+check-cli-import: $(TOOL) $(TEST_MODULE) $(CLI_HELPER) $(CLI_SHIM)
 	@test -n "$(CLI_PAM_LIMITS)" || { echo "check-cli: pam_limits.so not found" \
 		"(Debian: libpam-modules)"; exit 1; }
-	$(CLI_ENV) python3 tests/cli/differential.py import tests/cli/import/*/
+	$(CLI_ENV) python3 tests/cli/differential.py import tests/cli/import/*/ tests/cli/real/*/
 
-check-cli-random: $(TOOL) $(TEST_MODULE) $(CLI_HELPER)
+check-cli-random: $(TOOL) $(TEST_MODULE) $(CLI_HELPER) $(CLI_SHIM)
 	@test -n "$(CLI_PAM_LIMITS)" || { echo "check-cli: pam_limits.so not found" \
 		"(Debian: libpam-modules)"; exit 1; }
 	$(CLI_ENV) python3 tests/cli/differential.py random $(CLI_RANDOM_SEED) $(CLI_RANDOM_COUNT)

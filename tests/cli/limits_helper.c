@@ -1,6 +1,7 @@
 /*
  * limits_helper - what the cli tests need to see limits through libpam:
- *   limits_helper print                          every limit, "NAME SOFT HARD"
+ *   limits_helper print                          every limit, "NAME SOFT HARD",
+ *                                                then "priority N N", "nonewprivs N N"
  *   limits_helper session SERVICE USER [BASELINE] a session, then "rc N" and print
  *   limits_helper baseline BASELINE -- COMMAND... BASELINE set, then COMMAND
  * BASELINE is print's format.  Names come from tests/common/testnames.h,
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -49,6 +51,14 @@ static int print_limits(void)
 		put(l.rlim_max);
 		printf("\n");
 	}
+	errno = 0;
+	int prio = getpriority(PRIO_PROCESS, 0);
+	if (prio == -1 && errno) {
+		fprintf(stderr, "limits_helper: getpriority: %s\n", strerror(errno));
+		return 1;
+	}
+	int nnp = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
+	printf("priority %d %d\nnonewprivs %d %d\n", prio, prio, nnp, nnp);
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
@@ -78,6 +88,17 @@ static int set_baseline(const char *path)
 	}
 	while (fscanf(f, "%63s %31s %31s", name, soft, hard) == 3) {
 		int res = -1;
+		if (strcmp(name, "nonewprivs") == 0)
+			continue; /* what the process has; it cannot be unset */
+		if (strcmp(name, "priority") == 0) {
+			if (setpriority(PRIO_PROCESS, 0, atoi(soft)) != 0) {
+				fprintf(stderr, "limits_helper: setpriority %s: %s\n", soft,
+					strerror(errno));
+				rc = 1;
+				break;
+			}
+			continue;
+		}
 		for (int r = 0; r < RLIM_NLIMITS; r++) {
 			if (strcmp(tn_resource(r), name) == 0)
 				res = r;

@@ -469,7 +469,7 @@ static void test_nested_flow_mappings(void **state)
 	check_bomb("100,000 nested flow mappings", path, NULL, bytes,
 		   "flow-map.yaml:2:11: default: unknown item \"a\" (items are as, data, rss, "
 		   "stack, core, cpu, fsize, nofile, nproc, memlock, locks, sigpending, msgqueue, "
-		   "nice, rtprio, rttime)",
+		   "nice, rtprio, rttime, maxlogins, maxsyslogins, priority, nonewprivs)",
 		   "flow-map.yaml:2:142: nesting deeper than 32 levels");
 }
 
@@ -527,7 +527,7 @@ static void test_nested_block_mappings(void **state)
 	check_bomb("1,400 nested block mappings (1 MiB of indentation)", path, NULL, bytes,
 		   "block-map.yaml:3:2: default: unknown item \"a\" (items are as, data, rss, "
 		   "stack, core, cpu, fsize, nofile, nproc, memlock, locks, sigpending, msgqueue, "
-		   "nice, rtprio, rttime)",
+		   "nice, rtprio, rttime, maxlogins, maxsyslogins, priority, nonewprivs)",
 		   "block-map.yaml:36:35: nesting deeper than 32 levels");
 }
 
@@ -646,7 +646,7 @@ static void test_errors_unknown_keys(void **state)
 	save(&t, "errors-keys.yaml", path, sizeof(path));
 	check_bomb("50,000 unknown keys", path, NULL, bytes,
 		   "errors-keys.yaml:2:1: unknown key \"k0\" (expected version, groups_combine, "
-		   "default, groups or users)",
+		   "unset, default, groups or users)",
 		   "errors-keys.yaml:52:1: more than 50 errors, stopped reading");
 }
 
@@ -723,7 +723,7 @@ static void test_errors_many_dropins(void **state)
 	}
 	check_bomb("4,096 drop-ins of 60 errors each", conf, dir, bytes,
 		   "many.d/0000.yaml:2:1: unknown key \"k0\" (expected version, groups_combine, "
-		   "default, groups or users)",
+		   "unset, default, groups or users)",
 		   "many.d/4095.yaml:52:1: more than 50 errors, stopped reading");
 	/* One more file and the folder is refused before any is read. */
 	puts_(&t, "version: 1\n");

@@ -28,8 +28,9 @@
 
 #define ITEMS                                                                                      \
 	"(items are as, data, rss, stack, core, cpu, fsize, nofile, nproc, memlock, locks, "       \
-	"sigpending, msgqueue, nice, rtprio, rttime)"
-#define TOPKEYS "(expected version, groups_combine, default, groups or users)"
+	"sigpending, msgqueue, nice, rtprio, rttime, maxlogins, maxsyslogins, priority, "          \
+	"nonewprivs)"
+#define TOPKEYS "(expected version, groups_combine, unset, default, groups or users)"
 #define EXP_SIZE_PCT                                                                               \
 	"expected a size in bytes or with K, M, G, T or P (1024-based), a percentage of RAM "      \
 	"such as 50%, or unlimited"
@@ -744,7 +745,7 @@ static void test_error_cap(void **state)
 	(void)state;
 	char *doc = malloc(8192);
 	const char *want[51];
-	char lines[51][200];
+	char lines[51][300];
 	assert_non_null(doc);
 	size_t n = (size_t)snprintf(doc, 8192, "version: 1\ndefault:\n");
 	for (int i = 0; i < 60; i++)
@@ -895,7 +896,7 @@ static void same_values(const struct rl_result *a, const struct rl_result *b, si
 static void test_spellings_equal(void **state)
 {
 	(void)state;
-	struct rl_host host = {16ULL << 30, 1048576};
+	struct rl_host host = {.ram_bytes = 16ULL << 30, .nr_open = 1048576};
 	struct rl_ident ids[4];
 	gid_t research = 1500, g3500 = 3500;
 	assert_int_equal(rl_ident_make("alice", 1000, 100, &research, 1, &ids[0]), RL_OK);
@@ -1046,7 +1047,7 @@ static void test_dropin_byte_order(void **state)
 	assert_int_equal(rl_policy_rule_count(p), 1);
 	struct rl_ident id;
 	struct rl_result r = {0};
-	struct rl_host host = {1ULL << 30, 1 << 20};
+	struct rl_host host = {.ram_bytes = 1ULL << 30, .nr_open = 1 << 20};
 	assert_int_equal(rl_ident_make("u", 1000, 1000, NULL, 0, &id), RL_OK);
 	assert_int_equal(rl_resolve(p, &id, &host, &r), RL_OK);
 	int nofile = rl_item_lookup("nofile", 6);

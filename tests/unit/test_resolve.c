@@ -22,7 +22,7 @@
 #define GiB (1ULL << 30)
 #define MiB (1ULL << 20)
 
-static const struct rl_host host16 = {16 * GiB, 524288};
+static const struct rl_host host16 = {.ram_bytes = 16 * GiB, .nr_open = 524288};
 
 /* An identity: name, uid, primary gid, supplementary gids. */
 static void mkid(struct rl_ident *id, const char *name, uid_t uid, gid_t gid, const gid_t *gids,
@@ -571,7 +571,7 @@ static void test_percentages(void **state)
 			  "  memlock: 100%\n";
 	mkid(&id, "u", 1000, 100, NULL, 0);
 
-	struct rl_host h = {1000000000000ULL, 1024};
+	struct rl_host h = {.ram_bytes = 1000000000000ULL, .nr_open = 1024};
 	resolve1(doc, &id, &h, &r);
 	BOTH(&r, "as", 500000000000ULL, "default");
 	BOTH(&r, "data", 5000000000ULL, "default");
@@ -634,7 +634,7 @@ static void test_unlimited(void **state)
 
 	/* nofile: soft unlimited under a lower hard from a user rule is clamped. */
 	mkid(&id, "alice", 1000, 100, NULL, 0);
-	struct rl_host h = {GiB, 1048576};
+	struct rl_host h = {.ram_bytes = GiB, .nr_open = 1048576};
 	resolve1("version: 1\n"
 		 "default: {nofile: {soft: unlimited}}\n"
 		 "users: {alice: {nofile: {hard: 4096}}}\n",
@@ -823,7 +823,7 @@ static void test_nothing_matches(void **state)
 static void test_host_probe(void **state)
 {
 	(void)state;
-	struct rl_host h = {0, 0};
+	struct rl_host h = {.ram_bytes = 0, .nr_open = 0};
 	assert_int_equal(rl_host_probe(&h), RL_OK);
 	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
 	assert_int_equal(h.ram_bytes, (uint64_t)pages * (uint64_t)size);
@@ -937,11 +937,12 @@ static void gen_value(struct gen *g, int it, char *buf, size_t size)
 	static const char *const size_sfx[] = {"", "K", "M", "G", "KiB", "T"};
 	static const char *const cpu_sfx[] = {"", "s", "min", "h", "d"};
 	static const char *const rt_sfx[] = {"", "us", "ms", "s"};
-	if (pick(g, 8) == 0) {
+	enum rl_kind k = rl_items[it].kind;
+	if (pick(g, 8) == 0 && k != RL_KIND_PRIORITY && k != RL_KIND_BOOL) {
 		snprintf(buf, size, "%s", pick(g, 2) ? "unlimited" : "infinity");
 		return;
 	}
-	switch (rl_items[it].kind) {
+	switch (k) {
 	case RL_KIND_SIZE:
 		if (rl_items[it].percent_ok && pick(g, 3) == 0)
 			snprintf(buf, size, "%u.%u%%", 1 + pick(g, 99), pick(g, 10));
@@ -962,6 +963,15 @@ static void gen_value(struct gen *g, int it, char *buf, size_t size)
 		break;
 	case RL_KIND_RTPRIO:
 		snprintf(buf, size, "%u", pick(g, 100));
+		break;
+	case RL_KIND_LOGINS:
+		snprintf(buf, size, "%u", pick(g, 20));
+		break;
+	case RL_KIND_PRIORITY:
+		snprintf(buf, size, "%d", (int)pick(g, 40) - 20);
+		break;
+	case RL_KIND_BOOL:
+		snprintf(buf, size, "%s", pick(g, 2) ? "true" : "false");
 		break;
 	}
 }
@@ -1015,7 +1025,7 @@ static void gen_body(struct gen *g, struct buf *b)
 		char v1[32], v2[32];
 		gen_value(g, it, v1, sizeof(v1));
 		out(b, "%s%s: ", written++ ? ", " : "", rl_items[it].name);
-		switch (pick(g, 4)) {
+		switch (rl_item_is_rlimit(it) ? pick(g, 4) : 3) { /* one value, no halves */
 		case 0:
 			out(b, "{soft: %s}", v1);
 			break;
@@ -1034,6 +1044,78 @@ static void gen_body(struct gen *g, struct buf *b)
 		}
 	}
 	out(b, "}");
+}
+
+/* /proc/1/limits as the kernel writes it, with a line it does not know. */
+static const char proc1_text[] =
+    "Limit                     Soft Limit           Hard Limit           Units     \n"
+    "Max cpu time              unlimited            unlimited            seconds   \n"
+    "Max processes             31337                31338                processes \n"
+    "Max open files            1024                 524288               files     \n"
+    "Max locked memory         8388608              8388608              bytes     \n"
+    "Max frobs                 1                    2                              \n"
+    "Max realtime timeout      unlimited            unlimited            us        \n";
+
+static void test_proc_limits_parse(void **state)
+{
+	(void)state;
+	struct rlimit lim[RLIM_NLIMITS];
+	bool known[RLIM_NLIMITS];
+	assert_int_equal(rl_proc_limits_parse(proc1_text, lim, known), 5);
+	assert_true(known[RLIMIT_NPROC] && known[RLIMIT_NOFILE] && known[RLIMIT_CPU]);
+	assert_false(known[RLIMIT_AS] || known[RLIMIT_STACK]);
+	assert_int_equal(lim[RLIMIT_NPROC].rlim_cur, 31337);
+	assert_int_equal(lim[RLIMIT_NPROC].rlim_max, 31338);
+	assert_true(lim[RLIMIT_CPU].rlim_cur == RLIM_INFINITY);
+	assert_true(lim[RLIMIT_RTTIME].rlim_max == RLIM_INFINITY);
+	/* Junk, a cut line, an empty text: nothing read, nothing crashes. */
+	assert_int_equal(rl_proc_limits_parse("", lim, known), 0);
+	assert_int_equal(rl_proc_limits_parse("Max open files   12", lim, known), 0);
+	assert_int_equal(rl_proc_limits_parse("Max open files  x y", lim, known), 0);
+	assert_int_equal(rl_proc_limits_parse("Max open filesx  1 2", lim, known), 0);
+	assert_int_equal(
+	    rl_proc_limits_parse("Max open files  99999999999999999999999 1\n", lim, known), 0);
+}
+
+/*
+ * unset: pid1 fills every rlimit half no rule sets with process 1's, for
+ * root too, and clamps soft to a hard a rule set; keep (the default) and
+ * the items that are not rlimits are left alone.
+ */
+static void test_unset_pid1(void **state)
+{
+	(void)state;
+	struct rl_host h = {.ram_bytes = GiB, .nr_open = 1048576};
+	struct rl_ident id, root;
+	struct rl_result r = {0};
+	rl_proc_limits_parse(proc1_text, h.pid1, h.pid1_known);
+	mkid(&id, "alice", 1000, 1000, NULL, 0);
+	mkid(&root, "root", 0, 0, NULL, 0);
+
+	resolve1("version: 1\nunset: pid1\ndefault:\n  memlock: {hard: unlimited}\n"
+		 "  nofile: {hard: 512}\n  maxlogins: 2\n",
+		 &id, &h, &r);
+	const struct rl_item_result *m = &r.item[item_index("memlock")];
+	assert_true(m->soft.set && m->soft.pid1 && m->soft.rlim == 8388608);
+	assert_true(m->hard.set && !m->hard.pid1 && m->hard.rlim == RLIM_INFINITY);
+	const struct rl_item_result *n = &r.item[item_index("nofile")];
+	assert_true(n->soft.pid1 && n->hard.rlim == 512 && n->soft.rlim == 512 && n->soft_clamped);
+	const struct rl_item_result *p = &r.item[item_index("nproc")];
+	assert_true(p->soft.pid1 && p->soft.rlim == 31337 && p->hard.rlim == 31338);
+	assert_false(r.item[item_index("as")].soft.set); /* not in process 1's text */
+	assert_false(r.item[RL_ITEM_PRIORITY].hard.set);
+	assert_int_equal(r.item[RL_ITEM_MAXLOGINS].hard.rlim, 2);
+
+	resolve1("version: 1\nunset: pid1\n", &root, &h, &r);
+	assert_true(r.item[item_index("nproc")].hard.pid1);
+	assert_int_equal(r.item[item_index("nproc")].hard.rlim, 31338);
+
+	resolve1("version: 1\nunset: keep\ndefault:\n  memlock: {hard: unlimited}\n", &id, &h, &r);
+	assert_false(r.item[item_index("memlock")].soft.set);
+	assert_false(r.item[item_index("nproc")].soft.set);
+	rl_result_free(&r);
+	rl_ident_free(&id);
+	rl_ident_free(&root);
 }
 
 static const char *const user_names[] = {"alice", "bob", "carol", "root", "dave"};
@@ -1244,6 +1326,8 @@ int main(void)
 	    cmocka_unit_test(test_dropin_merge),
 	    cmocka_unit_test(test_nothing_matches),
 	    cmocka_unit_test(test_host_probe),
+	    cmocka_unit_test(test_proc_limits_parse),
+	    cmocka_unit_test(test_unset_pid1),
 	    cmocka_unit_test(test_host_read_when_needed),
 	    cmocka_unit_test(test_filter_equivalence),
 	};

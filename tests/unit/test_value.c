@@ -103,8 +103,13 @@ static void test_items_table(void **state)
 	    {"nice", RLIMIT_NICE, RL_KIND_NICE, false},
 	    {"rtprio", RLIMIT_RTPRIO, RL_KIND_RTPRIO, false},
 	    {"rttime", RLIMIT_RTTIME, RL_KIND_RTTIME, false},
+	    {"maxlogins", RL_NOT_RLIMIT, RL_KIND_LOGINS, false},
+	    {"maxsyslogins", RL_NOT_RLIMIT, RL_KIND_LOGINS, false},
+	    {"priority", RL_NOT_RLIMIT, RL_KIND_PRIORITY, false},
+	    {"nonewprivs", RL_NOT_RLIMIT, RL_KIND_BOOL, false},
 	};
 	bool seen_res[RLIM_NLIMITS] = {false};
+	int nrlimits = 0;
 	for (int i = 0; i < RL_NITEMS; i++) {
 		assert_string_equal(rl_items[i].name, want[i].name);
 		assert_int_equal(rl_items[i].resource, want[i].res);
@@ -112,11 +117,19 @@ static void test_items_table(void **state)
 		assert_int_equal(rl_items[i].percent_ok, want[i].pct);
 		assert_non_null(rl_items[i].what);
 		assert_true(strlen(rl_items[i].what) > 0);
+		assert_int_equal(rl_item_is_rlimit(i), want[i].res != RL_NOT_RLIMIT);
+		if (!rl_item_is_rlimit(i))
+			continue;
+		nrlimits++;
 		assert_false(seen_res[rl_items[i].resource]);
 		seen_res[rl_items[i].resource] = true;
 	}
-	/* Every Linux rlimit is in the table. */
-	assert_int_equal(RL_NITEMS, RLIM_NLIMITS);
+	/* Every Linux rlimit is in the table; the named indexes are right. */
+	assert_int_equal(nrlimits, RLIM_NLIMITS);
+	assert_string_equal(rl_items[RL_ITEM_MAXLOGINS].name, "maxlogins");
+	assert_string_equal(rl_items[RL_ITEM_MAXSYSLOGINS].name, "maxsyslogins");
+	assert_string_equal(rl_items[RL_ITEM_PRIORITY].name, "priority");
+	assert_string_equal(rl_items[RL_ITEM_NONEWPRIVS].name, "nonewprivs");
 }
 
 static void test_item_lookup(void **state)
@@ -890,6 +903,48 @@ static void test_value_text(void **state)
 	assert_string_equal(rl_value_text(item_index("as"), &v, small, sizeof(small)), "1.5");
 }
 
+/* The items that are not rlimits: their own spellings and edges. */
+static void test_non_rlimit_values(void **state)
+{
+	(void)state;
+	NUM("maxlogins", "0", 0);
+	NUM("maxlogins", "1", 1);
+	NUM("maxlogins", "18446744073709551614", UINT64_MAX - 1);
+	INF("maxlogins", "unlimited");
+	ERR("maxlogins", "-1", NEGATIVE);
+	ERR("maxlogins", "2x", UNIT);
+	ERR("maxlogins", "1K", UNIT);
+	ERR("maxlogins", "01", LEADING_ZERO);
+	ERR("maxlogins", "18446744073709551616", OVERFLOW);
+	ERR("maxsyslogins", "", EMPTY);
+	NUM("maxsyslogins", "100", 100);
+	/* priority: a niceness, stored as 20 - nice like nice's rlimit */
+	NUM("priority", "0", 20);
+	NUM("priority", "-20", 40);
+	NUM("priority", "19", 1);
+	NUM("priority", "-1", 21);
+	ERR("priority", "20", RANGE);
+	ERR("priority", "-21", RANGE);
+	ERR("priority", "unlimited", SYNTAX);
+	ERR("priority", "5s", UNIT);
+	ERR("priority", "--5", SYNTAX);
+	/* nonewprivs: true or false, nothing else */
+	NUM("nonewprivs", "true", 1);
+	NUM("nonewprivs", "false", 0);
+	ERR("nonewprivs", "1", SYNTAX);
+	ERR("nonewprivs", "yes", SYNTAX);
+	ERR("nonewprivs", "True", SYNTAX);
+	ERR("nonewprivs", "unlimited", SYNTAX);
+	ERR("nonewprivs", "truex", SYNTAX);
+	ERR("nonewprivs", "", EMPTY);
+	char buf[32];
+	assert_string_equal(rl_value_format(item_index("nonewprivs"), 1, buf, sizeof(buf)), "true");
+	assert_string_equal(rl_value_format(item_index("nonewprivs"), 0, buf, sizeof(buf)),
+			    "false");
+	assert_string_equal(rl_value_format(item_index("priority"), 25, buf, sizeof(buf)), "-5");
+	assert_string_equal(rl_value_format(item_index("maxlogins"), 3, buf, sizeof(buf)), "3");
+}
+
 /* Parses back what format wrote and checks it is v again. */
 static void roundtrip(int item, rlim_t v, unsigned *count)
 {
@@ -925,6 +980,14 @@ static void test_format_roundtrip(void **state)
 			for (rlim_t v = 0; v <= 99; v++)
 				roundtrip(it, v, &count);
 			roundtrip(it, RLIM_INFINITY, &count);
+			continue;
+		case RL_KIND_PRIORITY:
+			for (rlim_t v = 1; v <= 40; v++)
+				roundtrip(it, v, &count);
+			continue;
+		case RL_KIND_BOOL:
+			roundtrip(it, 0, &count);
+			roundtrip(it, 1, &count);
 			continue;
 		default:
 			break;
@@ -962,6 +1025,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_items_table),
+	    cmocka_unit_test(test_non_rlimit_values),
 	    cmocka_unit_test(test_item_lookup),
 	    cmocka_unit_test(test_unlimited_every_item),
 	    cmocka_unit_test(test_zero_every_item),

@@ -19,6 +19,8 @@ UNIT_LDFLAGS_test_load := -Wl,--wrap=openat -Wl,--wrap=__openat_2 -Wl,--wrap=ope
 	-Wl,--wrap=__open_2 -Wl,--wrap=getdents64
 # test_resolve counts this machine's RAM and nr_open reads.
 UNIT_LDFLAGS_test_resolve := -Wl,--wrap=open -Wl,--wrap=sysconf
+# test_logins serves utmp sessions of its own.
+UNIT_LDFLAGS_test_logins := -Wl,--wrap=setutent -Wl,--wrap=getutent -Wl,--wrap=endutent
 # test_util fails the library's mallocs on demand (the arena's chunks).
 UNIT_LDFLAGS_test_util := -Wl,--wrap=malloc
 

@@ -10,7 +10,8 @@
 #   - root's ssh key (generated per image, kept beside it as root_key);
 #   - the libpam-modules and libpam-runtime .debs in apt's cache, so
 #     `apt-get install --reinstall libpam-modules` works without network;
-#   - apt's daily timers disabled (they would hold apt's lock mid-test).
+#   - apt's daily timers and e2scrub off (apt's lock, a slow VM's CPU);
+#   - an initrd with only virtio and ext4 (the default takes minutes).
 # Users are not created here: each test script makes its own.
 #
 # The disk is made without root's loop mounts: `mkfs.ext4 -d TREE`.
@@ -76,7 +77,7 @@ trap 'exit 130' INT TERM
 start=$(date +%s)
 
 log "debootstrap $suite from $mirror into $root"
-debootstrap --variant=minbase --components=main "$suite" "$root" "$mirror" \
+timeout 1800 debootstrap --variant=minbase --components=main "$suite" "$root" "$mirror" \
 	>"$tmp/debootstrap.log" 2>&1 || {
 	tail -n 30 "$tmp/debootstrap.log" >&2
 	die "debootstrap failed"
@@ -108,7 +109,8 @@ in_root() { chroot "$root" env DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 "$@
 # apt in the chroot, its output in apt.log (kept beside the image).
 apt_step() {
 	log "$*"
-	in_root "$@" >>"$tmp/apt.log" 2>&1 || {
+	timeout 1200 chroot "$root" env DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 "$@" \
+		>>"$tmp/apt.log" 2>&1 || {
 		tail -n 30 "$tmp/apt.log" >&2
 		die "failed in the chroot: $*"
 	}
@@ -134,7 +136,10 @@ Name=en* eth*
 DHCP=yes
 EOF
 in_root systemctl enable systemd-networkd.service >/dev/null 2>&1
-in_root systemctl disable apt-daily.timer apt-daily-upgrade.timer >/dev/null 2>&1 || true
+# Timers and a boot-time scrub that would compete with the tests for a
+# slow VM's CPU, or hold apt's lock mid-test.
+in_root systemctl disable apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer \
+	e2scrub_reap.service >/dev/null 2>&1 || true
 in_root systemd-machine-id-setup >/dev/null 2>&1
 echo 'root:*' | in_root chpasswd -e
 

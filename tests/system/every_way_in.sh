@@ -10,7 +10,8 @@
 # starts, cron and sudo -i.  In each session: ulimit -Sv/-Hv, whether
 # `ulimit -Hv unlimited` is refused, whether a Python hog gets MemoryError;
 # root must be untouched.  Then the same after `apt-get install --reinstall
-# libpam-modules`, and with a broken policy: ann refused, root let in.
+# libpam-modules libpam-runtime`, and with a broken policy: ann refused, root
+# let in.
 # Prints a table per phase and "N passed, N failed"; exits 1 on a failure.
 #
 # Needs root, qemu-system-x86_64, and the image's build tools (README.md).
@@ -53,7 +54,7 @@ case $install_mode in
 pam-auth-update)
 	[ -f "$stage/usr/share/pam-configs/rlimit" ] ||
 		vm_die "make install staged no /usr/share/pam-configs/rlimit"
-	vm_root 'pam-auth-update --enable rlimit'
+	vm_root 'DEBIAN_FRONTEND=noninteractive pam-auth-update --enable rlimit'
 	;;
 readme-line)
 	vm_root "sed -i '/pam_systemd.so/i session\trequired\tpam_rlimit.so' /etc/pam.d/common-session"
@@ -301,12 +302,17 @@ way_root_sudo_i() { vm_root 'sudo -i rl-probe'; }
 
 capped_phase "installed ($install_mode): policy default as 1G, group research 1536M/2G"
 
-echo "apt-get install --reinstall libpam-modules (from the image's apt cache):"
+# An upgrade of PAM itself: libpam-runtime's postinst runs pam-auth-update
+# again, which rewrites the common-* files from the profiles.
+echo "apt-get install --reinstall libpam-modules libpam-runtime (from the image's apt cache):"
 vm_root 'DEBIAN_FRONTEND=noninteractive apt-get install --reinstall -y -q --no-download \
-	-o DPkg::Lock::Timeout=60 libpam-modules 2>&1 | tail -n 2 | sed "s/^/  /"'
-t_check "pam_rlimit still in common-session after the reinstall" \
-	vm_root 'grep -q "^[^#]*pam_rlimit.so" /etc/pam.d/common-session'
-capped_phase "after apt-get install --reinstall libpam-modules"
+	-o DPkg::Lock::Timeout=60 libpam-modules libpam-runtime 2>&1 |
+	grep -E "^(Unpacking|Setting up)" | sed "s/^/  /"'
+for f in common-auth common-session common-session-noninteractive; do
+	t_check "pam_rlimit still in $f after the reinstall" \
+		vm_root "grep -q '^[^#]*pam_rlimit.so' /etc/pam.d/$f"
+done
+capped_phase "after apt-get install --reinstall libpam-modules libpam-runtime"
 
 broken_phase
 

@@ -27,6 +27,7 @@ VM_IMAGE=
 VM_PORT=
 VM_PIDFILE=
 VM_SERIAL=
+VM_GUARD=
 # Seconds, for the report: building or finding the image, booting to ssh.
 # shellcheck disable=SC2034 # read by the test scripts
 VM_TIME_IMAGE=0 VM_TIME_BOOT=0
@@ -138,6 +139,14 @@ vm_boot() {
 			vm_die "qemu failed: $(cat "$VM_WORK/qemu.err")"
 		[ "$tries" -lt 3 ] || vm_die "qemu failed: $(cat "$VM_WORK/qemu.err")"
 	done
+	# A guard that outlives a SIGKILL of this script: qemu is daemonized, and
+	# must not run on once nobody waits for it.
+	(
+		trap '' INT TERM HUP
+		while kill -0 "$$" 2>/dev/null; do sleep 5; done
+		kill "$(vm_pid)" 2>/dev/null
+	) </dev/null >/dev/null 2>&1 9>&- &
+	VM_GUARD=$!
 	vm_log "booting ($accel, ssh on 127.0.0.1:$VM_PORT, serial log $VM_SERIAL)"
 	while ! vm_root_quiet true; do
 		if ! vm_running; then
@@ -168,6 +177,7 @@ vm_running() {
 # vm_stop: the qemu this run started (by its pid file), and nothing else.
 vm_stop() {
 	local pid
+	[ -z "$VM_GUARD" ] || kill "$VM_GUARD" 2>/dev/null || true
 	pid=$(vm_pid) || return 0
 	[ -n "$pid" ] || return 0
 	[ -S "$VM_WORK/ssh-ctl" ] &&

@@ -529,6 +529,30 @@ enum rl_status rl_check_logins(const struct rl_result *r, const char *user, uid_
 enum rl_status rl_apply(const struct rl_result *r, bool debug, const struct rl_sink *sink);
 
 /* ---------------------------------------------------------------------
+ * systemd: where the totals go.  The session totals are PAM data for
+ * pam_systemd (the module sets them; see rl_total_pam_text); the user
+ * totals are set here.
+ */
+
+/*
+ * Whether systemd runs this machine, as sd_booted(3) tells: run_dir
+ * (NULL: /run/systemd/system) is a folder.
+ */
+bool rl_systemd_running(const char *run_dir);
+
+/*
+ * Sets r's user totals on user-UID.slice: SetUnitProperties with runtime
+ * true (a drop-in under /run/systemd, gone at reboot) over the system bus
+ * socket bus_path (NULL: /run/dbus/system_bus_socket), all of it within
+ * timeout_ms.  RL_OK, also when r has no user total; RL_ELOWER when the
+ * bus cannot be reached in time or systemd refuses (reported through
+ * sink); RL_ENOMEM.
+ */
+enum rl_status rl_systemd_set_user_totals(const struct rl_result *r, uid_t uid,
+					  const char *bus_path, int timeout_ms,
+					  const struct rl_sink *sink);
+
+/* ---------------------------------------------------------------------
  * The whole session path: what the module, "rlimit-policy run" and
  * "rlimit-policy explain" do.
  */

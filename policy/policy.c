@@ -122,8 +122,13 @@ enum rl_status rl_policy_merge_rule(struct rl_policy *p, const struct rl_rule *k
 		}
 	}
 	for (int t = 0; t < RL_NTOTALS; t++) {
-		if (body->tseen[t])
-			to->totals[t] = body->totals[t];
+		if (!body->tseen[t])
+			continue;
+		/* zeroed: every other total RL_V_UNSET */
+		if (!to->totals &&
+		    !(to->totals = rl_arena_alloc(&p->arena, RL_NTOTALS * sizeof(*to->totals))))
+			return RL_ENOMEM;
+		to->totals[t] = body->totals[t];
 	}
 	return RL_OK;
 }

@@ -146,7 +146,11 @@ struct rl_rule {
 	const char *label; /* "users.alice", "groups.gid:10-20", "default" */
 	uint32_t lo, hi;
 	struct rl_setv items[RL_NITEMS][2];
-	struct rl_setv totals[RL_NTOTALS]; /* one value each: no soft and hard */
+	/*
+	 * RL_NTOTALS values (no soft and hard), or NULL while the rule sets
+	 * none: most rules never do, and a login may read 50,000 of them.
+	 */
+	struct rl_setv *totals;
 };
 
 /* A uid range as written, kept for the overlap check even when filtered out. */

@@ -435,7 +435,7 @@ enum rl_status rl_resolve(const struct rl_policy *p, struct rl_ident *id,
 					picks[cl][it][h] = (struct pick){sv, r};
 			}
 		}
-		for (int t = 0; t < RL_NTOTALS; t++) {
+		for (int t = 0; r->totals && t < RL_NTOTALS; t++) {
 			const struct rl_setv *sv = &r->totals[t];
 			if (sv->v.type == RL_V_UNSET)
 				continue;

@@ -14,7 +14,7 @@
 #define GiB (1ULL << 30)
 #define MiB (1ULL << 20)
 
-static const struct rl_host host16 = {16 * GiB, 524288};
+static const struct rl_host host16 = {.ram_bytes = 16 * GiB, .nr_open = 524288};
 static struct cap cap;
 
 static int total(enum rl_scope scope, const char *name)

@@ -488,6 +488,35 @@ static void json_half(int item, const struct rl_half *h)
 	printf(", \"line\": %u, \"column\": %u}", h->origin.line, h->origin.col);
 }
 
+/*
+ * Where systemd's run folder is looked for: RLIMIT_POLICY_SYSTEMD_RUN_DIR
+ * lets the tests show both answers; the module never reads it.
+ */
+static bool systemd_running(void)
+{
+	return rl_systemd_running(getenv("RLIMIT_POLICY_SYSTEMD_RUN_DIR"));
+}
+
+/* "40% = 6.4 GiB (6871947673 bytes)", "400% of one CPU", "24h", "unlimited". */
+static void total_text(int t, const struct rl_total_result *tr, char *buf, size_t size)
+{
+	char v[64], pct[40];
+	if (!tr->set) {
+		snprintf(buf, size, "no rule: systemd's default");
+		return;
+	}
+	rl_total_format(t, tr->n, v, sizeof(v));
+	if (rl_totals[t].kind == RL_KIND_QUOTA && tr->n != RL_TOTAL_INF) {
+		snprintf(buf, size, "%s of one CPU", v);
+	} else if (tr->value.type == RL_V_PCT) {
+		rl_total_value_text(t, &tr->value, pct, sizeof(pct));
+		snprintf(buf, size, "%s = %.1f GiB (%" PRIu64 " bytes)", pct,
+			 (double)tr->n / (double)(1ULL << 30), tr->n);
+	} else {
+		snprintf(buf, size, "%s", v);
+	}
+}
+
 static void explain_json(const struct rl_ident *id, bool exists, const struct rl_result *r)
 {
 	printf("{\n  \"user\": ");
@@ -514,7 +543,73 @@ static void explain_json(const struct rl_ident *id, bool exists, const struct rl
 		printf(", \"soft_clamped\": %s}%s\n", ir->soft_clamped ? "true" : "false",
 		       i + 1 < RL_NITEMS ? "," : "");
 	}
+	printf("  },\n  \"totals\": {\n");
+	for (int t = 0; t < RL_NTOTALS; t++) {
+		const struct rl_total_result *tr = &r->total[t];
+		char key[40], text[128];
+		snprintf(key, sizeof(key), "%s.%s", rl_scope_name(rl_totals[t].scope),
+			 rl_totals[t].name);
+		printf("    ");
+		json_str(key);
+		if (!tr->set) {
+			printf(": {\"set\": false}%s\n", t + 1 < RL_NTOTALS ? "," : "");
+			continue;
+		}
+		total_text(t, tr, text, sizeof(text));
+		printf(": {\"set\": true, \"text\": ");
+		json_str(text);
+		if (tr->n == RL_TOTAL_INF)
+			printf(", \"unlimited\": true, \"value\": null");
+		else
+			printf(", \"unlimited\": false, \"value\": %" PRIu64, tr->n);
+		printf(", \"systemd\": ");
+		json_str(rl_totals[t].key);
+		printf(", \"rule\": ");
+		json_str(tr->origin.rule);
+		printf(", \"file\": ");
+		json_str(tr->origin.file);
+		printf(", \"line\": %u, \"column\": %u}%s\n", tr->origin.line, tr->origin.col,
+		       t + 1 < RL_NTOTALS ? "," : "");
+	}
 	printf("  }\n}\n");
+}
+
+/* The totals, when any applies: what each is, and who would enforce it. */
+static void explain_totals_text(const struct rl_result *r)
+{
+	char text[RL_NTOTALS][128], name[RL_NTOTALS][40];
+	int wn = 5, wv = 5;
+	if (!rl_result_any_total(r, RL_SCOPE_SESSION) && !rl_result_any_total(r, RL_SCOPE_USER))
+		return;
+	for (int t = 0; t < RL_NTOTALS; t++) {
+		snprintf(name[t], sizeof(name[t]), "%s.%s", rl_scope_name(rl_totals[t].scope),
+			 rl_totals[t].name);
+		total_text(t, &r->total[t], text[t], sizeof(text[t]));
+		if ((int)strlen(name[t]) > wn)
+			wn = (int)strlen(name[t]);
+		if ((int)strlen(text[t]) > wv)
+			wv = (int)strlen(text[t]);
+	}
+	printf("\n%-*s  %-*s  %s\n", wn, "TOTAL", wv, "VALUE", "FROM");
+	for (int t = 0; t < RL_NTOTALS; t++) {
+		const struct rl_total_result *tr = &r->total[t];
+		printf("%-*s  %-*s  ", wn, name[t], wv, text[t]);
+		if (tr->set) {
+			text_put_safe(stdout, tr->origin.rule);
+			fputs(" (", stdout);
+			text_put_safe(stdout, tr->origin.file);
+			printf(":%u)", tr->origin.line);
+		} else {
+			fputs("-", stdout);
+		}
+		putchar('\n');
+	}
+	if (systemd_running())
+		printf("session totals go to pam_systemd (it must come after pam_rlimit); user "
+		       "totals are set on user-UID.slice at login\n");
+	else
+		printf("systemd is not running here: a login would skip these totals, with a "
+		       "warning\n");
 }
 
 static void explain_text(const struct rl_ident *id, bool exists, const struct rl_result *r)
@@ -555,6 +650,7 @@ static void explain_text(const struct rl_ident *id, bool exists, const struct rl
 		from_put(&r->item[i]);
 		putchar('\n');
 	}
+	explain_totals_text(r);
 }
 
 static int cmd_explain(const struct opts *o)

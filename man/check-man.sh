@@ -2,6 +2,8 @@
 # Checks the manual pages against the code.  Usage: check-man.sh LIST_ITEMS TOOL
 #  - every item of the library's table has its entry (".It Cm NAME") in the
 #    ITEMS section of rlimit.yaml(5), and that section documents no other;
+#  - every total has its entry in the TOTALS section, under ".Ss session" or
+#    ".Ss user" as its scope says, and no other is there;
 #  - every command "rlimit-policy --help" lists has its entry in the COMMANDS
 #    section of rlimit-policy(1) and a SYNOPSIS line, and no other is there;
 #  - every page formats without a warning (groff -ww, mandoc -Tlint).
@@ -21,9 +23,15 @@ entries() {
 	section "$1" "$2" | sed -n 's/^\.It Cm \([a-z][a-z-]*\).*/\1/p' | sort -u
 }
 
+# Entries of the TOTALS section as SCOPE.NAME, by the subsection they are in.
+totals_entries() {
+	section "$1" TOTALS | awk '/^\.Ss /{ss = $2; next}
+		/^\.It Cm [a-z_]+$/ && (ss == "session" || ss == "user") {print ss "." $3}' | sort -u
+}
+
 compare() { # what, page, section, expected names (one a line)
 	want=$(printf '%s\n' "$4" | sort -u)
-	have=$(entries "$2" "$3")
+	if [ "$3" = TOTALS ]; then have=$(totals_entries "$2"); else have=$(entries "$2" "$3"); fi
 	missing=$(printf '%s\n' "$want" | grep -vxF -e "$have" || true)
 	extra=$(printf '%s\n' "$have" | grep -vxF -e "$want" || true)
 	[ -z "$have" ] && missing=$want
@@ -43,6 +51,9 @@ commands=$("$tool" --help | awk '/^commands:/ {on = 1; next} /^$/ {if (on) exit}
 [ -n "$commands" ] || { echo "check-man: no commands in $tool --help"; exit 1; }
 
 compare items "$dir/rlimit.yaml.5" ITEMS "$items"
+totals=$("$list_items" --totals) || { echo "check-man: $list_items --totals failed"; exit 1; }
+[ -n "$totals" ] || { echo "check-man: no totals from $list_items"; exit 1; }
+compare totals "$dir/rlimit.yaml.5" TOTALS "$totals"
 compare commands "$dir/rlimit-policy.1" COMMANDS "$commands"
 for c in $commands; do
 	if ! section "$dir/rlimit-policy.1" SYNOPSIS | grep -qx "\.Cm $c"; then
@@ -63,6 +74,7 @@ for page in "$dir"/*.[1-8]; do
 	fi
 done
 n_items=$(printf '%s\n' "$items" | wc -l)
+n_totals=$(printf '%s\n' "$totals" | wc -l)
 n_cmds=$(printf '%s\n' "$commands" | wc -l)
-[ $fail = 0 ] && echo "check-man: $n_items items and $n_cmds commands documented; pages lint clean"
+[ $fail = 0 ] && echo "check-man: $n_items items, $n_totals totals and $n_cmds commands documented; pages lint clean"
 exit $fail

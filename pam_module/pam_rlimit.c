@@ -31,6 +31,8 @@
 #define MAX_LOGGED_ERRORS 20
 /* With debug, user and group lookups slower than this in all are logged. */
 #define NSS_SLOW_MS 100
+/* The longest a login waits for systemd to take the user totals. */
+#define BUS_TIMEOUT_MS 3000
 
 struct args {
 	const char *conf;
@@ -180,6 +182,78 @@ static void keep_applied(pam_handle_t *pamh, struct applied *ap)
 	}
 }
 
+/*
+ * Test builds only: where systemd's run folder and the system bus are, so
+ * tests can fake both.  An installed module always uses the real ones.
+ */
+static const char *test_path(const char *var)
+{
+#ifdef RL_TEST_TRUST_OWN_UID
+	return getenv(var);
+#else
+	(void)var;
+	return NULL;
+#endif
+}
+
+static void drop_string(pam_handle_t *pamh, void *data, int status)
+{
+	(void)pamh;
+	(void)status;
+	free(data);
+}
+
+/* The session totals, as PAM data for pam_systemd, later in the stack. */
+static enum rl_status hand_session_totals(pam_handle_t *pamh, const struct rl_result *res,
+					  bool debug)
+{
+	for (int t = 0; t < RL_NTOTALS; t++) {
+		char text[32];
+		if (rl_totals[t].scope != RL_SCOPE_SESSION || !res->total[t].set)
+			continue;
+		char *copy = strdup(rl_total_pam_text(res, t, text, sizeof(text)));
+		if (!copy)
+			return RL_ENOMEM;
+		if (pam_set_data(pamh, rl_totals[t].key, copy, drop_string) != PAM_SUCCESS) {
+			free(copy);
+			log_line(pamh, LOG_ERR, "cannot hand %s to pam_systemd", rl_totals[t].key);
+			return RL_ELOWER;
+		}
+		if (debug)
+			log_line(pamh, LOG_DEBUG, "session.%s: %s=%s for pam_systemd (%s)",
+				 rl_totals[t].name, rl_totals[t].key, text,
+				 res->total[t].origin.rule);
+	}
+	return RL_OK;
+}
+
+/*
+ * The totals go to systemd: the session's to pam_systemd, the user's to
+ * user-UID.slice.  Once, at session open: setcred has nothing to redo.
+ */
+static enum rl_status apply_totals(pam_handle_t *pamh, uid_t uid, const struct rl_result *res,
+				   bool debug, const struct rl_sink *sink)
+{
+	bool session = rl_result_any_total(res, RL_SCOPE_SESSION);
+	bool user = rl_result_any_total(res, RL_SCOPE_USER);
+	if (!session && !user)
+		return RL_OK;
+	if (!rl_systemd_running(test_path("RLT_SYSTEMD_RUN_DIR"))) {
+		log_line(pamh, LOG_WARNING,
+			 "systemd is not running: the session and user totals are skipped");
+		return RL_OK;
+	}
+	enum rl_status st = session ? hand_session_totals(pamh, res, debug) : RL_OK;
+	if (st == RL_OK && user) {
+		st = rl_systemd_set_user_totals(res, uid, test_path("RLT_SYSTEM_BUS"),
+						BUS_TIMEOUT_MS, sink);
+		if (st == RL_OK && debug)
+			log_line(pamh, LOG_DEBUG, "user totals set on user-%u.slice",
+				 (unsigned)uid);
+	}
+	return st;
+}
+
 PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct args a;
@@ -226,6 +300,8 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 			if (st == RL_OK)
 				st = rl_apply(&res, a.debug, &sink);
 		}
+		if (st == RL_OK)
+			st = apply_totals(pamh, uid, &res, a.debug, &sink);
 	}
 	if (st == RL_OK) {
 		ap->uid = uid;

@@ -1,5 +1,6 @@
 /*
- * items.c - the one table of limit items.  The parser, the resolver, the
+ * items.c - the one table of limit items, and beside it the small table of
+ * totals (session: and user:).  The parser, the resolver, the
  * applier, explain, the importer, the man page check and the tests all
  * walk it: adding an item is one line here.
  */
@@ -55,6 +56,70 @@ char *rl_item_names(bool percent_only, char *buf, size_t size)
 		if (percent_only && !rl_items[i].percent_ok)
 			continue;
 		int k = snprintf(buf + o, size - o, "%s%s", o ? ", " : "", rl_items[i].name);
+		if (k < 0 || (size_t)k >= size - o)
+			break;
+		o += (size_t)k;
+	}
+	return buf;
+}
+
+/*
+ * The session keys are the PAM data pam_systemd reads when it makes the
+ * session's scope (pam_systemd(8), "Session limits"); the user keys are
+ * unit properties of user-UID.slice (org.freedesktop.systemd1(5)).
+ */
+const struct rl_total rl_totals[RL_NTOTALS] = {
+    {"memory_max", RL_SCOPE_SESSION, RL_KIND_SIZE, true, false, "systemd.memory_max",
+     "memory of the session's processes together (hard: the kernel's OOM killer acts)"},
+    {"tasks_max", RL_SCOPE_SESSION, RL_KIND_COUNT, false, false, "systemd.tasks_max",
+     "processes and threads of the session together"},
+    {"cpu_weight", RL_SCOPE_SESSION, RL_KIND_WEIGHT, false, false, "systemd.cpu_weight",
+     "the session's share of CPU time when CPUs are busy"},
+    {"io_weight", RL_SCOPE_SESSION, RL_KIND_WEIGHT, false, false, "systemd.io_weight",
+     "the session's share of disk time when disks are busy"},
+    {"runtime_max", RL_SCOPE_SESSION, RL_KIND_CPU, false, false, "systemd.runtime_max_sec",
+     "wall-clock time after which the session is ended"},
+    {"memory_max", RL_SCOPE_USER, RL_KIND_SIZE, true, false, "MemoryMax",
+     "memory of all the user's processes together (hard)"},
+    {"memory_high", RL_SCOPE_USER, RL_KIND_SIZE, true, false, "MemoryHigh",
+     "memory above which the user's processes are throttled and reclaimed"},
+    {"memory_swap_max", RL_SCOPE_USER, RL_KIND_SIZE, true, true, "MemorySwapMax",
+     "swap of all the user's processes together"},
+    {"tasks_max", RL_SCOPE_USER, RL_KIND_COUNT, false, false, "TasksMax",
+     "processes and threads of the user together"},
+    {"cpu_quota", RL_SCOPE_USER, RL_KIND_QUOTA, false, false, "CPUQuotaPerSecUSec",
+     "CPU time of the user's processes together, as a percentage of one CPU"},
+    {"cpu_weight", RL_SCOPE_USER, RL_KIND_WEIGHT, false, false, "CPUWeight",
+     "the user's share of CPU time when CPUs are busy"},
+    {"io_weight", RL_SCOPE_USER, RL_KIND_WEIGHT, false, false, "IOWeight",
+     "the user's share of disk time when disks are busy"},
+};
+
+const char *rl_scope_name(enum rl_scope scope)
+{
+	return scope == RL_SCOPE_SESSION ? "session" : "user";
+}
+
+int rl_total_lookup(enum rl_scope scope, const char *name, size_t len)
+{
+	for (int i = 0; i < RL_NTOTALS; i++) {
+		const char *n = rl_totals[i].name;
+		if (rl_totals[i].scope == scope && strlen(n) == len && memcmp(n, name, len) == 0)
+			return i;
+	}
+	return -1;
+}
+
+char *rl_total_names(enum rl_scope scope, char *buf, size_t size)
+{
+	size_t o = 0;
+	if (size == 0)
+		return buf;
+	buf[0] = '\0';
+	for (int i = 0; i < RL_NTOTALS; i++) {
+		if (rl_totals[i].scope != scope)
+			continue;
+		int k = snprintf(buf + o, size - o, "%s%s", o ? ", " : "", rl_totals[i].name);
 		if (k < 0 || (size_t)k >= size - o)
 			break;
 		o += (size_t)k;

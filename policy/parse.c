@@ -469,17 +469,23 @@ static bool value_above(const struct rl_value *a, const struct rl_value *b)
 	return false; /* a percentage against bytes: clamped at resolution */
 }
 
-static void set_value(struct ld *ld, int item, struct rl_setv *sv)
+/* The value of item idx, or of total idx of rl_totals when total. */
+static void set_value(struct ld *ld, int idx, bool total, struct rl_setv *sv)
 {
 	const char *s;
 	size_t len;
 	struct rl_value v;
 	if (!check_props(ld) || !scalar_text(ld, &s, &len))
 		return;
-	enum rl_verr e = rl_value_parse(item, s, len, &v);
+	enum rl_verr e =
+	    total ? rl_total_value_parse(idx, s, len, &v) : rl_value_parse(idx, s, len, &v);
 	if (e != RL_VERR_OK) {
 		char why[512];
-		err(ld, here(ld), "%s", rl_verr_describe(e, item, s, len, why, sizeof(why)));
+		if (total)
+			rl_total_verr_describe(e, idx, s, len, why, sizeof(why));
+		else
+			rl_verr_describe(e, idx, s, len, why, sizeof(why));
+		err(ld, here(ld), "%s", why);
 		return;
 	}
 	struct pos at = here(ld);
@@ -508,7 +514,7 @@ static void parse_soft_hard(struct ld *ld, int item, struct rl_setv half[2])
 		if (!claim_key(ld, h, seen, first, name, "key", k))
 			continue;
 		if (ld->ev.type == YAML_SCALAR_EVENT)
-			set_value(ld, item, &half[h]);
+			set_value(ld, item, false, &half[h]);
 		else
 			wrong_shape(ld, name, "a value");
 	}
@@ -522,8 +528,7 @@ static void parse_soft_hard(struct ld *ld, int item, struct rl_setv half[2])
  * is filtered for a user it cannot apply to.  RL_OK, RL_ENOMEM or RL_ENSS.
  */
 static enum rl_status keep_rule(struct ld *ld, const struct rule_key *k, const char *label,
-				const struct rl_setv items[RL_NITEMS][2],
-				const bool seen[RL_NITEMS])
+				const struct rl_body *body)
 {
 	struct rl_rule key = {.kind = k->kind, .lo = k->lo, .hi = k->hi, .label = label};
 	key.name = k->has_name ? k->name : NULL;
@@ -533,43 +538,107 @@ static enum rl_status keep_rule(struct ld *ld, const struct rule_key *k, const c
 		if (st != RL_OK || !match)
 			return st;
 	}
-	return rl_policy_merge_rule(ld->p, &key, items, seen);
+	return rl_policy_merge_rule(ld->p, &key, body);
+}
+
+/* session: or user: inside a rule: a mapping of totals, one value each. */
+static void parse_totals(struct ld *ld, enum rl_scope scope, const char *label, struct rl_body *b)
+{
+	char where[RL_NAME_MAX + 32];
+	bool seen[RL_NTOTALS] = {false};
+	uint32_t first[RL_NTOTALS];
+	const char *k;
+	size_t klen;
+
+	snprintf(where, sizeof(where), "%s.%s", label, rl_scope_name(scope));
+	if (!open_mapping(ld, where, "a mapping of totals"))
+		return;
+	while (next_key(ld, where, &k, &klen)) {
+		int t = rl_total_lookup(scope, k, klen);
+		if (t < 0) {
+			char names[160];
+			err(ld, here(ld), "%s: unknown total \"%.40s\" (%s: takes %s)", where, k,
+			    rl_scope_name(scope), rl_total_names(scope, names, sizeof(names)));
+		}
+		if (!claim_key(ld, t, seen, first, where, "total", k))
+			continue;
+		memset(&b->totals[t], 0, sizeof(b->totals[t]));
+		b->tseen[t] = true;
+		if (ld->ev.type == YAML_SCALAR_EVENT)
+			set_value(ld, t, true, &b->totals[t]);
+		else
+			wrong_shape(ld, where, "a single value (totals have no soft and hard)");
+	}
+}
+
+/* The scope whose map key k is ("session", "user"), or -1. */
+static int scope_key(const char *k, size_t klen)
+{
+	if (klen == 7 && memcmp(k, "session", 7) == 0)
+		return RL_SCOPE_SESSION;
+	if (klen == 4 && memcmp(k, "user", 4) == 0)
+		return RL_SCOPE_USER;
+	return -1;
+}
+
+/* Reports an unknown key of a rule, naming the scope a total belongs in. */
+static void unknown_item(struct ld *ld, const char *label, const char *name, size_t nlen)
+{
+	char names[256];
+	bool s = rl_total_lookup(RL_SCOPE_SESSION, name, nlen) >= 0;
+	bool u = rl_total_lookup(RL_SCOPE_USER, name, nlen) >= 0;
+	if (s || u)
+		err(ld, here(ld), "%s: \"%.40s\" is a total: write it under %s", label, name,
+		    s && u ? "session: or user:"
+		    : s    ? "session:"
+			   : "user:");
+	else
+		err(ld, here(ld), "%s: unknown item \"%.40s\" (items are %s)", label, name,
+		    rl_item_names(false, names, sizeof(names)));
 }
 
 /*
- * A rule's body: a mapping of items.  Values are validated whether or not
- * the rule applies to the filter's user, then the rule is kept or dropped.
- * Only the items written are touched: a login reads every rule's body.
+ * A rule's body: a mapping of items, and of the totals maps session: and
+ * user:.  Values are validated whether or not the rule applies to the
+ * filter's user, then the rule is kept or dropped.  Only the items written
+ * are touched: a login reads every rule's body.
  */
 static void parse_rule_body(struct ld *ld, const struct rule_key *k, const char *label)
 {
-	struct rl_setv items[RL_NITEMS][2]; /* items[i] is set where seen[i] */
-	bool seen[RL_NITEMS] = {false};
+	struct rl_body body;
 	uint32_t first[RL_NITEMS];
+	bool scope_seen[2] = {false, false};
+	uint32_t scope_first[2];
 	unsigned errors_before = ld->errors;
 
+	memset(body.seen, 0, sizeof(body.seen));
+	memset(body.tseen, 0, sizeof(body.tseen));
 	if (!open_mapping(ld, label, "a mapping of limit items"))
 		return;
 	const char *name;
 	size_t nlen;
 	while (next_key(ld, label, &name, &nlen)) {
-		int item = rl_item_lookup(name, nlen);
-		if (item < 0) {
-			char names[256];
-			err(ld, here(ld), "%s: unknown item \"%.40s\" (items are %s)", label, name,
-			    rl_item_names(false, names, sizeof(names)));
-		}
-		if (!claim_key(ld, item, seen, first, label, "item", name))
+		int scope = scope_key(name, nlen);
+		if (scope >= 0) {
+			if (claim_key(ld, scope, scope_seen, scope_first, label, "key", name))
+				parse_totals(ld, (enum rl_scope)scope, label, &body);
 			continue;
-		memset(items[item], 0, sizeof(items[item]));
+		}
+		int item = rl_item_lookup(name, nlen);
+		if (item < 0)
+			unknown_item(ld, label, name, nlen);
+		if (!claim_key(ld, item, body.seen, first, label, "item", name))
+			continue;
+		struct rl_setv *half = body.items[item];
+		memset(half, 0, sizeof(body.items[item]));
 		if (ld->ev.type == YAML_SCALAR_EVENT) {
-			set_value(ld, item, &items[item][RL_SOFT]);
-			items[item][RL_HARD] = items[item][RL_SOFT];
+			set_value(ld, item, false, &half[RL_SOFT]);
+			half[RL_HARD] = half[RL_SOFT];
 		} else if (ld->ev.type == YAML_MAPPING_START_EVENT && !rl_item_is_rlimit(item)) {
 			wrong_shape(ld, rl_items[item].name, "one value (it has no soft and hard)");
 		} else if (ld->ev.type == YAML_MAPPING_START_EVENT && check_props(ld)) {
-			parse_soft_hard(ld, item, items[item]);
-			const struct rl_setv *s = &items[item][RL_SOFT], *h = &items[item][RL_HARD];
+			parse_soft_hard(ld, item, half);
+			const struct rl_setv *s = &half[RL_SOFT], *h = &half[RL_HARD];
 			if (s->v.type != RL_V_UNSET && h->v.type != RL_V_UNSET &&
 			    value_above(&s->v, &h->v)) {
 				struct pos at = {s->line, s->col};
@@ -589,10 +658,12 @@ static void parse_rule_body(struct ld *ld, const struct rule_key *k, const char 
 		return; /* the policy is refused anyway */
 	bool any = false;
 	for (int i = 0; i < RL_NITEMS; i++)
-		any = any || seen[i];
+		any = any || body.seen[i];
+	for (int t = 0; t < RL_NTOTALS; t++)
+		any = any || body.tseen[t];
 	if (!any)
 		return; /* "alice: {}" sets nothing: nothing to keep */
-	enum rl_status st = keep_rule(ld, k, label, (const struct rl_setv(*)[2])items, seen);
+	enum rl_status st = keep_rule(ld, k, label, &body);
 	if (st != RL_OK) { /* RL_ENOMEM, or RL_ENSS from a group-name lookup */
 		ld->fatal = st;
 		ld->stop = true;

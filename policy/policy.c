@@ -101,8 +101,7 @@ static enum rl_status add_rule(struct rl_policy *p, const struct rl_rule *key, c
 }
 
 enum rl_status rl_policy_merge_rule(struct rl_policy *p, const struct rl_rule *key,
-				    const struct rl_setv items[RL_NITEMS][2],
-				    const bool seen[RL_NITEMS])
+				    const struct rl_body *body)
 {
 	const struct rl_strmap_ent *e;
 	struct rl_rule *to;
@@ -117,10 +116,19 @@ enum rl_status rl_policy_merge_rule(struct rl_policy *p, const struct rl_rule *k
 		return RL_ENOMEM;
 	/* A later file replaces the whole item of the same rule. */
 	for (int i = 0; i < RL_NITEMS; i++) {
-		if (seen[i]) {
-			to->items[i][RL_SOFT] = items[i][RL_SOFT];
-			to->items[i][RL_HARD] = items[i][RL_HARD];
+		if (body->seen[i]) {
+			to->items[i][RL_SOFT] = body->items[i][RL_SOFT];
+			to->items[i][RL_HARD] = body->items[i][RL_HARD];
 		}
+	}
+	for (int t = 0; t < RL_NTOTALS; t++) {
+		if (!body->tseen[t])
+			continue;
+		/* zeroed: every other total RL_V_UNSET */
+		if (!to->totals &&
+		    !(to->totals = rl_arena_alloc(&p->arena, RL_NTOTALS * sizeof(*to->totals))))
+			return RL_ENOMEM;
+		to->totals[t] = body->totals[t];
 	}
 	return RL_OK;
 }

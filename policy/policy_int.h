@@ -146,6 +146,11 @@ struct rl_rule {
 	const char *label; /* "users.alice", "groups.gid:10-20", "default" */
 	uint32_t lo, hi;
 	struct rl_setv items[RL_NITEMS][2];
+	/*
+	 * RL_NTOTALS values (no soft and hard), or NULL while the rule sets
+	 * none: most rules never do, and a login may read 50,000 of them.
+	 */
+	struct rl_setv *totals;
 };
 
 /* A uid range as written, kept for the overlap check even when filtered out. */
@@ -177,15 +182,22 @@ enum rl_status rl_policy_add_file(struct rl_policy *p, const char *name, uint32_
 /* Records a uid range for rl_policy_finish's overlap check. */
 enum rl_status rl_policy_add_range(struct rl_policy *p, const struct rl_range *r);
 
+/* What one rule of one file wrote: the items and totals seen, and their values. */
+struct rl_body {
+	struct rl_setv items[RL_NITEMS][2]; /* items[i] is set where seen[i] */
+	bool seen[RL_NITEMS];
+	struct rl_setv totals[RL_NTOTALS]; /* likewise with tseen */
+	bool tseen[RL_NTOTALS];
+};
+
 /*
  * Merges a rule read from a file into p.  The rule called key->label is
- * made on first sight, from key's kind, name, lo and hi.  Each item seen[i]
- * of items then replaces that whole item of it, as a later file does.
- * RL_OK or RL_ENOMEM.
+ * made on first sight, from key's kind, name, lo and hi.  Each item or
+ * total body saw then replaces that whole item or total of it, as a later
+ * file does.  RL_OK or RL_ENOMEM.
  */
 enum rl_status rl_policy_merge_rule(struct rl_policy *p, const struct rl_rule *key,
-				    const struct rl_setv items[RL_NITEMS][2],
-				    const bool seen[RL_NITEMS]);
+				    const struct rl_body *body);
 
 /* ---------------------------------------------------------------------
  * resolve.c

@@ -1,14 +1,15 @@
 /*
  * resolve.c - which rules match, and which value each half of each item
  * gets, and from where: the user's name or uid:N, then the uid range, then
- * the groups (by groups_combine), then default.  Root gets only the rules
- * that name it.  With unset: pid1, every rlimit half no rule sets is
- * process 1's, as in Debian's pam_limits.  This machine's RAM, nr_open and
- * process 1's limits are read only when a value needs them: most policies
- * use none, and every login would pay.
+ * the groups (by groups_combine), then default; the same for each total.
+ * Root gets only the rules that name it.  With unset: pid1, every rlimit
+ * half no rule sets is process 1's, as in Debian's pam_limits.  This
+ * machine's RAM, nr_open and process 1's limits are read only when a value
+ * needs them: most policies use none, and every login would pay.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -297,9 +298,11 @@ static void combine(struct pick *cur, const struct rl_setv *sv, const struct rl_
 	}
 }
 
-/* The result's copy of policy file f, shared by every half that cites it. */
+#define MAX_FILES (2 * RL_NITEMS + RL_NTOTALS)
+
+/* The result's copy of policy file f, shared by every value that cites it. */
 static const char *file_of(struct rl_result *out, const struct rl_policy *p, uint32_t f,
-			   uint32_t seen[2 * RL_NITEMS])
+			   uint32_t seen[MAX_FILES])
 {
 	for (size_t i = 0; i < out->nfiles; i++) {
 		if (seen[i] == f)
@@ -313,9 +316,20 @@ static const char *file_of(struct rl_result *out, const struct rl_policy *p, uin
 	return copy;
 }
 
+static enum rl_status fill_origin(struct rl_result *out, struct rl_origin *o, const struct pick *pk,
+				  const struct rl_policy *p, uint32_t seen[MAX_FILES])
+{
+	if (!(o->file = file_of(out, p, pk->sv->file, seen)))
+		return RL_ENOMEM;
+	o->line = pk->sv->line;
+	o->col = pk->sv->col;
+	snprintf(o->rule, sizeof(o->rule), "%s", pk->rule->label);
+	return RL_OK;
+}
+
 static enum rl_status fill_half(struct rl_result *out, struct rl_half *h, const struct pick *pk,
 				int item, const struct rl_policy *p, struct host *host,
-				uint32_t seen[2 * RL_NITEMS])
+				uint32_t seen[MAX_FILES])
 {
 	memset(h, 0, sizeof(*h));
 	if (!pk->sv)
@@ -325,11 +339,57 @@ static enum rl_status fill_half(struct rl_result *out, struct rl_half *h, const 
 	h->rlim = effective(&pk->sv->v, host);
 	if (rl_items[item].resource == RLIMIT_NOFILE && h->rlim == RLIM_INFINITY)
 		h->rlim = nr_open_of(host); /* the kernel refuses more than nr_open */
-	if (!(h->origin.file = file_of(out, p, pk->sv->file, seen)))
-		return RL_ENOMEM;
-	h->origin.line = pk->sv->line;
-	h->origin.col = pk->sv->col;
-	snprintf(h->origin.rule, sizeof(h->origin.rule), "%s", pk->rule->label);
+	return fill_origin(out, &h->origin, pk, p, seen);
+}
+
+/* What systemd is given for total t written as v (struct rl_total_result). */
+static uint64_t total_effective(int t, const struct rl_value *v, struct host *host)
+{
+	if (v->type == RL_V_INF || v->type == RL_V_UNSET)
+		return RL_TOTAL_INF;
+	if (v->type == RL_V_NUM)
+		return v->n;
+	if (rl_totals[t].kind == RL_KIND_QUOTA) /* 1% of one CPU: 10 ms a second */
+		return v->n / (RL_PCT_ONE / 10000);
+	return (uint64_t)((unsigned __int128)ram_of(host) * v->n / (100 * RL_PCT_ONE));
+}
+
+/* Folds one group rule's total into the running pick by groups_combine. */
+static void combine_total(struct pick *cur, int t, const struct rl_setv *sv,
+			  const struct rl_rule *r, enum rl_combine how, struct host *host)
+{
+	if (cur->sv) {
+		uint64_t a = total_effective(t, &cur->sv->v, host);
+		uint64_t b = total_effective(t, &sv->v, host);
+		bool take = how == RL_COMBINE_MAX   ? b > a
+			    : how == RL_COMBINE_MIN ? b < a
+						    : sv->seq > cur->sv->seq;
+		if (!take)
+			return;
+	}
+	cur->sv = sv;
+	cur->rule = r;
+}
+
+/* Fills out->total from the best pick of each total, class by class. */
+static enum rl_status fill_totals(struct rl_result *out, struct pick picks[CL_N][RL_NTOTALS],
+				  const struct rl_policy *p, struct host *host,
+				  uint32_t seen[MAX_FILES])
+{
+	for (int t = 0; t < RL_NTOTALS; t++) {
+		for (int cl = 0; cl < CL_N; cl++) {
+			const struct pick *pk = &picks[cl][t];
+			if (!pk->sv)
+				continue;
+			struct rl_total_result *tr = &out->total[t];
+			tr->set = true;
+			tr->value = pk->sv->v;
+			tr->n = total_effective(t, &pk->sv->v, host);
+			if (fill_origin(out, &tr->origin, pk, p, seen) != RL_OK)
+				return RL_ENOMEM;
+			break;
+		}
+	}
 	return RL_OK;
 }
 
@@ -337,10 +397,12 @@ enum rl_status rl_resolve(const struct rl_policy *p, struct rl_ident *id,
 			  const struct rl_host *host, struct rl_result *out)
 {
 	struct pick picks[CL_N][RL_NITEMS][2];
+	struct pick tpicks[CL_N][RL_NTOTALS];
 	struct host hc = {.fixed = host != NULL, .st = RL_OK};
-	uint32_t seen[2 * RL_NITEMS];
+	uint32_t seen[MAX_FILES];
 	memset(out, 0, sizeof(*out));
 	memset(picks, 0, sizeof(picks));
+	memset(tpicks, 0, sizeof(tpicks));
 	if (!p || !id)
 		return RL_EUSAGE;
 	if (host)
@@ -373,6 +435,19 @@ enum rl_status rl_resolve(const struct rl_policy *p, struct rl_ident *id,
 					picks[cl][it][h] = (struct pick){sv, r};
 			}
 		}
+		for (int t = 0; r->totals && t < RL_NTOTALS; t++) {
+			const struct rl_setv *sv = &r->totals[t];
+			if (sv->v.type == RL_V_UNSET)
+				continue;
+			if (cl == CL_GROUPS)
+				combine_total(&tpicks[cl][t], t, sv, r, p->combine, &hc);
+			else
+				tpicks[cl][t] = (struct pick){sv, r};
+		}
+	}
+	if (fill_totals(out, tpicks, p, &hc, seen) != RL_OK) {
+		rl_result_free(out);
+		return RL_ENOMEM;
 	}
 	for (int it = 0; it < RL_NITEMS; it++) {
 		struct rl_item_result *ir = &out->item[it];
@@ -419,4 +494,25 @@ bool rl_result_any(const struct rl_result *r)
 			return true;
 	}
 	return false;
+}
+
+bool rl_result_any_total(const struct rl_result *r, enum rl_scope scope)
+{
+	for (int t = 0; t < RL_NTOTALS; t++) {
+		if (r->total[t].set && rl_totals[t].scope == scope)
+			return true;
+	}
+	return false;
+}
+
+char *rl_total_pam_text(const struct rl_result *r, int t, char *buf, size_t size)
+{
+	if (size == 0)
+		return buf;
+	uint64_t n = t >= 0 && t < RL_NTOTALS ? r->total[t].n : RL_TOTAL_INF;
+	if (n == RL_TOTAL_INF)
+		snprintf(buf, size, "infinity");
+	else
+		snprintf(buf, size, "%" PRIu64, n);
+	return buf;
 }

@@ -64,6 +64,8 @@ enum rl_kind {
 	RL_KIND_LOGINS,   /* a count of sessions, or unlimited */
 	RL_KIND_PRIORITY, /* the session's niceness -20..19, stored as 20 - nice */
 	RL_KIND_BOOL,     /* true or false, stored as 1 or 0 */
+	RL_KIND_WEIGHT,   /* a cgroup weight, 1..10000 */
+	RL_KIND_QUOTA,    /* a percentage of one CPU, 1% and up; stored as RL_V_PCT */
 };
 
 struct rl_item {
@@ -101,6 +103,41 @@ int rl_item_lookup(const char *name, size_t len);
  * take percentages when percent_only.  Always NUL-terminated; returns buf.
  */
 char *rl_item_names(bool percent_only, char *buf, size_t size);
+
+/*
+ * Totals: what all of a login session's processes (its systemd scope) or
+ * all of a user's (user-UID.slice) use together, enforced by cgroups.  A
+ * second small table beside the items, walked by the same parser, resolver
+ * and explain: one line per total.  Written in a rule as
+ * session: {memory_max: 4G} or user: {tasks_max: 4096}.
+ */
+enum rl_scope { RL_SCOPE_SESSION, RL_SCOPE_USER };
+
+struct rl_total {
+	const char *name; /* the key inside session: or user:, e.g. "memory_max" */
+	enum rl_scope scope;
+	enum rl_kind kind; /* SIZE, COUNT, CPU (a duration), WEIGHT or QUOTA */
+	bool percent_ok;   /* "N%" of physical RAM accepted (sizes) */
+	bool zero_ok;      /* 0 is a meaningful value, not a lock-out */
+	/*
+	 * session: the PAM data key pam_systemd reads when it makes the scope;
+	 * user: the unit property set on user-UID.slice over D-Bus.
+	 */
+	const char *key;
+	const char *what; /* a short description for documents and explain */
+};
+
+#define RL_NTOTALS 12
+extern const struct rl_total rl_totals[RL_NTOTALS];
+
+/* "session" or "user": the key of the scope's map in a rule. */
+const char *rl_scope_name(enum rl_scope scope);
+
+/* The index of scope's total called name[0..len), or -1. */
+int rl_total_lookup(enum rl_scope scope, const char *name, size_t len);
+
+/* Writes scope's total names ("memory_max, tasks_max, ...") into buf; returns buf. */
+char *rl_total_names(enum rl_scope scope, char *buf, size_t size);
 
 /* ---------------------------------------------------------------------
  * Values (pure functions, no allocation)
@@ -143,12 +180,18 @@ enum rl_verr {
  */
 enum rl_verr rl_value_parse(int item_idx, const char *s, size_t len, struct rl_value *out);
 
+/* rl_value_parse for total t of rl_totals. */
+enum rl_verr rl_total_value_parse(int t, const char *s, size_t len, struct rl_value *out);
+
 /*
  * Writes a one-line explanation of err for item item_idx and the text
  * s[0..len) into buf (always NUL-terminated when size > 0).  Returns buf.
  */
 char *rl_verr_describe(enum rl_verr err, int item_idx, const char *s, size_t len, char *buf,
 		       size_t size);
+/* rl_verr_describe for total t of rl_totals. */
+char *rl_total_verr_describe(enum rl_verr err, int t, const char *s, size_t len, char *buf,
+			     size_t size);
 
 /*
  * Writes v, an effective rlimit value of item item_idx, in the policy's
@@ -163,6 +206,14 @@ char *rl_value_format(int item_idx, rlim_t v, char *buf, size_t size);
  * zeros).  Returns buf.
  */
 char *rl_value_text(int item_idx, const struct rl_value *v, char *buf, size_t size);
+
+/*
+ * Total t's effective value n (see struct rl_total_result) as a policy
+ * writes it ("8G", "24h", "400%", "unlimited"); rl_total_value_text writes
+ * a parsed value as written.  Both return buf.
+ */
+char *rl_total_format(int t, uint64_t n, char *buf, size_t size);
+char *rl_total_value_text(int t, const struct rl_value *v, char *buf, size_t size);
 
 /* ---------------------------------------------------------------------
  * Text for logs and terminals.  Names reach them from NSS (an LDAP
@@ -397,9 +448,24 @@ struct rl_item_result {
 	bool soft_clamped; /* soft was above hard and was lowered to it */
 };
 
+/*
+ * A resolved total.  n is what systemd is given: bytes (a percentage of
+ * RAM made bytes), a count, a weight, seconds (runtime_max), or
+ * microseconds of CPU per second (cpu_quota: 100% is 1000000);
+ * RL_TOTAL_INF for unlimited.
+ */
+#define RL_TOTAL_INF UINT64_MAX
+struct rl_total_result {
+	bool set;
+	struct rl_value value; /* as written */
+	uint64_t n;
+	struct rl_origin origin;
+};
+
 struct rl_result {
-	struct rl_item_result item[RL_NITEMS]; /* indexed like rl_items */
-	char *files[2 * RL_NITEMS];            /* owned: the names origins point to */
+	struct rl_item_result item[RL_NITEMS];    /* indexed like rl_items */
+	struct rl_total_result total[RL_NTOTALS]; /* indexed like rl_totals */
+	char *files[2 * RL_NITEMS + RL_NTOTALS];  /* owned: the names origins point to */
 	size_t nfiles;
 	/* What the user and group lookups cost (rl_session_resolve*, else 0). */
 	unsigned nss_lookups;
@@ -421,6 +487,15 @@ void rl_result_free(struct rl_result *r);
 
 /* True if any half of any item is set. */
 bool rl_result_any(const struct rl_result *r);
+
+/* True if any total of scope is set. */
+bool rl_result_any_total(const struct rl_result *r, enum rl_scope scope);
+
+/*
+ * Total t of r as the text pam_systemd parses from its PAM data: decimal
+ * bytes, count, weight or seconds, or "infinity".  Returns buf.
+ */
+char *rl_total_pam_text(const struct rl_result *r, int t, char *buf, size_t size);
 
 /*
  * Sessions counted for maxlogins and maxsyslogins: logind's where systemd
@@ -452,6 +527,30 @@ enum rl_status rl_check_logins(const struct rl_result *r, const char *user, uid_
  * one RL_SEV_INFO line per item applied, naming its rule.
  */
 enum rl_status rl_apply(const struct rl_result *r, bool debug, const struct rl_sink *sink);
+
+/* ---------------------------------------------------------------------
+ * systemd: where the totals go.  The session totals are PAM data for
+ * pam_systemd (the module sets them; see rl_total_pam_text); the user
+ * totals are set here.
+ */
+
+/*
+ * Whether systemd runs this machine, as sd_booted(3) tells: run_dir
+ * (NULL: /run/systemd/system) is a folder.
+ */
+bool rl_systemd_running(const char *run_dir);
+
+/*
+ * Sets r's user totals on user-UID.slice: SetUnitProperties with runtime
+ * true (a drop-in under /run/systemd, gone at reboot) over the system bus
+ * socket bus_path (NULL: /run/dbus/system_bus_socket), all of it within
+ * timeout_ms.  RL_OK, also when r has no user total; RL_ELOWER when the
+ * bus cannot be reached in time or systemd refuses (reported through
+ * sink); RL_ENOMEM.
+ */
+enum rl_status rl_systemd_set_user_totals(const struct rl_result *r, uid_t uid,
+					  const char *bus_path, int timeout_ms,
+					  const struct rl_sink *sink);
 
 /* ---------------------------------------------------------------------
  * The whole session path: what the module, "rlimit-policy run" and

@@ -34,6 +34,35 @@ static const struct unit rttime_units[] = {
 };
 static const struct unit no_units[] = {{NULL, 0}};
 
+/* What a value parser needs to know of an item or a total. */
+struct vspec {
+	const char *name;
+	enum rl_kind kind;
+	bool percent_ok;
+	bool zero_ok;
+	int total; /* index into rl_totals, or -1 for an item */
+};
+
+#define QUOTA_MAX_PCT 1000000 /* 10,000 CPUs */
+#define WEIGHT_MAX 10000
+
+static bool spec_of_item(int i, struct vspec *v)
+{
+	if (i < 0 || i >= RL_NITEMS)
+		return false;
+	*v = (struct vspec){rl_items[i].name, rl_items[i].kind, rl_items[i].percent_ok, true, -1};
+	return true;
+}
+
+static bool spec_of_total(int t, struct vspec *v)
+{
+	if (t < 0 || t >= RL_NTOTALS)
+		return false;
+	const struct rl_total *x = &rl_totals[t];
+	*v = (struct vspec){x->name, x->kind, x->percent_ok, x->zero_ok, t};
+	return true;
+}
+
 static const struct unit *units_of(enum rl_kind kind)
 {
 	switch (kind) {
@@ -121,7 +150,7 @@ static enum rl_verr classify_unit(enum rl_kind kind, const char *u, size_t ulen,
 }
 
 static enum rl_verr parse_percent(const char *s, size_t len, uint64_t whole, size_t ndig,
-				  struct rl_value *out)
+				  uint64_t max_whole, uint64_t min_n, struct rl_value *out)
 {
 	/* s[ndig..len) is "%" or ".ddd%" */
 	uint64_t frac = 0;
@@ -141,22 +170,19 @@ static enum rl_verr parse_percent(const char *s, size_t len, uint64_t whole, siz
 		return RL_VERR_SYNTAX;
 	for (size_t k = nfrac; k < RL_PCT_DECIMALS; k++)
 		frac *= 10;
-	if (whole > 100)
+	if (whole > max_whole)
 		return RL_VERR_PERCENT_RANGE;
 	uint64_t n = whole * RL_PCT_ONE + frac;
-	if (n == 0 || n > 100 * RL_PCT_ONE)
+	if (n == 0 || n < min_n || n > max_whole * RL_PCT_ONE)
 		return RL_VERR_PERCENT_RANGE;
 	out->type = RL_V_PCT;
 	out->n = n;
 	return RL_VERR_OK;
 }
 
-enum rl_verr rl_value_parse(int item_idx, const char *s, size_t len, struct rl_value *out)
+static enum rl_verr parse_spec(const struct vspec *it, const char *s, size_t len,
+			       struct rl_value *out)
 {
-	if (item_idx < 0 || item_idx >= RL_NITEMS)
-		return RL_VERR_SYNTAX;
-	const struct rl_item *it = &rl_items[item_idx];
-
 	if (len == 0)
 		return RL_VERR_EMPTY;
 	if (len > RL_VALUE_MAX_LEN)
@@ -175,6 +201,8 @@ enum rl_verr rl_value_parse(int item_idx, const char *s, size_t len, struct rl_v
 	if (text_is(s, len, "unlimited") || text_is(s, len, "infinity")) {
 		if (it->kind == RL_KIND_PRIORITY)
 			return RL_VERR_SYNTAX;
+		if (it->kind == RL_KIND_WEIGHT)
+			return RL_VERR_RANGE;
 		out->type = RL_V_INF;
 		out->n = 0;
 		return RL_VERR_OK;
@@ -207,12 +235,18 @@ enum rl_verr rl_value_parse(int item_idx, const char *s, size_t len, struct rl_v
 	}
 
 	if (rest < len && (s[rest] == '.' || s[rest] == '%') && s[len - 1] == '%') {
-		if (!it->percent_ok)
+		if (!it->percent_ok && it->kind != RL_KIND_QUOTA)
 			return RL_VERR_PERCENT_ITEM;
 		if (neg)
 			return RL_VERR_NEGATIVE;
-		return parse_percent(s + start, len - start, ovf ? UINT64_MAX : n, ndig, out);
+		if (it->kind == RL_KIND_QUOTA)
+			return parse_percent(s + start, len - start, ovf ? UINT64_MAX : n, ndig,
+					     QUOTA_MAX_PCT, RL_PCT_ONE, out);
+		return parse_percent(s + start, len - start, ovf ? UINT64_MAX : n, ndig, 100, 0,
+				     out);
 	}
+	if (it->kind == RL_KIND_QUOTA)
+		return RL_VERR_UNIT; /* a quota is a percentage of one CPU */
 	if (rest < len && s[rest] == '.')
 		return RL_VERR_SYNTAX;
 	if (ovf)
@@ -239,25 +273,56 @@ enum rl_verr rl_value_parse(int item_idx, const char *s, size_t len, struct rl_v
 	n *= mult;
 	if (it->kind == RL_KIND_RTPRIO && n > 99)
 		return RL_VERR_RANGE;
+	if (it->kind == RL_KIND_WEIGHT && (n < 1 || n > WEIGHT_MAX))
+		return RL_VERR_RANGE;
+	if (n == 0 && !it->zero_ok)
+		return RL_VERR_RANGE;
 	out->type = RL_V_NUM;
 	out->n = n;
 	return RL_VERR_OK;
 }
 
-static const char *expected_of(const struct rl_item *it)
+enum rl_verr rl_value_parse(int item_idx, const char *s, size_t len, struct rl_value *out)
+{
+	struct vspec v;
+	if (!spec_of_item(item_idx, &v))
+		return RL_VERR_SYNTAX;
+	return parse_spec(&v, s, len, out);
+}
+
+enum rl_verr rl_total_value_parse(int t, const char *s, size_t len, struct rl_value *out)
+{
+	struct vspec v;
+	if (!spec_of_total(t, &v))
+		return RL_VERR_SYNTAX;
+	return parse_spec(&v, s, len, out);
+}
+
+static const char *expected_of(const struct vspec *it)
 {
 	switch (it->kind) {
 	case RL_KIND_SIZE:
+		if (it->total >= 0)
+			return it->percent_ok && it->zero_ok
+				   ? "a size in bytes or with K, M, G, T or P (1024-based), a "
+				     "percentage of RAM such as 50%, or unlimited"
+				   : "a size above 0 in bytes or with K, M, G, T or P "
+				     "(1024-based), "
+				     "a percentage of RAM such as 50%, or unlimited";
 		return it->percent_ok ? "a size in bytes or with K, M, G, T or P (1024-based), "
 					"a percentage of RAM such as 50%, or unlimited"
 				      : "a size in bytes or with K, M, G, T or P (1024-based), "
 					"or unlimited";
 	case RL_KIND_CPU:
-		return "seconds, or a number with s, min, h or d, or unlimited";
+		return it->total >= 0
+			   ? "a duration above 0: seconds, or a number with s, min, h or "
+			     "d, or unlimited"
+			   : "seconds, or a number with s, min, h or d, or unlimited";
 	case RL_KIND_RTTIME:
 		return "microseconds, or a number with us, ms or s, or unlimited";
 	case RL_KIND_COUNT:
-		return "a whole number, or unlimited";
+		return it->total >= 0 ? "a whole number above 0, or unlimited"
+				      : "a whole number, or unlimited";
 	case RL_KIND_NICE:
 		return "a niceness from -20 to 19";
 	case RL_KIND_RTPRIO:
@@ -268,6 +333,11 @@ static const char *expected_of(const struct rl_item *it)
 		return "a niceness from -20 to 19";
 	case RL_KIND_BOOL:
 		return "true or false";
+	case RL_KIND_WEIGHT:
+		return "a weight from 1 to 10000 (100 is systemd's default)";
+	case RL_KIND_QUOTA:
+		return "a percentage of one CPU from 1% to 1000000% (200% is two CPUs' worth), or "
+		       "unlimited";
 	}
 	return "a value";
 }
@@ -306,17 +376,10 @@ static void unit_text(const char *s, size_t len, char *dst, size_t size)
 	quote_text(s + i, len - i, dst, size);
 }
 
-char *rl_verr_describe(enum rl_verr err, int item_idx, const char *s, size_t len, char *buf,
-		       size_t size)
+static char *describe_spec(enum rl_verr err, const struct vspec *it, const char *s, size_t len,
+			   char *buf, size_t size)
 {
 	char text[200], unit[200], why[300];
-	if (size == 0)
-		return buf;
-	if (item_idx < 0 || item_idx >= RL_NITEMS) {
-		snprintf(buf, size, "unknown item");
-		return buf;
-	}
-	const struct rl_item *it = &rl_items[item_idx];
 	quote_text(s, len, text, sizeof(text));
 	unit_text(s, len, unit, sizeof(unit));
 
@@ -356,7 +419,10 @@ char *rl_verr_describe(enum rl_verr err, int item_idx, const char *s, size_t len
 			 "too large: the largest value is 2^64-1 (write unlimited for no limit)");
 		break;
 	case RL_VERR_UNIT:
-		snprintf(why, sizeof(why), "unknown unit \"%s\"", unit);
+		if (it->kind == RL_KIND_QUOTA)
+			snprintf(why, sizeof(why), "a quota is written with %%");
+		else
+			snprintf(why, sizeof(why), "unknown unit \"%s\"", unit);
 		break;
 	case RL_VERR_SI_UNIT: {
 		/* Only K M G T P are classified here, in either case. */
@@ -373,19 +439,29 @@ char *rl_verr_describe(enum rl_verr err, int item_idx, const char *s, size_t len
 	}
 	case RL_VERR_PERCENT_ITEM: {
 		char list[120];
-		rl_item_names(true, list, sizeof(list));
+		if (it->total >= 0)
+			snprintf(list, sizeof(list), "memory_max, memory_high and memory_swap_max");
+		else
+			rl_item_names(true, list, sizeof(list));
 		snprintf(why, sizeof(why), "a percentage of RAM is accepted only for %s", list);
 		break;
 	}
 	case RL_VERR_PERCENT_RANGE:
-		snprintf(why, sizeof(why), "a percentage must be above 0 and at most 100");
+		if (it->kind == RL_KIND_QUOTA)
+			snprintf(why, sizeof(why), "a quota must be at least 1%% and at most %d%%",
+				 QUOTA_MAX_PCT);
+		else
+			snprintf(why, sizeof(why), "a percentage must be above 0 and at most 100");
 		break;
 	case RL_VERR_PERCENT_DIGITS:
 		snprintf(why, sizeof(why), "a percentage takes at most %d decimals",
 			 RL_PCT_DECIMALS);
 		break;
 	case RL_VERR_RANGE:
-		snprintf(why, sizeof(why), "out of range");
+		if (it->total >= 0 && it->kind != RL_KIND_WEIGHT)
+			snprintf(why, sizeof(why), "0 would stop every process it covers");
+		else
+			snprintf(why, sizeof(why), "out of range");
 		break;
 	case RL_VERR_TOO_LONG:
 		snprintf(why, sizeof(why), "the value is too long");
@@ -396,17 +472,85 @@ char *rl_verr_describe(enum rl_verr err, int item_idx, const char *s, size_t len
 	return buf;
 }
 
+char *rl_verr_describe(enum rl_verr err, int item_idx, const char *s, size_t len, char *buf,
+		       size_t size)
+{
+	struct vspec v;
+	if (size == 0)
+		return buf;
+	if (!spec_of_item(item_idx, &v)) {
+		snprintf(buf, size, "unknown item");
+		return buf;
+	}
+	return describe_spec(err, &v, s, len, buf, size);
+}
+
+char *rl_total_verr_describe(enum rl_verr err, int t, const char *s, size_t len, char *buf,
+			     size_t size)
+{
+	struct vspec v;
+	if (size == 0)
+		return buf;
+	if (!spec_of_total(t, &v)) {
+		snprintf(buf, size, "unknown total");
+		return buf;
+	}
+	return describe_spec(err, &v, s, len, buf, size);
+}
+
+/* A percentage as written: "12.5%", no trailing zeros. */
+static char *percent_text(uint64_t n, char *buf, size_t size)
+{
+	char frac[24];
+	snprintf(frac, sizeof(frac), "%06" PRIu64, (uint64_t)(n % RL_PCT_ONE));
+	for (int i = RL_PCT_DECIMALS - 1; i >= 0 && frac[i] == '0'; i--)
+		frac[i] = '\0';
+	snprintf(buf, size, "%" PRIu64 "%s%s%%", (uint64_t)(n / RL_PCT_ONE), frac[0] ? "." : "",
+		 frac);
+	return buf;
+}
+
 char *rl_value_text(int item_idx, const struct rl_value *v, char *buf, size_t size)
 {
 	if (v->type != RL_V_PCT)
 		return rl_value_format(item_idx, v->type == RL_V_NUM ? (rlim_t)v->n : RLIM_INFINITY,
 				       buf, size);
-	char frac[24];
-	snprintf(frac, sizeof(frac), "%06" PRIu64, (uint64_t)(v->n % RL_PCT_ONE));
-	for (int i = RL_PCT_DECIMALS - 1; i >= 0 && frac[i] == '0'; i--)
-		frac[i] = '\0';
-	snprintf(buf, size, "%" PRIu64 "%s%s%%", (uint64_t)(v->n / RL_PCT_ONE), frac[0] ? "." : "",
-		 frac);
+	return percent_text(v->n, buf, size);
+}
+
+/* v in kind's own units, exact: the largest unit that divides it. */
+static char *format_kind(enum rl_kind kind, uint64_t v, char *buf, size_t size)
+{
+	if (v == UINT64_MAX) {
+		snprintf(buf, size, "unlimited");
+		return buf;
+	}
+	if (kind == RL_KIND_BOOL) {
+		snprintf(buf, size, "%s", v ? "true" : "false");
+		return buf;
+	}
+	if (kind == RL_KIND_NICE || kind == RL_KIND_PRIORITY) {
+		/* 1..40 are the niceness 19..-20; the kernel also allows others. */
+		if (v >= 1 && v <= 40)
+			snprintf(buf, size, "%d", 20 - (int)v);
+		else
+			snprintf(buf, size, "rlimit %" PRIu64, v);
+		return buf;
+	}
+	if (kind == RL_KIND_QUOTA) /* microseconds per second: 10000 is 1% */
+		return percent_text(v * (RL_PCT_ONE / 10000), buf, size);
+	const struct unit *u = units_of(kind);
+	const struct unit *best = NULL;
+	for (const struct unit *t = u; t->name && v != 0; t++) {
+		if (kind == RL_KIND_SIZE && strlen(t->name) != 1)
+			continue; /* prefer "G" over "GiB" */
+		if (v % t->mult == 0 && (!best || t->mult > best->mult))
+			best = t;
+	}
+	if (best && best->mult > 1)
+		snprintf(buf, size, "%" PRIu64 "%s", v / best->mult, best->name);
+	else
+		snprintf(buf, size, "%" PRIu64, v);
 	return buf;
 }
 
@@ -418,35 +562,26 @@ char *rl_value_format(int item_idx, rlim_t v, char *buf, size_t size)
 		snprintf(buf, size, "?");
 		return buf;
 	}
-	if (v == RLIM_INFINITY) {
-		snprintf(buf, size, "unlimited");
+	return format_kind(rl_items[item_idx].kind, v == RLIM_INFINITY ? UINT64_MAX : (uint64_t)v,
+			   buf, size);
+}
+
+char *rl_total_format(int t, uint64_t n, char *buf, size_t size)
+{
+	if (size == 0)
+		return buf;
+	if (t < 0 || t >= RL_NTOTALS) {
+		snprintf(buf, size, "?");
 		return buf;
 	}
-	enum rl_kind kind = rl_items[item_idx].kind;
-	if (kind == RL_KIND_BOOL) {
-		snprintf(buf, size, "%s", v ? "true" : "false");
+	return format_kind(rl_totals[t].kind, n, buf, size);
+}
+
+char *rl_total_value_text(int t, const struct rl_value *v, char *buf, size_t size)
+{
+	if (size == 0)
 		return buf;
-	}
-	if (kind == RL_KIND_NICE || kind == RL_KIND_PRIORITY) {
-		/* 1..40 are the niceness 19..-20; the kernel also allows others. */
-		if (v >= 1 && v <= 40)
-			snprintf(buf, size, "%d", 20 - (int)v);
-		else
-			snprintf(buf, size, "rlimit %" PRIu64, (uint64_t)v);
-		return buf;
-	}
-	const struct unit *u = units_of(kind);
-	const struct unit *best = NULL;
-	/* The largest unit that divides v exactly keeps the text exact. */
-	for (const struct unit *t = u; t->name && v != 0; t++) {
-		if (kind == RL_KIND_SIZE && strlen(t->name) != 1)
-			continue; /* prefer "G" over "GiB" */
-		if (v % t->mult == 0 && (!best || t->mult > best->mult))
-			best = t;
-	}
-	if (best && best->mult > 1)
-		snprintf(buf, size, "%" PRIu64 "%s", (uint64_t)v / best->mult, best->name);
-	else
-		snprintf(buf, size, "%" PRIu64, (uint64_t)v);
-	return buf;
+	if (v->type == RL_V_PCT)
+		return percent_text(v->n, buf, size);
+	return rl_total_format(t, v->type == RL_V_NUM ? v->n : UINT64_MAX, buf, size);
 }

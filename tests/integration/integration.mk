@@ -44,3 +44,27 @@ check-integration: $(IT_BIN) $(TEST_MODULE) $(IT_UNDO)
 	RLT_TIMEOUT=$(INTEGRATION_TIMEOUT) $(IT_BIN)
 
 CHECK_TARGETS += check-integration
+
+# The totals: what pam_systemd would read (pam_peek.so stands where it
+# stands) and what systemd would be asked, through a private dbus-daemon
+# and a stand-in for systemd (run-totals.sh).
+IT_TOTALS := $(BUILD)/tests/integration/test_totals
+IT_PEEK := $(BUILD)/tests/integration/pam_peek.so
+$(IT_TOTALS): tests/integration/harness.c tests/integration/test_totals.c \
+		tests/integration/harness.h $(wildcard tests/common/*.h) | $(BUILD)/.deps
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -o $@ tests/integration/harness.c tests/integration/test_totals.c \
+		$(ALL_LDFLAGS) $(IT_EXPORTS:%=-Wl,--export-dynamic-symbol=%) $(PAMTEST_LIBS) \
+		$(CMOCKA_LIBS) $(PAM_LIBS) $(YAML_LIBS)
+$(IT_PEEK): tests/integration/pam_peek.c | $(BUILD)/.deps
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -shared -o $@ $< $(ALL_LDFLAGS) $(PAM_LIBS)
+
+.PHONY: check-totals
+check-totals: $(IT_TOTALS) $(TEST_MODULE) $(IT_PEEK)
+	RLT_MODULE=$(abspath $(TEST_MODULE)) RLT_PEEK_MODULE=$(abspath $(IT_PEEK)) \
+	RLT_PAM_WRAPPER=$(PAM_WRAPPER_SO) \
+	RLT_NSS_WRAPPER=$(NSS_WRAPPER_SO) RLT_RUNNER="$(INTEGRATION_RUNNER)" \
+	RLT_TIMEOUT=$(INTEGRATION_TIMEOUT) sh tests/integration/run-totals.sh $(IT_TOTALS)
+
+CHECK_TARGETS += check-totals

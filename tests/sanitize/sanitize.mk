@@ -3,9 +3,10 @@
 #
 #   make check-sanitize    each of SANITIZE_SUITES (below) rebuilt into
 #                          $(SANITIZE_BUILD) with SAN=$(SANITIZE) and run
-#   make check-valgrind    check-integration (default build) with every test
-#                          process under valgrind memcheck; fails on any error
-#                          and on anything definitely lost, in any process
+#   make check-valgrind    check-integration and check-totals (default build)
+#                          with every test process under valgrind memcheck;
+#                          fails on any error and on anything definitely lost,
+#                          in any process
 #
 #   make check-sanitize SANITIZE_CC=clang SANITIZE_SUITES=check-unit
 #
@@ -34,7 +35,7 @@ SANITIZE_CC ?= gcc
 #   address space; the integration harness probes and skips those cases).
 # - faults: the NSS part.  The rest runs valgrind, helgrind and
 #   ThreadSanitizer, tools that do not mix with an ASan build.
-SANITIZE_SUITES ?= $(filter check-unit check-integration check-hostile,$(CHECK_TARGETS)) \
+SANITIZE_SUITES ?= $(filter check-unit check-integration check-totals check-hostile,$(CHECK_TARGETS)) \
 	$(if $(filter check-cli,$(CHECK_TARGETS)),check-cli-golden check-cli-pamstack check-cli-soup) \
 	$(if $(filter check-faults,$(CHECK_TARGETS)),check-faults-nss)
 SANITIZE_ASAN_OPTIONS := detect_leaks=1:verify_asan_link_order=0:strict_string_checks=1:$\
@@ -82,6 +83,8 @@ check-valgrind:
 	@rm -rf $(VALGRIND_DIR); mkdir -p $(VALGRIND_DIR); s=$$(date +%s); \
 	$(MAKE) --no-print-directory check-integration \
 		INTEGRATION_RUNNER="$(VALGRIND_RUNNER)"; rc=$$?; \
+	$(MAKE) --no-print-directory check-totals \
+		INTEGRATION_RUNNER="$(VALGRIND_RUNNER)" || rc=1; \
 	logs=$$(ls $(VALGRIND_DIR)/vg.*.log 2>/dev/null | wc -l); \
 	bad=$$(grep -L 'ERROR SUMMARY: 0 errors' $(VALGRIND_DIR)/vg.*.log 2>/dev/null); \
 	lost=$$(grep -l 'definitely lost: [1-9]' $(VALGRIND_DIR)/vg.*.log 2>/dev/null); \

@@ -8,7 +8,8 @@
 # debootstrap installed (scripts/deps.sh system, part of `all` as root).
 # Otherwise it prints a SKIP line that says why.  RL_SKIP_SYSTEM=1 skips
 # them on purpose (a CI without the time, or without Debian's archive).
-SYSTEM_TESTS := tests/system/every_way_in.sh tests/system/package.sh tests/system/maxlogins.sh
+SYSTEM_TESTS := tests/system/every_way_in.sh tests/system/package.sh tests/system/maxlogins.sh \
+	tests/system/totals.sh
 RL_SKIP_SYSTEM ?=
 
 .PHONY: check-system check-system-auto

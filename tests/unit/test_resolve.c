@@ -973,6 +973,9 @@ static void gen_value(struct gen *g, int it, char *buf, size_t size)
 	case RL_KIND_BOOL:
 		snprintf(buf, size, "%s", pick(g, 2) ? "true" : "false");
 		break;
+	case RL_KIND_WEIGHT: /* totals only */
+	case RL_KIND_QUOTA:
+		fail_msg("gen_value: %s is a totals-only kind", rl_items[it].name);
 	}
 }
 

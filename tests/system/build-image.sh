@@ -50,6 +50,9 @@ if [ -f "$dest/disk.img" ] && [ "${RL_VM_REBUILD:-0}" != 1 ]; then
 	echo "$dest"
 	exit 0
 fi
+# From here on only the last line goes to stdout (fd 3); the tools' chatter
+# goes to stderr.
+exec 3>&1 1>&2
 [ "$(id -u)" -eq 0 ] || die "needs root (debootstrap and chroot); uid $(id -u) here"
 for t in debootstrap mkfs.ext4 ssh-keygen chroot; do
 	command -v "$t" >/dev/null || die "$t not found (scripts/deps.sh system installs it)"
@@ -60,7 +63,7 @@ mkdir -p "$cache"
 exec 8>"$cache/.build.lock"
 flock -w 1800 8 || die "another build holds $cache/.build.lock"
 if [ -f "$dest/disk.img" ] && [ "${RL_VM_REBUILD:-0}" != 1 ]; then
-	echo "$dest"
+	echo "$dest" >&3
 	exit 0
 fi
 
@@ -169,4 +172,4 @@ mv "$tmp/disk.img" "$tmp/vmlinuz" "$tmp/initrd.img" "$tmp/root_key" "$tmp/root_k
 rm -rf "$dest"
 mv "$tmp/image" "$dest"
 log "image ready in $(($(date +%s) - start))s: $dest"
-echo "$dest"
+echo "$dest" >&3

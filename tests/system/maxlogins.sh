@@ -52,13 +52,24 @@ hold() {
 	vm_ssh_key "$user" "$(way_key_of "$user")" 'echo held; exec sleep 300' \
 		>"$VM_WORK/hold-$user.out" 2>>"$VM_WORK/ways.err" </dev/null &
 	HELD=$!
-	deadline=$((SECONDS + 60))
-	while [ "$(vm_root "loginctl list-sessions --no-legend | awk '\$3 == \"$user\"' | wc -l")" \
-		-le "$n0" ]; do
+	deadline=$((SECONDS + ${RL_VM_LOGIN_WAIT:-420}))  # a first login under TCG starts user@UID: minutes
+	until grep -q held "$VM_WORK/hold-$user.out" &&
+		[ "$(vm_root "loginctl list-sessions --no-legend | awk '\$3 == \"$user\"' | wc -l")" \
+			-gt "$n0" ]; do
 		[ "$SECONDS" -lt "$deadline" ] || return 1
 		sleep 2
 	done
-	grep -q held "$VM_WORK/hold-$user.out"
+}
+
+# why: what to look at when a held session did not start.
+why() {
+	echo "ssh's stderr:"
+	tail -n 20 "$VM_WORK/ways.err" | sed 's/^/  /'
+	echo "logind's sessions:"
+	vm_root 'loginctl list-sessions --no-legend' | sed 's/^/  /' || true
+	echo "journal (sshd, pam):"
+	vm_root 'journalctl -q -o short --no-hostname --since=-5min | grep -E "sshd|pam_" | tail -n 25' |
+		sed 's/^/  /' || true
 }
 
 # second USER: a second login; prints what it printed, empty when refused.
@@ -77,14 +88,14 @@ judge() { # VAR TEXT CONDITION...
 	if "$@"; then t_judge "$v" "$text" pass; else t_judge "$v" "$text" fail; fi
 }
 
-hold ann || vm_die "ann's first session did not start"
+hold ann || { why; vm_die "ann's first session did not start"; }
 out=$(second ann)
 judge a "refused" test -z "$out"
 judge aj "journal: maxlogins: ann 1 session open already" \
 	journal_has 'maxlogins: ann 1 session open already'
 t_row "ann: second ssh login while one is open" "$a" "$aj"
 
-hold root || vm_die "root's first session did not start"
+hold root || { why; vm_die "root's first session did not start"; }
 root_held=$HELD
 out=$(second root)
 judge r "let in" test "$out" = second-session-ok

@@ -160,7 +160,21 @@ judge_manager() {
 
 # run WAY USER: the way's output, its stderr kept for the log.
 run() {
-	"$@" 2>>"$VM_WORK/ways.err" || echo "exit=$?" >>"$VM_WORK/ways.err"
+	local rc=0
+	"$@" 2>>"$VM_WORK/ways.err" || rc=$?
+	[ "$rc" -eq 0 ] || echo "$*: exit $rc" >>"$VM_WORK/ways.err"
+}
+
+# run2 UFUN USER RFUN: the user's way and root's at once (a login under TCG
+# takes seconds, most of it waiting); their outputs in $out_u and $out_r.
+run2() {
+	local pu pr
+	run "$1" "$2" >"$VM_WORK/out.u" &
+	pu=$!
+	run "$3" root >"$VM_WORK/out.r" &
+	pr=$!
+	wait "$pu" "$pr" || true
+	out_u=$(cat "$VM_WORK/out.u") out_r=$(cat "$VM_WORK/out.r")
 }
 
 # A fresh systemd --user for each phase: the last phase's may still linger.
@@ -170,14 +184,15 @@ stop_managers() {
 }
 
 capped_row() {
-	local label=$1 user=$2 ufun=$3 rfun=${4:-} out
-	judge_user u "$user" "$(probe_of "$(run "$ufun" "$user")")"
+	local label=$1 user=$2 ufun=$3 rfun=${4:-}
 	if [ -n "$rfun" ]; then
-		out=$(run "$rfun" root)
-		judge_root r "$(probe_of "$out")"
+		run2 "$ufun" "$user" "$rfun"
+		judge_root r "$(probe_of "$out_r")"
 	else
+		out_u=$(run "$ufun" "$user")
 		r=${5:--}
 	fi
+	judge_user u "$user" "$(probe_of "$out_u")"
 	# shellcheck disable=SC2154 # set by judge_user
 	t_row "$label" "$user" "$u_lim" "$u_raise" "$u_hog" "$r"
 }
@@ -185,7 +200,7 @@ capped_row() {
 # ---- a phase where everyone must be capped -----------------------------
 
 capped_phase() {
-	local title=$1 t0 out a r started=$SECONDS
+	local title=$1 t0 a r started=$SECONDS
 	t0=$(($(way_time) + 1))
 	stop_managers
 	capped_row "ssh, password" ann way_ssh_pw "" "n/a: PermitRootLogin prohibit-password"
@@ -195,15 +210,13 @@ capped_phase() {
 	capped_row "su -l (group research)" bob way_su
 	capped_row "login on a terminal" ann way_login way_login
 
-	out=$(run way_user_manager ann)
-	judge_manager a ann "$(manager_of "$out")"
-	local unit_out=$out
-	out=$(run way_user_manager root)
-	judge_manager r root "$(manager_of "$out")"
+	run2 way_user_manager ann way_user_manager
+	judge_manager a ann "$(manager_of "$out_u")"
+	judge_manager r root "$(manager_of "$out_r")"
 	# shellcheck disable=SC2154 # set by judge_manager
 	t_row "systemd --user manager (/proc/PID/limits)" ann "$a" - - "$r"
-	judge_user u ann "$(probe_of "$unit_out")"
-	judge_root r "$(probe_of "$out")"
+	judge_user u ann "$(probe_of "$out_u")"
+	judge_root r "$(probe_of "$out_r")"
 	t_row "a unit it starts (systemd-run --user)" ann "$u_lim" "$u_raise" "$u_hog" "$r"
 
 	capped_row "sudo -i (root: sudo -i -u ann; ann: sudo -i)" ann way_sudo_i_u way_sudo_i_root
@@ -256,8 +269,14 @@ let_in() {
 broken_row() {
 	local label=$1 svc=$2 ufun=$3 rfun=$4 t0
 	t0=$(way_time)
-	refused a "$svc" ann "$(run "$ufun" ann)" "$t0"
-	if [ -n "$rfun" ]; then let_in r "$(run "$rfun" root)"; else r=-; fi
+	if [ -n "$rfun" ]; then
+		run2 "$ufun" ann "$rfun"
+		let_in r "$out_r"
+	else
+		out_u=$(run "$ufun" ann)
+		r=-
+	fi
+	refused a "$svc" ann "$out_u" "$t0"
 	t_row "$label" "$a" "$r"
 }
 

@@ -46,6 +46,12 @@ vm_init() {
 	VM_SERIAL=$VM_WORK/serial.log
 	trap vm_cleanup EXIT
 	trap 'exit 130' INT TERM HUP
+	# Under set -e a failed command ends the run: say which one (in the
+	# script's own shell; inside $(...) a failure need not end anything).
+	set -E
+	# shellcheck disable=SC2154 # vm_err is set by the trap itself
+	trap 'vm_err=$?; [ "$BASH_SUBSHELL" -gt 0 ] ||
+		vm_log "failed (status $vm_err) at ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND"' ERR
 }
 
 vm_cleanup() {
@@ -180,8 +186,9 @@ vm_stop() {
 	[ -z "$VM_GUARD" ] || kill "$VM_GUARD" 2>/dev/null || true
 	pid=$(vm_pid) || return 0
 	[ -n "$pid" ] || return 0
-	[ -S "$VM_WORK/ssh-ctl" ] &&
-		timeout 10 ssh -o "ControlPath=$VM_WORK/ssh-ctl" -O exit root@127.0.0.1 2>/dev/null
+	if [ -S "$VM_WORK/ssh-ctl" ]; then
+		timeout 10 ssh -o "ControlPath=$VM_WORK/ssh-ctl" -O exit root@127.0.0.1 2>/dev/null || true
+	fi
 	kill "$pid" 2>/dev/null || return 0
 	for _ in $(seq 50); do
 		kill -0 "$pid" 2>/dev/null || break
@@ -233,5 +240,5 @@ vm_ssh_pw() {
 # symbolic links there (Debian's /lib -> usr/lib) stay links.
 vm_put_tree() {
 	tar -C "$1" --owner=root --group=root -cf - . |
-		vm_root 'tar --keep-directory-symlink --no-overwrite-dir -C / -xf -'
+		vm_root 'tar --keep-directory-symlink --no-overwrite-dir --warning=no-timestamp -C / -xf -'
 }

@@ -17,7 +17,8 @@
 #   way_sudo_i_u USER    sudo -i -u USER, from root's shell
 #   way_sudo_i USER      USER (NOPASSWD in sudoers) runs sudo -i: root
 #   way_cron_arm USER... a crontab that runs the probe every minute
-#   way_cron_since USER T  the first cron line of USER whose probe ran at T or later
+#   way_cron_since USER T  the first cron line of USER whose probe ran at T or
+#                        later, or nothing (also when the job never ran)
 # Each prints what the session printed; probe_of picks the probe's line.
 
 declare -A WAY_PASSWORD=()
@@ -81,13 +82,14 @@ way_cron_arm() {
 	done
 }
 way_cron_since() {
-	vm_root "cat /var/tmp/rl-cron.$1 2>/dev/null" |
+	vm_root "cat /var/tmp/rl-cron.$1 2>/dev/null; true" |
 		awk -v t="$2" '/^rlprobe / { for (i = 1; i <= NF; i++) if ($i ~ /^t=/ && substr($i, 3) + 0 >= t) { print; exit } }'
 }
 
-# probe_of OUTPUT: the probe's line (the last one, without the terminal's CR).
-probe_of() { printf '%s\n' "$1" | tr -d '\r' | grep -E '^rlprobe user=' | tail -n 1; }
-manager_of() { printf '%s\n' "$1" | tr -d '\r' | grep -E '^rlmanager ' | tail -n 1; }
+# probe_of OUTPUT: the probe's line (the last one, without the terminal's
+# CR), or nothing; never a failure (callers assign it under set -e).
+probe_of() { printf '%s\n' "$1" | tr -d '\r' | { grep -E '^rlprobe user=' || true; } | tail -n 1; }
+manager_of() { printf '%s\n' "$1" | tr -d '\r' | { grep -E '^rlmanager ' || true; } | tail -n 1; }
 # field LINE KEY: KEY's value in a probe line.
 field() { printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1; }
 

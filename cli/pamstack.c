@@ -1,32 +1,8 @@
 /*
  * pamstack.c - which PAM services run pam_rlimit, and what undoes it.
- *
- * libpam reads a service's stacks as follows (Linux-PAM 1.5's
- * pam_handlers.c, with Debian's @include), and so does this file:
- *  - the service file is the first of /etc/pam.d/NAME, /usr/lib/pam.d/NAME;
- *    an included file is looked up the same way, an absolute name as it is;
- *  - '#' ends a line's content; a backslash at the end of the content joins
- *    the next line that has content (a space in between); a file that ends
- *    inside such a line is refused whole;
- *  - a line is "type control module args" with type auth, account,
- *    password or session (any case; "-type" only keeps libpam quiet when
- *    the module is missing); the control and each argument may be a
- *    "[...]" holding blanks;
- *  - "type include FILE" and "type substack FILE" read FILE's lines of that
- *    type only, there; "@include FILE" reads all of FILE's lines, or only
- *    those of the type being included;
- *  - an include whose file is missing or refused becomes a module that
- *    always fails; a missing @include fails the whole service, and so does
- *    an include loop (Debian 12's libpam recurses until it crashes); includes
- *    nest 16 deep at most;
- *  - a line with an unknown type, no control or no module becomes a module
- *    that always fails (one with an unknown type in the auth stack, or in
- *    the stack being included).
- * What it does not follow: which lines a stack's jumps ("[success=1]") and
- * "sufficient" skip, and whether a module exists.  Checked on Debian 12
- * (libpam0g 1.5.2-6+deb12u1) with pam_echo stacks: the types an @include
- * passes on, "-session include", a blank or comment line inside a continued
- * line, a missing @include, include loops.
+ * Services are read as Debian 12's libpam (Linux-PAM 1.5, with @include)
+ * reads them: DESIGN.md, "How check reads the PAM stacks", lists the rules
+ * followed and what is not followed (jumps, "sufficient", missing modules).
  */
 #include "pamstack.h"
 #include "rlimit_policy.h"

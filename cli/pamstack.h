@@ -1,15 +1,9 @@
 /*
- * pamstack.h - "rlimit-policy check" reads the PAM stacks: for each service
- * in the PAM folders, whether pam_rlimit runs when a session opens, and
- * whether a module that runs after it (pam_limits, or a pam_rlimit reading
- * another policy) undoes its limits.
- *
- * The files are read the way Linux-PAM 1.5 (Debian 12's libpam, with its
- * @include) reads them; cli/pamstack.c says where it could not follow.
- * Three layers, each usable alone: a line reader and a field splitter
- * (pure, on text in memory), a loader that flattens one service's files into
- * the modules each stack runs, in order, and a judge (pure) that says what
- * a service's session stack does to the policy's limits.
+ * pamstack.h - for each PAM service, whether pam_rlimit runs when a session
+ * opens and whether a later module (pam_limits) undoes its limits.  Three
+ * layers, each usable alone: a pure line reader and field splitter, a
+ * loader that flattens a service's files into each stack's modules, and a
+ * pure judge of what a session stack does to the policy's limits.
  */
 #ifndef RLIMIT_PAMSTACK_H
 #define RLIMIT_PAMSTACK_H

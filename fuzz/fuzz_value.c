@@ -1,14 +1,11 @@
 /*
- * fuzz_value.c - libFuzzer target over the value parser and printer.
- *
- * The input is parsed as a value of every item.  It aborts when a refused
- * value changes *out or is explained past its buffer, an accepted one is
- * outside its item's range, a formatted limit does not parse back to
- * itself, or rl_text_safe and rl_utf8_next disagree with an oracle built
- * here from Unicode's Table 3-7.  rl_text_safe's output must also unescape
- * (with an unescaper of the fuzzer's own) to exactly the input, and hold
- * no character it must escape.  Before the first input, the same checks
- * meet every BMP code point, the other planes' ends and every lead byte.
+ * fuzz_value.c - libFuzzer target over the value parser and printer.  The
+ * input is parsed as a value of every item; it aborts when a refused value
+ * changes *out, an accepted one is out of its item's range, or a formatted
+ * limit does not parse back to itself.  rl_text_safe and rl_utf8_next are
+ * held to an oracle from Unicode's Table 3-7, and rl_text_safe's output
+ * must unescape to exactly the input.  Before the first input, the same
+ * checks meet every BMP code point, the other planes' ends, every lead byte.
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -1,17 +1,10 @@
 /*
- * pam_rlimit.c - the PAM glue: read the arguments, get the user, ask the
- * policy library, map its answer to a PAM code, log.  Everything else lives
- * in policy/.
- *
- *   session required pam_rlimit.so [conf=PATH] [confdir=DIR]
- *                                   [onerr=fail|succeed] [debug]
- *   auth    optional pam_rlimit.so [debug]
- *
- * The auth line exists for its setcred hook: sshd and cron run pam_limits
- * after common-session, and it puts PID 1's limits back over ours.  Both
- * establish credentials again in the session's own process after the
- * session opened (PAM_REINITIALIZE_CRED), so setcred applies again what
- * this handle's session open decided.
+ * pam_rlimit.c - the PAM glue: arguments, the user, the policy library's
+ * answer mapped to a PAM code, syslog.  Everything else lives in policy/.
+ * The auth line is for setcred: sshd and cron run pam_limits after
+ * common-session, then re-establish credentials in the session's process
+ * (PAM_REINITIALIZE_CRED), where setcred applies again what this handle's
+ * session open decided.  Arguments: pam_rlimit(8).
  */
 #define PAM_SM_SESSION
 #define PAM_SM_AUTH

@@ -1,14 +1,10 @@
 /*
- * systemd.c - the user totals set on user-UID.slice through systemd's
- * D-Bus API: one SetUnitProperties call (runtime, so only /run changes).
- *
- * D-Bus is spoken here on the system bus socket, not through libsystemd:
- * the module must load where there is none, and one deadline then bounds
- * every step (connect, authentication, the call), so a hung bus costs a
- * login seconds, never the login.  Only what this one call needs is
- * written: little-endian messages with strings, a boolean, an array of
- * (string, variant of uint64), and replies read far enough to tell a
- * return from an error and quote the error.
+ * systemd.c - the user totals on user-UID.slice: one runtime
+ * SetUnitProperties call on the system bus, spoken here rather than
+ * through libsystemd, so the module loads where there is none and one
+ * deadline bounds connect, authentication and call.  Only what this call
+ * needs is written: little-endian messages, and replies read far enough to
+ * tell a return from an error and quote the error.
  */
 #include <errno.h>
 #include <inttypes.h>

@@ -14,6 +14,7 @@ wrapper_so = $(abspath $(or $(wildcard $(shell $(CC) -print-file-name=lib$(1).so
 PAM_WRAPPER_SO := $(call wrapper_so,pam_wrapper)
 NSS_WRAPPER_SO := $(call wrapper_so,nss_wrapper)
 
+-include tests/style/style.mk
 -include tests/unit/unit.mk
 -include tests/module/module.mk
 -include tests/integration/integration.mk

@@ -1,19 +1,11 @@
 /*
  * kernel_shim.so - an LD_PRELOAD stand-in for a login process that holds
- * CAP_SYS_RESOURCE and CAP_SYS_NICE, which root on a test machine may not.
- *
- * Both pam_limits and pam_rlimit then run against the same emulated kernel:
- *  - getrlimit, setrlimit, prlimit: limits kept here, per process, with the
- *    kernel's own checks (soft above hard: EINVAL; nofile hard above
- *    /proc/sys/fs/nr_open: EPERM) and no other refusal, as with the
- *    capability.  They start as the real ones.
- *  - getpriority, setpriority on the calling process: a nice value kept
- *    here, clamped to -20..19 as the kernel does.
- *  - /proc/1/limits opened by open or fopen: the file SHIM_PROC1_LIMITS
- *    names, so that process 1's limits are what the test says.
- *  - setutent, getutent, endutent (and the utmpx names): the sessions
- *    listed in SHIM_UTMP, "USER PID" a line, when it is set.
- * Nothing is faked for a call the shim does not know: it goes to libc.
+ * CAP_SYS_RESOURCE and CAP_SYS_NICE, so that pam_limits and pam_rlimit run
+ * against the same emulated kernel: rlimits kept per process with only the
+ * kernel's own refusals (soft above hard: EINVAL; nofile above nr_open:
+ * EPERM); a nice value clamped to -20..19; /proc/1/limits read from
+ * SHIM_PROC1_LIMITS; utmp entries from SHIM_UTMP ("USER PID" a line).
+ * Every other call goes to libc.
  */
 #include <dlfcn.h>
 #include <errno.h>

@@ -1,15 +1,10 @@
 /*
  * test_pamstack.c - cli/pamstack.c: the line reader and field splitter on
- * text (each rule of libpam's that they follow, with the edge that shows
- * it), the loader on scratch folders (includes, types, folders, failures,
- * with the exact diagnostic each failure gives), and the judge on stacks
- * built by hand.  The whole report runs again with each of its allocations
- * failing in turn (malloc and friends wrapped at link time, see cli.mk):
+ * text (each libpam rule they follow, with the edge that shows it), the
+ * loader on scratch folders (with each failure's exact diagnostic), and the
+ * judge on stacks built by hand.  The report runs again with each of its
+ * allocations failing in turn (malloc wrapped at link time, see cli.mk):
  * it must say so, return -1 or carry on, and leave nothing allocated.
- *
- * What libpam itself does with these files was checked on Debian 12 with
- * pam_echo stacks (see cli/pamstack.c); the golden cases of tests/cli/cases
- * show the report on Debian 12's own files.
  */
 #include <setjmp.h>
 #include <stdarg.h>

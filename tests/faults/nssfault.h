@@ -13,10 +13,12 @@
  *   NSSFAULT_GRNAM=E, NSSFAULT_GRNAM_AT=K      getgrnam_r likewise
  *   NSSFAULT_GROUPLIST=fail  -1 without asking for more (glibc's NSS error)
  *   NSSFAULT_GROUPLIST=grow  -1, asking for twice the array, forever
- *   NSSFAULT_SERIALIZE=1     getgrouplist calls take turns (nss_wrapper's
- *                            is not thread-safe)
- *   NSSFAULT_DELAY_MS=N      each counted call sleeps N ms first (a slow
- *                            directory)
+ */
+/*
+ * How the directory behaves, from the environment too.
+ *   NSSFAULT_SERIALIZE=1   getgrouplist calls take turns (nss_wrapper's
+ *                          is not thread-safe)
+ *   NSSFAULT_DELAY_MS=N    each counted call sleeps N ms first (a slow one)
  */
 #ifndef NSSFAULT_H
 #define NSSFAULT_H

@@ -1,14 +1,11 @@
 /*
  * test_bombs.c - resource bombs must be refused quickly and in bounded
- * memory.  Each is made at test time, under the 1 MiB cap so that its
- * content is what is tested, and loaded in a forked child twice: filtered
- * as the module loads, whole as "rlimit-policy check" does.  Asserted: the
- * verdict and its diagnostics, at most MAX_DIAGS_PER_FILE a file, the time
- * (fork included: BOMB_LIMIT_MS, 1000 ms, for the module, which a login
- * waits for; BOMB_CHECK_LIMIT_MS, 3000 ms, for the tool, which keeps every
- * rule of a 1 MiB policy) and the peak RSS (BOMB_LIMIT_MIB, 64, for the
- * module; BOMB_CHECK_LIMIT_MIB, 256, for the tool).  An alarm turns a hang
- * into a failure; a table of the measurements ends the run.
+ * memory.  Each is made at test time under the 1 MiB cap and loaded in a
+ * forked child twice: filtered as the module loads, whole as "check" does.
+ * Asserted: the verdict and its diagnostics (at most MAX_DIAGS_PER_FILE a
+ * file), the time (BOMB_LIMIT_MS for the module, BOMB_CHECK_LIMIT_MS for
+ * the tool) and the peak RSS (BOMB_LIMIT_MIB, BOMB_CHECK_LIMIT_MIB).  An
+ * alarm turns a hang into a failure; a table of the measurements ends it.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,14 +1,11 @@
 /*
  * test_fstricks.c - file-system tricks against the real module through
- * libpam (tests/integration/harness.h), each with onerr=fail and succeed:
- * untrusted files refused both times, since onerr never overrides trust;
- * invalid content, or a file that cannot be opened (a loop of links),
- * refused, then let through with nothing applied; valid but unusual files
- * (BOM, CRLF, exactly 1 MiB, a chain of links) applied both times.  Each
- * case must end within HOSTILE_LIMIT_MS (1000 ms), fork and libpam
- * included, and an alarm turns a hang into a failure.  The user is alice:
- * root is never refused.  A device node a case made (root) is watched with
- * inotify: the module must never open it.
+ * libpam, each with onerr=fail and succeed: untrusted files refused both
+ * times (onerr never overrides trust); invalid or unopenable files refused,
+ * then let through with nothing applied; valid but unusual files (BOM,
+ * CRLF, exactly 1 MiB, a chain of links) applied both times.  Each case
+ * ends within HOSTILE_LIMIT_MS or an alarm fails it.  A device node a case
+ * made is watched with inotify: the module must never open it.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,14 +1,11 @@
 /*
- * test_totals.c - the totals through real libpam.  The session totals must
- * reach the PAM data pam_systemd reads: a test module standing where
- * pam_systemd stands (pam_peek.c) writes down what it finds.  The user
- * totals go to the system bus: here a folder with no bus, a socket that
- * never answers, and (when check-totals-bus runs a real dbus-daemon with a
- * stand-in for systemd, fake_systemd.py) the call systemd would receive.
- *
- * The test build of the module takes systemd's run folder and the bus
- * socket from RLT_SYSTEMD_RUN_DIR and RLT_SYSTEM_BUS; an installed module
- * never reads either.  Users are harness.c's (see test_session.c).
+ * test_totals.c - the totals through real libpam.  Session totals must
+ * reach the PAM data pam_systemd reads (pam_peek.c stands where it stands
+ * and writes down what it finds).  User totals go to the system bus: a
+ * folder with no bus, a socket that never answers, and (check-totals-bus)
+ * a real dbus-daemon with fake_systemd.py receiving the call.  The test
+ * build takes the run folder and the bus from RLT_SYSTEMD_RUN_DIR and
+ * RLT_SYSTEM_BUS; an installed module never reads either.
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -31,7 +31,7 @@ echo "$name: ${execs:-?} executions in $((end - start)) s, ${eps:-?} exec/s;" \
 if [ "$rc" -ne 0 ] || [ -z "$execs" ]; then
 	echo "$name: FAILED (libFuzzer exit $rc); the end of $log:" >&2
 	tail -n 80 "$log" >&2
-	found=$(ls "$art" | grep "^$name-" || true)
+	found=$(cd "$art" && for f in "$name"-*; do [ -e "$f" ] && printf '%s ' "$f"; done)
 	[ -n "$found" ] && echo "$name: reproduce with: $bin $art/<file> ($found)" >&2
 	exit 1
 fi

@@ -53,7 +53,10 @@ done
 # ... and each import case's files as one input, main file then drop-ins,
 # split where fuzz_import splits them.
 for d in tests/cli/import/*/ tests/cli/cases/import-*/; do
-	set -- $(ls "$d"limits.conf "$d"limits.d/*.conf 2>/dev/null)
+	set --
+	for f in "$d"limits.conf "$d"limits.d/*.conf; do
+		[ -f "$f" ] && set -- "$@" "$f"
+	done
 	[ $# -gt 1 ] || continue
 	out="$ic/multi-$(printf "%s" "$d" | tr / _)"
 	cat "$1" >"$out"

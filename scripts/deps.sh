@@ -11,7 +11,7 @@ set -eu
 build_pkgs="libpam0g-dev libyaml-dev pkg-config"
 test_pkgs="libcmocka-dev libpam-wrapper libpamtest0-dev libnss-wrapper libpam-modules \
 util-linux python3 valgrind clang libclang-rt-14-dev llvm-14 man-db groff-base mandoc \
-dbus-daemon python3-dbus python3-gi clang-format"
+dbus-daemon python3-dbus python3-gi clang-format shellcheck"
 system_pkgs="qemu-system-x86 debootstrap e2fsprogs openssh-client sshpass util-linux coreutils \
 python3 make"
 # debian/control's Build-Depends, and what builds and checks the package.

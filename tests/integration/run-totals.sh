@@ -7,7 +7,7 @@
 set -eu
 bin=${1:?usage: run-totals.sh TEST_BINARY}
 dir=$(mktemp -d)
-daemon= fake=
+daemon="" fake=""
 cleanup() {
 	[ -n "$fake" ] && kill "$fake" 2>/dev/null || true
 	[ -n "$daemon" ] && kill "$daemon" 2>/dev/null || true

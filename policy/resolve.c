@@ -41,10 +41,13 @@ enum rl_status rl_rule_matches(const struct rl_rule *r, struct rl_ident *id, boo
 			return rl_ident_in_group(id, r->name, match);
 		break;
 	case RL_RULE_GID:
-		*match = !root && rl_ident_has_gid(id, r->lo);
-		break;
 	case RL_RULE_GID_RANGE:
-		*match = !root && rl_ident_has_gid_in(id, r->lo, r->hi);
+		if (root)
+			break;
+		/* Only the primary gid is known: a miss would be a guess. */
+		if (id->groups == RL_GROUPS_UNAVAILABLE)
+			return RL_ENSS;
+		*match = rl_ident_has_gid_in(id, r->lo, r->kind == RL_RULE_GID ? r->lo : r->hi);
 		break;
 	}
 	return RL_OK;
@@ -298,7 +301,7 @@ static void combine(struct pick *cur, const struct rl_setv *sv, const struct rl_
 	}
 }
 
-#define MAX_FILES (2 * RL_NITEMS + RL_NTOTALS)
+#define MAX_FILES (2 * RL_NITEMS + RL_NTOTALS + RL_SKIPPED_MAX)
 
 /* The result's copy of policy file f, shared by every value that cites it. */
 static const char *file_of(struct rl_result *out, const struct rl_policy *p, uint32_t f,
@@ -340,6 +343,24 @@ static enum rl_status fill_half(struct rl_result *out, struct rl_half *h, const 
 	if (rl_items[item].resource == RLIMIT_NOFILE && h->rlim == RLIM_INFINITY)
 		h->rlim = nr_open_of(host); /* the kernel refuses more than nr_open */
 	return fill_origin(out, &h->origin, pk, p, seen);
+}
+
+/*
+ * Notes group rule r as skipped in out: group information was unavailable,
+ * so whether it applies is unknown (fail safe: it does not apply).
+ */
+static enum rl_status skip_rule(struct rl_result *out, const struct rl_rule *r,
+				const struct rl_policy *p, uint32_t seen[MAX_FILES])
+{
+	if (out->nskipped++ >= RL_SKIPPED_MAX)
+		return RL_OK;
+	struct rl_origin *o = &out->skipped[out->nskipped - 1];
+	if (!(o->file = file_of(out, p, r->file, seen)))
+		return RL_ENOMEM;
+	o->line = r->line;
+	o->col = r->col;
+	snprintf(o->rule, sizeof(o->rule), "%s", r->label);
+	return RL_OK;
 }
 
 /* What systemd is given for total t written as v (struct rl_total_result). */
@@ -412,14 +433,18 @@ enum rl_status rl_resolve(const struct rl_policy *p, struct rl_ident *id,
 		const struct rl_rule *r = p->rules[i];
 		/*
 		 * A policy filtered for this very identity kept only rules that
-		 * match it: asking NSS again would cost lookups and could answer
-		 * differently the second time.
+		 * match it, and the group rules it could not decide: those are
+		 * asked again, of the identity's kept answers, not of NSS.
 		 */
-		bool match = p->filter == id;
+		bool match = p->filter == id && class_of(r->kind) != CL_GROUPS;
 		if (!match) {
 			enum rl_status st = rl_rule_matches(r, id, &match);
-			if (st != RL_OK)
+			if (st == RL_ENSS) /* group information unavailable */
+				st = skip_rule(out, r, p, seen);
+			if (st != RL_OK) {
+				rl_result_free(out);
 				return st;
+			}
 		}
 		if (!match)
 			continue;
@@ -445,6 +470,8 @@ enum rl_status rl_resolve(const struct rl_policy *p, struct rl_ident *id,
 				tpicks[cl][t] = (struct pick){sv, r};
 		}
 	}
+	if (out->nskipped)
+		snprintf(out->groups_why, sizeof(out->groups_why), "%s", id->groups_why);
 	if (fill_totals(out, tpicks, p, &hc, seen) != RL_OK) {
 		rl_result_free(out);
 		return RL_ENOMEM;
@@ -476,6 +503,29 @@ enum rl_status rl_resolve(const struct rl_policy *p, struct rl_ident *id,
 	if (hc.st != RL_OK)
 		rl_result_free(out);
 	return hc.st;
+}
+
+char *rl_result_skipped_text(const struct rl_result *r, char *buf, size_t size)
+{
+	size_t named = r->nskipped < RL_SKIPPED_MAX ? r->nskipped : RL_SKIPPED_MAX, len = 0;
+	if (size == 0)
+		return buf;
+	buf[0] = '\0';
+	for (size_t i = 0; i < named; i++) {
+		const struct rl_origin *o = &r->skipped[i];
+		int n = snprintf(buf + len, size - len, "%s%.120s:%u (%s)", i ? ", " : "",
+				 o->file, o->line, o->rule);
+		if (n < 0 || (size_t)n >= size - len) {
+			buf[len] = '\0'; /* this one does not fit: counted below */
+			named = i;
+			break;
+		}
+		len += (size_t)n;
+	}
+	if (r->nskipped > named)
+		snprintf(buf + len, size - len, "%sand %zu more", named ? " " : "",
+			 r->nskipped - named);
+	return buf;
 }
 
 void rl_result_free(struct rl_result *r)

@@ -210,8 +210,8 @@ static enum rl_status nss_miss(int e)
  * (on gid, unless it is -1) failed with errno e, or with no errno (0) when
  * it found no entry or said nothing.
  */
-static void groups_unavailable(struct rl_ident *id, enum rl_groups what, const char *call,
-			       long gid, int e)
+static void groups_unavailable(struct rl_ident *id, enum rl_groups what, const char *call, long gid,
+			       int e)
 {
 	char es[RL_ERRSTR_SIZE];
 	if (id->groups < what)
@@ -396,7 +396,8 @@ enum rl_status rl_ident_load_group_names(struct rl_ident *id)
 		if (st == RL_OK && !name && g != id->gid)
 			st = RL_ENSS;
 		if (st == RL_ENSS)
-			groups_unavailable(id, RL_GROUPS_NAMES_UNAVAILABLE, "getgrgid_r", (long)g, e);
+			groups_unavailable(id, RL_GROUPS_NAMES_UNAVAILABLE, "getgrgid_r", (long)g,
+					   e);
 		if (st != RL_OK)
 			goto out;
 		if (name)

@@ -513,8 +513,8 @@ char *rl_result_skipped_text(const struct rl_result *r, char *buf, size_t size)
 	buf[0] = '\0';
 	for (size_t i = 0; i < named; i++) {
 		const struct rl_origin *o = &r->skipped[i];
-		int n = snprintf(buf + len, size - len, "%s%.120s:%u (%s)", i ? ", " : "",
-				 o->file, o->line, o->rule);
+		int n = snprintf(buf + len, size - len, "%s%.120s:%u (%s)", i ? ", " : "", o->file,
+				 o->line, o->rule);
 		if (n < 0 || (size_t)n >= size - len) {
 			buf[len] = '\0'; /* this one does not fit: counted below */
 			named = i;

@@ -259,9 +259,9 @@ char *rl_text_safe(const char *s, char *out, size_t size);
  * answer kept: a directory that failed once in a login is not asked again.
  */
 enum rl_groups {
-	RL_GROUPS_KNOWN = 0,		/* the gids, and their names once needed */
-	RL_GROUPS_NAMES_UNAVAILABLE,	/* the gids, but not all their names */
-	RL_GROUPS_UNAVAILABLE,		/* getgrouplist failed: only the primary gid */
+	RL_GROUPS_KNOWN = 0,         /* the gids, and their names once needed */
+	RL_GROUPS_NAMES_UNAVAILABLE, /* the gids, but not all their names */
+	RL_GROUPS_UNAVAILABLE,       /* getgrouplist failed: only the primary gid */
 };
 
 #define RL_GROUPS_WHY_MAX 96

@@ -505,6 +505,90 @@ enum rl_status rl_resolve(const struct rl_policy *p, struct rl_ident *id,
 	return hc.st;
 }
 
+/*
+ * Whether a lower value of item i is the stricter one, and whether a group
+ * rule that sets it with no default beside it takes something away: both
+ * for every rlimit but nice and rtprio, which grant (the kernel's unset is
+ * 0, the strictest), and for maxlogins and maxsyslogins.
+ */
+static bool fail_open_item(int i, bool *without_default)
+{
+	enum rl_kind k = rl_items[i].kind;
+	*without_default = k != RL_KIND_NICE && k != RL_KIND_RTPRIO;
+	return rl_item_is_rlimit(i) || i == RL_ITEM_MAXLOGINS || i == RL_ITEM_MAXSYSLOGINS;
+}
+
+/*
+ * One warning for item it of group rule g when it is stricter than
+ * default's halves d (NULL: default sets neither).  Returns whether it
+ * warned.
+ */
+static bool warn_fail_open(const struct rl_policy *p, const struct rl_rule *g, int it,
+			   const struct rl_setv d[2], struct host *hc, const struct rl_sink *sink)
+{
+	bool stricter[2] = {false, false}, without;
+	fail_open_item(it, &without);
+	for (int h = 0; h < 2; h++) {
+		const struct rl_setv *gv = &g->items[it][h];
+		if (gv->v.type == RL_V_UNSET)
+			continue;
+		if (d && d[h].v.type != RL_V_UNSET)
+			stricter[h] = effective(&gv->v, hc) < effective(&d[h].v, hc);
+		else
+			stricter[h] = !d && without && gv->v.type != RL_V_INF;
+	}
+	if (!stricter[RL_SOFT] && !stricter[RL_HARD])
+		return false;
+	int h = stricter[RL_HARD] ? RL_HARD : RL_SOFT;
+	const struct rl_setv *gv = &g->items[it][h];
+	const char *half = !rl_item_is_rlimit(it)                   ? ""
+			   : stricter[RL_SOFT] && stricter[RL_HARD] ? ""
+			   : h == RL_HARD                           ? " hard"
+								    : " soft";
+	char gt[48], dt[48];
+	rl_value_text(it, &gv->v, gt, sizeof(gt));
+	if (d)
+		rl_value_text(it, &d[h].v, dt, sizeof(dt));
+	rl_report(sink, RL_SEV_WARNING,
+		  "%s:%u:%u: %s: %s%s %s is stricter than %s%s%s: the rule is lost whenever "
+		  "group information is unavailable (see rlimit.yaml(5), FAIL SAFE)",
+		  p->files[gv->file], gv->line, gv->col, g->label, rl_items[it].name, half, gt,
+		  d ? "default's " : "what default leaves (it sets no ", d ? dt : rl_items[it].name,
+		  d ? "" : ")");
+	return true;
+}
+
+unsigned rl_policy_check_fail_open(const struct rl_policy *p, const struct rl_host *host,
+				   const struct rl_sink *sink)
+{
+	struct host hc = {.fixed = host != NULL, .st = RL_OK};
+	const struct rl_rule *def = NULL;
+	unsigned n = 0;
+	if (host)
+		hc.h = *host;
+	for (size_t i = 0; i < p->nrules; i++) {
+		if (p->rules[i]->kind == RL_RULE_DEFAULT)
+			def = p->rules[i];
+	}
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct rl_rule *g = p->rules[i];
+		if (class_of(g->kind) != CL_GROUPS)
+			continue;
+		for (int it = 0; it < RL_NITEMS; it++) {
+			bool without;
+			if (!fail_open_item(it, &without) ||
+			    (g->items[it][RL_SOFT].v.type == RL_V_UNSET &&
+			     g->items[it][RL_HARD].v.type == RL_V_UNSET))
+				continue;
+			const struct rl_setv *d = def ? def->items[it] : NULL;
+			if (d && d[RL_SOFT].v.type == RL_V_UNSET && d[RL_HARD].v.type == RL_V_UNSET)
+				d = NULL;
+			n += warn_fail_open(p, g, it, d, &hc, sink);
+		}
+	}
+	return n;
+}
+
 char *rl_result_skipped_text(const struct rl_result *r, char *buf, size_t size)
 {
 	size_t named = r->nskipped < RL_SKIPPED_MAX ? r->nskipped : RL_SKIPPED_MAX, len = 0;

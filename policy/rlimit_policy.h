@@ -530,6 +530,18 @@ struct rl_result {
 };
 
 /*
+ * "rlimit-policy check": warns, through sink, of each group, gid or
+ * gid-range rule that sets an item stricter (lower, half by half, as
+ * rl_resolve compares them, percentages on host's RAM; host NULL: this
+ * machine's) than default does, or that sets, finite, an item default
+ * leaves unset (nice and rtprio apart: they grant).  Such a rule is lost
+ * whenever group information is (fail safe).  rlimits, maxlogins and
+ * maxsyslogins only.  Returns the number of warnings.
+ */
+unsigned rl_policy_check_fail_open(const struct rl_policy *p, const struct rl_host *host,
+				   const struct rl_sink *sink);
+
+/*
  * Resolves the limits of id under p.  May fetch id's group names (NSS) if
  * p names groups.  When group information is unavailable, it fails safe:
  * the rules that need it are skipped and listed in out->skipped, every

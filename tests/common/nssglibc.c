@@ -40,8 +40,7 @@ EXPORT int getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t siz
 
 EXPORT int getpwuid_r(uid_t uid, struct passwd *pw, char *buf, size_t size, struct passwd **res)
 {
-	int (*real)(uid_t, struct passwd *, char *, size_t, struct passwd **) =
-	    next("getpwuid_r");
+	int (*real)(uid_t, struct passwd *, char *, size_t, struct passwd **) = next("getpwuid_r");
 	int e = real(uid, pw, buf, size, res);
 	return glibc_answer(e, *res);
 }

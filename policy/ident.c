@@ -3,12 +3,13 @@
  * user in more than 1,024 groups), and the names of the user's own gids
  * (getgrgid_r on each) only when a policy names groups.  Reentrant: every
  * buffer is the caller's or ours, never a static one.
- *
+ */
+
+/*
  * glibc's get*_r say "no such entry" (NSS's NOTFOUND) as 0 with a NULL
  * result, and any other failure as the module's errno (nss/getXXbyYY_r.c):
- * nss_sss says ENOENT when its daemon is down, nslcd EAGAIN or ENOENT when
- * the server does not answer.  So only 0 means "not found" here; every
- * errno is a directory that did not answer, never read as an answer.
+ * nss_sss says ENOENT when its daemon is down.  So only 0 means "not found"
+ * here; every errno is a directory that did not answer.
  */
 #include <errno.h>
 #include <grp.h>

@@ -286,15 +286,13 @@ struct rl_ident {
 };
 
 /*
- * Looks user up: one getpwnam_r, one getgrouplist (two for a user in more
- * than 1,024 groups).  Group names are fetched later, and only if a policy
- * names groups.  getpwnam_r's answers: an entry is RL_OK; 0 with no entry
- * (NSS's NOTFOUND) is RL_ENOUSER; any errno (ENOENT included: nss_sss says
- * it when its daemon is down), or a buffer still too small at 1 MiB, is
- * RL_ENSS; ENOMEM is RL_ENOMEM.  A failed getgrouplist is not a failure of
- * the lookup: id->groups says RL_GROUPS_UNAVAILABLE, and the rules that
- * need groups are skipped or refused (rl_resolve).  On success the caller
- * frees *id with rl_ident_free.  On failure *id holds nothing to free.
+ * Looks user up: one getpwnam_r, one getgrouplist (two past 1,024 groups);
+ * group names later, only if a policy names groups.  An entry is RL_OK; 0
+ * with no entry (NSS's NOTFOUND) is RL_ENOUSER; any errno (ENOENT too:
+ * nss_sss with its daemon down), or a buffer too small at 1 MiB, RL_ENSS;
+ * ENOMEM, RL_ENOMEM.  A failed getgrouplist leaves id->groups
+ * RL_GROUPS_UNAVAILABLE, not a failed lookup (see rl_resolve).  On success
+ * the caller frees *id with rl_ident_free; on failure it holds nothing.
  */
 enum rl_status rl_ident_lookup(const char *user, struct rl_ident *id);
 

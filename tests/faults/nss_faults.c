@@ -1,14 +1,11 @@
 /*
- * nss_faults.c - the module against a directory that fails, through real
- * libpam, nss_wrapper and libnssfault (which counts, delays and fails
- * lookups): an unknown user; getpwnam_r, getgrouplist and getgrgid_r
- * failing, once or always, or asking for a bigger buffer forever; each
- * under onerr=fail (refused) and onerr=succeed (fail safe: every rule but
- * the group rules applies, and one warning names those), and for root
- * (never locked out); getgrnam_r, never asked; a user in 5,000 groups, who
- * costs two getgrouplist calls; a slow directory, which debug reports; and
- * two pam_rlimit lines in one stack, which ask NSS once.  Each case is a
- * forked child: its return code, limits, log and lookups are checked.
+ * nss_faults.c - the module against a failing directory, through real
+ * libpam, nss_wrapper and libnssfault (counts, delays, fails lookups):
+ * getpwnam_r, getgrouplist and getgrgid_r failing once or always, under
+ * onerr=fail (refused) and onerr=succeed (fail safe: all but the group
+ * rules, one warning), and for root; getgrnam_r never asked; a user in
+ * 5,000 groups; a slow directory; two pam_rlimit lines asking NSS once.
+ * Each case is a forked child: its return code, limits, log and lookups.
  */
 #include <errno.h>
 #include <setjmp.h>

@@ -1,17 +1,11 @@
 /*
- * test_nss.c - policy/ident.c and resolve.c against every answer NSS can
- * give, each row of pam_rlimit(8)'s table: found, not found (0 with no
- * entry), ENOENT (nss_sss with its daemon down), EAGAIN, ECONNREFUSED (a
- * daemon whose socket refuses), ERANGE once (the buffer grows) and ERANGE
- * for ever, ENOMEM; for getpwnam_r, for the primary and a supplementary
- * gid's getgrgid_r, and for getgrouplist.  Then the fail safe: which rules
- * apply when group information is unavailable, which are named as skipped,
- * and that a directory that failed is never asked again.
- *
- * The directory is scripted: getpwnam_r, getgrgid_r, getgrnam_r and
- * getgrouplist are wrapped at link time (unit.mk), so each answer is
- * exactly the one a test sets, as glibc's nss/getXXbyYY_r.c would return
- * it for the matching NSS status (see the table in pam_rlimit(8)).
+ * test_nss.c - ident.c and resolve.c against each row of pam_rlimit(8)'s
+ * NSS table: found, not found (0, no entry), ENOENT (nss_sss, daemon
+ * down), EAGAIN, ECONNREFUSED, ERANGE once and for ever, ENOMEM; for
+ * getpwnam_r, a primary and a supplementary gid's getgrgid_r, getgrouplist.
+ * Then the fail safe: what applies, what is named skipped, and that a
+ * failed directory is not asked again.  The directory is scripted with
+ * link-time wraps (unit.mk), answering as glibc's nss/getXXbyYY_r.c would.
  */
 #include "unit.h"
 

@@ -320,8 +320,8 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 
 	st = kept_ident(pamh, user, &id);
 	if (id)
-		uid = id->uid;
-	if (st == RL_OK && a.bad)
+		uid = id->uid; /* for root's fate, whatever else went wrong */
+	if (a.bad)
 		st = RL_EUSAGE;
 	if (st == RL_OK) {
 		st = rl_session_resolve_ident(&opts, id, &res, &sink);

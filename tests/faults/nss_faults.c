@@ -107,16 +107,19 @@ static void setup(const char *dir)
 	fenv_service("bulk", "conf=%s/policy/bulk.yaml", dir);
 	fenv_service("bulk-succeed", "conf=%s/policy/bulk.yaml onerr=succeed", dir);
 
-	/* The issue's policy: default 4G, physics 8G, students 2G, a uid range's core: 0. */
+	/*
+	 * The issue's policy, with nofile for as (an ASan build cannot live
+	 * under a lowered as): default 400, physics 800, students 200.
+	 */
 	fenv_write("policy/issue.yaml", 0644,
 		   "version: 1\n"
 		   "default:\n"
-		   "  as: 4G\n"
+		   "  nofile: 400\n"
 		   "groups:\n"
 		   "  physics:\n"
-		   "    as: 8G\n"
+		   "    nofile: 800\n"
 		   "  students:\n"
-		   "    as: 2G\n"
+		   "    nofile: 200\n"
 		   "  \"gid:2002\":\n"
 		   "    nproc: 300\n"
 		   "users:\n"
@@ -526,24 +529,23 @@ static void test_grgid_not_found(void **state)
 
 /*
  * The issue's policy and its student, in stud's group "students" (2003),
- * primary dev.  While the directory answers: 2G.  With it down (ENOENT,
- * onerr=succeed): default's 4G and the uid range's core: 0, not unlimited
- * (bug 1), nor the default's 4G with no word said (bug 2).  onerr=fail:
+ * primary dev.  While the directory answers: 200.  With it down (ENOENT,
+ * onerr=succeed): default's 400 and the uid range's core: 0, not nothing
+ * (bug 1), nor the default's 400 with no word said (bug 2).  onerr=fail:
  * refused.
  */
 static void test_fail_safe_issue(void **state)
 {
 	(void)state;
-	const rlim_t G = 1024ull * 1024 * 1024;
 	struct outcome *o = run("issue", "stud", NULL);
 	assert_rc(o, PAM_SUCCESS);
-	const struct fenv_limit up[] = {{RLIMIT_AS, 2 * G, 2 * G}, {RLIMIT_CORE, 0, 0}};
+	const struct fenv_limit up[] = {{RLIMIT_NOFILE, 200, 200}, {RLIMIT_CORE, 0, 0}};
 	assert_limits(&o->c, up, 2);
 
 	struct fault down = {.grgid = enoent};
 	o = run("issue-succeed", "stud", &down);
 	assert_rc(o, PAM_SUCCESS);
-	const struct fenv_limit safe[] = {{RLIMIT_AS, 4 * G, 4 * G}, {RLIMIT_CORE, 0, 0}};
+	const struct fenv_limit safe[] = {{RLIMIT_NOFILE, 400, 400}, {RLIMIT_CORE, 0, 0}};
 	assert_limits(&o->c, safe, 2);
 	assert_int_equal(fenv_log_count_in(o->c.log, LOG_WARNING, unavailable), 1);
 	assert_log(o, LOG_WARNING,
@@ -567,10 +569,9 @@ static void test_fail_safe_issue(void **state)
 static void test_one_lookup_per_login(void **state)
 {
 	(void)state;
-	const rlim_t G = 1024ull * 1024 * 1024;
 	struct outcome *o = run("twice", "stud", NULL);
 	assert_rc(o, PAM_SUCCESS);
-	const struct fenv_limit up[] = {{RLIMIT_AS, 2 * G, 2 * G}, {RLIMIT_CORE, 0, 0}};
+	const struct fenv_limit up[] = {{RLIMIT_NOFILE, 200, 200}, {RLIMIT_CORE, 0, 0}};
 	assert_limits(&o->c, up, 2);
 	assert_int_equal(o->n.getpwnam_r, 1);
 	assert_int_equal(o->n.getgrouplist, 1);
@@ -587,7 +588,7 @@ static void test_one_lookup_per_login(void **state)
 	o = run("twice-other", "stud", NULL);
 	assert_rc(o, PAM_SUCCESS);
 	const struct fenv_limit both[] = {
-	    {RLIMIT_AS, 2 * G, 2 * G}, {RLIMIT_CORE, 0, 0}, {RLIMIT_MSGQUEUE, 4000, 4000}};
+	    {RLIMIT_NOFILE, 200, 200}, {RLIMIT_CORE, 0, 0}, {RLIMIT_MSGQUEUE, 4000, 4000}};
 	assert_limits(&o->c, both, 3);
 	assert_int_equal(o->n.getpwnam_r, 1);
 	assert_int_equal(o->n.getgrgid_r, 2);
@@ -605,7 +606,7 @@ static void test_one_lookup_per_login(void **state)
 	o = run("twice-other", "stud", &down);
 	assert_rc(o, PAM_SUCCESS);
 	const struct fenv_limit safe[] = {
-	    {RLIMIT_AS, 4 * G, 4 * G}, {RLIMIT_CORE, 0, 0}, {RLIMIT_MSGQUEUE, 4000, 4000}};
+	    {RLIMIT_NOFILE, 400, 400}, {RLIMIT_CORE, 0, 0}, {RLIMIT_MSGQUEUE, 4000, 4000}};
 	assert_limits(&o->c, safe, 3);
 	assert_int_equal(o->n.getgrgid_r, 1);
 	assert_int_equal(fenv_log_count_in(o->c.log, LOG_WARNING, unavailable), 1);

@@ -352,6 +352,8 @@ static int cmd_check(const struct opts *o)
 		check_pam(o);
 		return EXIT_INVALID;
 	}
+	/* Warnings: the exit status stays 0. */
+	unsigned fail_open = rl_policy_check_fail_open(p, NULL, &sink);
 	if (!o->quiet) {
 		static const char *const combine[] = {"max", "min", "last"};
 		size_t nf = rl_policy_file_count(p), nr = rl_policy_rule_count(p);
@@ -363,6 +365,10 @@ static int cmd_check(const struct opts *o)
 			    "%s\n",
 			    nf, nf == 1 ? "" : "s", nr, nr == 1 ? "" : "s",
 			    combine[rl_policy_combine(p)]);
+		if (fail_open)
+			printf("rlimit-policy: %u group rule value%s stricter than default: "
+			       "lost whenever group information is unavailable\n",
+			       fail_open, fail_open == 1 ? "" : "s");
 	}
 	rl_policy_free(p);
 	return check_pam(o) < 0 ? EXIT_INVALID : 0;
@@ -371,6 +377,21 @@ static int cmd_check(const struct opts *o)
 /* ------------------------------------------------------------------
  * explain
  */
+
+/*
+ * The fail safe, when it was taken: which group rules were skipped.  What
+ * pam_rlimit with onerr=succeed applies, and logs; onerr=fail refuses.
+ */
+static void fail_safe_put(FILE *f, const struct rl_result *r)
+{
+	char skipped[1024];
+	if (!r->nskipped)
+		return;
+	fprintf(f, "fail safe: group rules skipped: ");
+	text_put_safe(f, rl_result_skipped_text(r, skipped, sizeof(skipped)));
+	fprintf(f, "\n  (pam_rlimit applies the other rules with onerr=succeed, and refuses the "
+		   "session with onerr=fail)\n");
+}
 
 /* "64G", "50% = 6.2 GiB (6691238297 bytes)", "unlimited (nr_open 1048576)". */
 static void half_text(int item, const struct rl_half *h, char *buf, size_t size)
@@ -531,7 +552,20 @@ static void explain_json(const struct rl_ident *id, bool exists, const struct rl
 		printf("%s", i ? ", " : "");
 		json_str(id->gnames[i]);
 	}
-	printf("],\n  \"items\": {\n");
+	printf("],\n  \"groups_unavailable\": ");
+	if (id->groups != RL_GROUPS_KNOWN)
+		json_str(id->groups_why);
+	else
+		printf("null");
+	printf(",\n  \"skipped_group_rules\": {\"count\": %u, \"named\": [", r->nskipped);
+	for (unsigned i = 0; i < r->nskipped && i < RL_SKIPPED_MAX; i++) {
+		printf("%s{\"file\": ", i ? ", " : "");
+		json_str(r->skipped[i].file);
+		printf(", \"line\": %u, \"rule\": ", r->skipped[i].line);
+		json_str(r->skipped[i].rule);
+		printf("}");
+	}
+	printf("]},\n  \"items\": {\n");
 	for (int i = 0; i < RL_NITEMS; i++) {
 		const struct rl_item_result *ir = &r->item[i];
 		printf("    ");
@@ -627,9 +661,16 @@ static void explain_text(const struct rl_ident *id, bool exists, const struct rl
 		putchar(' ');
 		text_put_safe(stdout, id->gnames[i]);
 	}
-	printf("%s\n", id->ngnames ? "" : " (none)");
+	if (id->groups != RL_GROUPS_KNOWN) {
+		printf(" unavailable (");
+		text_put_safe(stdout, id->groups_why);
+		printf(")\n");
+	} else {
+		printf("%s\n", id->ngnames ? "" : " (none)");
+	}
 	if (exists && id->uid == 0)
 		printf("uid 0: only rules that name root or uid:0 apply\n");
+	fail_safe_put(stdout, r);
 
 	for (int i = 0; i < RL_NITEMS; i++) {
 		const struct rl_item_result *ir = &r->item[i];
@@ -688,8 +729,8 @@ static int cmd_explain(const struct opts *o)
 	}
 	/* The names shown, fetched after resolving so that resolving asked NSS
 	 * exactly what the module asks. */
-	if (st == RL_OK && exists)
-		st = rl_ident_load_group_names(&id);
+	if (st == RL_OK && exists && rl_ident_load_group_names(&id) == RL_ENOMEM)
+		st = RL_ENOMEM; /* RL_ENSS: shown as unavailable */
 	if (st == RL_OK) {
 		if (o->json)
 			explain_json(&id, exists, &res);
@@ -724,6 +765,17 @@ static int cmd_run(const struct opts *o)
 	struct rl_result res;
 	uid_t uid;
 	enum rl_status st = rl_session_resolve(&lo, o->pos[0], &uid, &res, &sink);
+	if (st == RL_OK && res.nskipped) {
+		/* As the module with onerr=succeed: the other rules, and a word. */
+		char skipped[1024];
+		fprintf(stderr, "rlimit-policy: warning: group information unavailable for ");
+		text_put_safe(stderr, o->pos[0]);
+		fprintf(stderr, " (");
+		text_put_safe(stderr, res.groups_why);
+		fprintf(stderr, "): skipped group rules ");
+		text_put_safe(stderr, rl_result_skipped_text(&res, skipped, sizeof(skipped)));
+		fprintf(stderr, "; the other rules apply\n");
+	}
 	if (st == RL_OK)
 		st = rl_apply(&res, o->verbose, &sink);
 	rl_result_free(&res);

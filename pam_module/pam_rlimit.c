@@ -12,6 +12,7 @@
 #include <security/pam_modules.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,15 +108,61 @@ static void parse_args(pam_handle_t *pamh, int argc, const char **argv, struct a
 	}
 }
 
-/* The uid of user, for a decision about root when nothing else is known. */
-static uid_t uid_of(const char *user)
+/*
+ * Who the user is, looked up once per login: a second pam_rlimit line in
+ * the same stack (common-session, then sshd's own) finds the identity the
+ * first kept in the handle and asks NSS nothing again, so a directory that
+ * hangs costs one wait, not two.  The identity, not the result, is kept:
+ * each line still reads its own conf= and confdir=.  libpam owns it once
+ * pam_set_data took it and frees it at pam_end; *id is NULL on failure.
+ */
+#define IDENT_KEY "pam_rlimit_ident"
+
+static void drop_ident(pam_handle_t *pamh, void *data, int status)
 {
-	struct rl_ident id;
-	if (rl_ident_lookup(user, &id) != RL_OK)
-		return (uid_t)-1;
-	uid_t uid = id.uid;
-	rl_ident_free(&id);
-	return uid;
+	(void)pamh;
+	(void)status;
+	rl_ident_destroy(data);
+}
+
+static enum rl_status kept_ident(pam_handle_t *pamh, const char *user, struct rl_ident **id)
+{
+	const void *data = NULL;
+	*id = NULL;
+	if (pam_get_data(pamh, IDENT_KEY, &data) == PAM_SUCCESS && rl_ident_is_for(data, user)) {
+		/* Ours, put there by pam_set_data below: only PAM's API is const. */
+		*id = (struct rl_ident *)(uintptr_t)data;
+		return RL_OK;
+	}
+	enum rl_status st = rl_ident_new(user, id);
+	if (st != RL_OK)
+		return st;
+	if (pam_set_data(pamh, IDENT_KEY, *id, drop_ident) != PAM_SUCCESS) {
+		rl_ident_destroy(*id); /* libpam failed to allocate its entry */
+		*id = NULL;
+		return RL_ENOMEM;
+	}
+	return RL_OK;
+}
+
+/*
+ * Fail safe: the group rules of res could not be decided.  With onerr=fail
+ * the session is refused (RL_ENSS); with onerr=succeed every other rule
+ * applies, and one line says which group rules did not.
+ */
+static enum rl_status groups_unknown(pam_handle_t *pamh, const char *user,
+				     const struct rl_result *res, const struct args *a)
+{
+	char skipped[768];
+	if (!res->nskipped)
+		return RL_OK;
+	if (!a->onerr_succeed)
+		return RL_ENSS;
+	log_line(pamh, LOG_WARNING,
+		 "group information unavailable for %s (%s): skipped group rules %s; "
+		 "the other rules apply (onerr=succeed)",
+		 user, res->groups_why, rl_result_skipped_text(res, skipped, sizeof(skipped)));
+	return RL_OK;
 }
 
 static int to_pam(enum rl_status st, const struct args *a)
@@ -255,6 +302,7 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 	struct rl_load_opts opts;
 	struct rl_result res = {0};
 	struct applied *ap = NULL;
+	struct rl_ident *id = NULL;
 	const char *user = NULL;
 	uid_t uid = (uid_t)-1;
 	enum rl_status st;
@@ -270,11 +318,15 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 	opts.trusted_uid = getuid(); /* test builds only; never installed */
 #endif
 
-	if (a.bad) {
+	st = kept_ident(pamh, user, &id);
+	if (id)
+		uid = id->uid; /* for root's fate, whatever else went wrong */
+	if (a.bad)
 		st = RL_EUSAGE;
-		uid = uid_of(user);
-	} else {
-		st = rl_session_resolve(&opts, user, &uid, &res, &sink);
+	if (st == RL_OK) {
+		st = rl_session_resolve_ident(&opts, id, &res, &sink);
+		if (st == RL_OK && uid != 0)
+			st = groups_unknown(pamh, user, &res, &a);
 		/* A slow directory is the usual cause of a slow login, and one
 		 * that the policy does not show. */
 		if (a.debug && res.nss_ns > NSS_SLOW_MS * 1000000ull)

@@ -1,12 +1,20 @@
 /*
  * ident.c - who the user is: one getpwnam_r, one getgrouplist (two for a
- * user in more than 1,024 groups), and group names only when a policy
- * names groups.  Reentrant: every buffer is the caller's or ours, never a
- * static one.
+ * user in more than 1,024 groups), and the names of the user's own gids
+ * (getgrgid_r on each) only when a policy names groups.  Reentrant: every
+ * buffer is the caller's or ours, never a static one.
+ */
+
+/*
+ * glibc's get*_r say "no such entry" (NSS's NOTFOUND) as 0 with a NULL
+ * result, and any other failure as the module's errno (nss/getXXbyYY_r.c):
+ * nss_sss says ENOENT when its daemon is down.  So only 0 means "not found"
+ * here; every errno is a directory that did not answer.
  */
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -93,6 +101,7 @@ void rl_ident_free(struct rl_ident *id)
 	if (!id)
 		return;
 	free(id->name);
+	free(id->asked);
 	free(id->gids);
 	free(id->nss_buf);
 	for (size_t i = 0; i < id->ngnames; i++)
@@ -185,20 +194,47 @@ static enum rl_status nss_scratch(struct rl_ident *id, int which)
 
 /*
  * What a get*_r call that found nothing meant by e: RL_OK for "no such
- * entry" (glibc says it as 0, or as ENOENT, ESRCH, EBADF or EPERM), else
- * the failure.
+ * entry", which glibc says as 0 and only so; else the failure.  getpwnam_r(3)
+ * lists ENOENT, ESRCH, EBADF and EPERM as other ways to say it, but glibc
+ * never does, and nss_sss says ENOENT for "my daemon is down": taking it for
+ * an answer is how a dead directory became "not a member".
  */
 static enum rl_status nss_miss(int e)
 {
-	if (e == 0 || e == ENOENT || e == ESRCH || e == EBADF || e == EPERM)
+	if (e == 0)
 		return RL_OK;
 	return e == ENOMEM ? RL_ENOMEM : RL_ENSS;
 }
 
 /*
+ * Records in id that its groups are (partly) unavailable, and why: call
+ * (on gid, unless it is -1) failed with errno e, or with no errno (0) when
+ * it found no entry or said nothing.
+ */
+static void groups_unavailable(struct rl_ident *id, enum rl_groups what, const char *call, long gid,
+			       int e)
+{
+	char es[RL_ERRSTR_SIZE];
+	if (id->groups < what)
+		id->groups = what;
+	if (id->groups_why[0])
+		return; /* the first failure is the one worth telling */
+	const char *why = e == ERANGE ? "an answer larger than the library takes"
+			  : e != 0    ? rl_errstr(e, es, sizeof(es))
+			  : gid >= 0  ? "no such group, though the user is in it"
+				      : "failed";
+	if (gid >= 0)
+		snprintf(id->groups_why, sizeof(id->groups_why), "%s(%ld): %s", call, gid, why);
+	else
+		snprintf(id->groups_why, sizeof(id->groups_why), "%s: %s", call, why);
+}
+
+/*
  * The user's gids, sorted, into id.  Root gets only its primary group:
  * group rules never apply to root, and a broken directory must not stand
- * between root and a login.
+ * between root and a login.  A getgrouplist that fails leaves the primary
+ * gid alone and id->groups RL_GROUPS_UNAVAILABLE: RL_OK all the same, so
+ * that the rules that need no group still apply (rl_resolve).
  */
 static enum rl_status lookup_groups(const struct passwd *pw, struct rl_ident *id)
 {
@@ -225,15 +261,21 @@ static enum rl_status lookup_groups(const struct passwd *pw, struct rl_ident *id
 		 */
 		int asked = ngroups;
 		uint64_t t0 = nss_start(id);
+		errno = 0;
 		int r = getgrouplist(pw->pw_name, pw->pw_gid, groups, &ngroups);
+		int e = errno;
 		nss_done(id, t0);
 		if (r >= 1 && r <= asked) {
 			ngroups = r;
 			break;
 		}
 		if (r == 0 || ngroups <= asked || ngroups > GROUPS_MAX || calls == GROUPS_CALLS) {
-			free(groups);
-			return RL_ENSS;
+			groups[0] = pw->pw_gid;
+			id->gids = groups;
+			id->ngids = 1;
+			groups_unavailable(id, RL_GROUPS_UNAVAILABLE, "getgrouplist", -1,
+					   r == 0 || ngroups <= asked ? e : ERANGE);
+			return RL_OK;
 		}
 	}
 	/*
@@ -268,7 +310,8 @@ enum rl_status rl_ident_lookup(const char *user, struct rl_ident *id)
 	}
 	id->uid = pw.pw_uid;
 	id->gid = pw.pw_gid;
-	if (!(id->name = rl_strndup(pw.pw_name, strlen(pw.pw_name)))) {
+	if (!(id->name = rl_strndup(pw.pw_name, strlen(pw.pw_name))) ||
+	    !(id->asked = rl_strndup(user, strlen(user)))) {
 		st = RL_ENOMEM;
 		goto out;
 	}
@@ -279,11 +322,38 @@ out:
 	return st;
 }
 
+enum rl_status rl_ident_new(const char *user, struct rl_ident **out)
+{
+	struct rl_ident *id = malloc(sizeof(*id));
+	*out = NULL;
+	if (!id)
+		return RL_ENOMEM;
+	enum rl_status st = rl_ident_lookup(user, id);
+	if (st != RL_OK) {
+		free(id);
+		return st;
+	}
+	*out = id;
+	return RL_OK;
+}
+
+void rl_ident_destroy(struct rl_ident *id)
+{
+	rl_ident_free(id);
+	free(id);
+}
+
+bool rl_ident_is_for(const struct rl_ident *id, const char *user)
+{
+	return id && id->asked && user && strcmp(id->asked, user) == 0;
+}
+
 /*
- * The name of gid into *name (malloc'd), or NULL when it has none (such a
- * gid matches no named rule).
+ * The name of gid into *name (malloc'd), or NULL when it has none (NSS's
+ * NOTFOUND: 0 and no entry).  RL_ENSS, with the errno in *e, when the
+ * lookup failed.
  */
-static enum rl_status group_name(struct rl_ident *id, gid_t gid, char **name)
+static enum rl_status group_name(struct rl_ident *id, gid_t gid, char **name, int *err)
 {
 	struct group gr, *res = NULL;
 	enum rl_status st = RL_OK;
@@ -296,6 +366,7 @@ static enum rl_status group_name(struct rl_ident *id, gid_t gid, char **name)
 		e = getgrgid_r(gid, &gr, id->nss_buf, id->nss_size, &res);
 		nss_done(id, t0);
 	} while (e == ERANGE && (st = nss_grow(&id->nss_buf, &id->nss_size)) == RL_OK);
+	*err = e;
 	if (!res)
 		return st != RL_OK ? st : nss_miss(e);
 	*name = rl_strndup(gr.gr_name, strlen(gr.gr_name));
@@ -304,6 +375,8 @@ static enum rl_status group_name(struct rl_ident *id, gid_t gid, char **name)
 
 enum rl_status rl_ident_load_group_names(struct rl_ident *id)
 {
+	if (id->groups != RL_GROUPS_KNOWN)
+		return RL_ENSS; /* asked once: a failed directory is not asked again */
 	if (id->gnames_loaded)
 		return RL_OK;
 	char **names = calloc(id->ngids ? id->ngids : 1, sizeof(*names));
@@ -313,7 +386,19 @@ enum rl_status rl_ident_load_group_names(struct rl_ident *id)
 		return RL_ENOMEM;
 	for (size_t i = 0; i < id->ngids; i++) {
 		char *name;
-		st = group_name(id, id->gids[i], &name);
+		int e = 0;
+		gid_t g = id->gids[i];
+		st = group_name(id, g, &name, &e);
+		/*
+		 * getgrouplist found the user in g, so g has an entry: its
+		 * absence now is a directory that answers for some gids and not
+		 * others.  Only the primary gid, which passwd gave, may have none.
+		 */
+		if (st == RL_OK && !name && g != id->gid)
+			st = RL_ENSS;
+		if (st == RL_ENSS)
+			groups_unavailable(id, RL_GROUPS_NAMES_UNAVAILABLE, "getgrgid_r", (long)g,
+					   e);
 		if (st != RL_OK)
 			goto out;
 		if (name)
@@ -384,16 +469,6 @@ enum rl_status rl_ident_assume_group(struct rl_ident *id, const char *gname)
 enum rl_status rl_ident_in_group(struct rl_ident *id, const char *name, bool *match)
 {
 	*match = false;
-	/* In one group, its one name answers every named rule: no probe. */
-	if (!id->gnames_loaded && id->ngids > 1 && id->name_probes < id->ngids) {
-		bool found;
-		gid_t gid;
-		id->name_probes++;
-		enum rl_status st = group_gid(id, name, &found, &gid);
-		if (st == RL_OK)
-			*match = found && rl_ident_has_gid(id, gid);
-		return st;
-	}
 	enum rl_status st = rl_ident_load_group_names(id);
 	if (st != RL_OK)
 		return st;

@@ -387,6 +387,7 @@ struct rule_key {
 	bool has_name;
 	char name[RL_NAME_MAX + 1];
 	uint32_t lo, hi;
+	struct pos at; /* where the key is written */
 };
 
 /* Parses "uid:N", "uid:N-M" (prefix "uid:" or "gid:") into k. */
@@ -428,6 +429,7 @@ static bool parse_rule_key(struct ld *ld, const char *s, size_t len, bool users,
 	struct pos at = here(ld);
 	const char *what = users ? "user" : "group";
 	memset(k, 0, sizeof(*k));
+	k->at = at;
 	if (len > 4 && (memcmp(s, "uid:", 4) == 0 || memcmp(s, "gid:", 4) == 0)) {
 		bool uid = s[0] == 'u';
 		if (uid != users) {
@@ -525,18 +527,27 @@ static void parse_soft_hard(struct ld *ld, int item, struct rl_setv half[2])
 
 /*
  * Keeps a rule whose body was read without error: in p, unless the policy
- * is filtered for a user it cannot apply to.  RL_OK, RL_ENOMEM or RL_ENSS.
+ * is filtered for a user it cannot apply to.  A group rule that cannot be
+ * decided (group information unavailable) is kept, for the resolver to
+ * name it as skipped.  RL_OK or RL_ENOMEM.
  */
 static enum rl_status keep_rule(struct ld *ld, const struct rule_key *k, const char *label,
 				const struct rl_body *body)
 {
 	struct rl_rule key = {.kind = k->kind, .lo = k->lo, .hi = k->hi, .label = label};
 	key.name = k->has_name ? k->name : NULL;
+	key.file = ld->file_idx;
+	key.line = k->at.line;
+	key.col = k->at.col;
 	if (ld->p->filter) {
 		bool match;
 		enum rl_status st = rl_rule_matches(&key, ld->p->filter, &match);
-		if (st != RL_OK || !match)
+		if (st == RL_ENSS)
+			match = true;
+		else if (st != RL_OK)
 			return st;
+		if (!match)
+			return RL_OK;
 	}
 	return rl_policy_merge_rule(ld->p, &key, body);
 }
@@ -664,7 +675,7 @@ static void parse_rule_body(struct ld *ld, const struct rule_key *k, const char 
 	if (!any)
 		return; /* "alice: {}" sets nothing: nothing to keep */
 	enum rl_status st = keep_rule(ld, k, label, &body);
-	if (st != RL_OK) { /* RL_ENOMEM, or RL_ENSS from a group-name lookup */
+	if (st != RL_OK) { /* RL_ENOMEM */
 		ld->fatal = st;
 		ld->stop = true;
 	}

@@ -92,6 +92,9 @@ static enum rl_status add_rule(struct rl_policy *p, const struct rl_rule *key, c
 	r->kind = key->kind;
 	r->lo = key->lo;
 	r->hi = key->hi;
+	r->file = key->file;
+	r->line = key->line;
+	r->col = key->col;
 	r->label = label;
 	if (key->name && !(r->name = rl_arena_strndup(&p->arena, key->name, strlen(key->name))))
 		return RL_ENOMEM;

@@ -145,6 +145,7 @@ struct rl_rule {
 	const char *name;  /* user or group name, NULL otherwise */
 	const char *label; /* "users.alice", "groups.gid:10-20", "default" */
 	uint32_t lo, hi;
+	uint32_t file, line, col; /* where its key is first written (rl_result.skipped) */
 	struct rl_setv items[RL_NITEMS][2];
 	/*
 	 * RL_NTOTALS values (no soft and hard), or NULL while the rule sets
@@ -214,7 +215,11 @@ rlim_t rl_read_nr_open(void);
 enum rl_status rl_count_logind(const char *dir, uid_t uid, const char *own_id, unsigned *user_n,
 			       unsigned *all_n);
 
-/* Does rule r apply to id?  May fetch id's group names; RL_OK, RL_ENSS, RL_ENOMEM. */
+/*
+ * Does rule r apply to id?  May fetch id's group names.  RL_OK, RL_ENOMEM,
+ * or RL_ENSS when r needs group information that is unavailable (then
+ * nobody knows: the loader keeps r, the resolver skips it).
+ */
 enum rl_status rl_rule_matches(const struct rl_rule *r, struct rl_ident *id, bool *match);
 
 #endif

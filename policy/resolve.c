@@ -41,10 +41,13 @@ enum rl_status rl_rule_matches(const struct rl_rule *r, struct rl_ident *id, boo
 			return rl_ident_in_group(id, r->name, match);
 		break;
 	case RL_RULE_GID:
-		*match = !root && rl_ident_has_gid(id, r->lo);
-		break;
 	case RL_RULE_GID_RANGE:
-		*match = !root && rl_ident_has_gid_in(id, r->lo, r->hi);
+		if (root)
+			break;
+		/* Only the primary gid is known: a miss would be a guess. */
+		if (id->groups == RL_GROUPS_UNAVAILABLE)
+			return RL_ENSS;
+		*match = rl_ident_has_gid_in(id, r->lo, r->kind == RL_RULE_GID ? r->lo : r->hi);
 		break;
 	}
 	return RL_OK;
@@ -298,7 +301,7 @@ static void combine(struct pick *cur, const struct rl_setv *sv, const struct rl_
 	}
 }
 
-#define MAX_FILES (2 * RL_NITEMS + RL_NTOTALS)
+#define MAX_FILES (2 * RL_NITEMS + RL_NTOTALS + RL_SKIPPED_MAX)
 
 /* The result's copy of policy file f, shared by every value that cites it. */
 static const char *file_of(struct rl_result *out, const struct rl_policy *p, uint32_t f,
@@ -340,6 +343,24 @@ static enum rl_status fill_half(struct rl_result *out, struct rl_half *h, const 
 	if (rl_items[item].resource == RLIMIT_NOFILE && h->rlim == RLIM_INFINITY)
 		h->rlim = nr_open_of(host); /* the kernel refuses more than nr_open */
 	return fill_origin(out, &h->origin, pk, p, seen);
+}
+
+/*
+ * Notes group rule r as skipped in out: group information was unavailable,
+ * so whether it applies is unknown (fail safe: it does not apply).
+ */
+static enum rl_status skip_rule(struct rl_result *out, const struct rl_rule *r,
+				const struct rl_policy *p, uint32_t seen[MAX_FILES])
+{
+	if (out->nskipped++ >= RL_SKIPPED_MAX)
+		return RL_OK;
+	struct rl_origin *o = &out->skipped[out->nskipped - 1];
+	if (!(o->file = file_of(out, p, r->file, seen)))
+		return RL_ENOMEM;
+	o->line = r->line;
+	o->col = r->col;
+	snprintf(o->rule, sizeof(o->rule), "%s", r->label);
+	return RL_OK;
 }
 
 /* What systemd is given for total t written as v (struct rl_total_result). */
@@ -412,14 +433,18 @@ enum rl_status rl_resolve(const struct rl_policy *p, struct rl_ident *id,
 		const struct rl_rule *r = p->rules[i];
 		/*
 		 * A policy filtered for this very identity kept only rules that
-		 * match it: asking NSS again would cost lookups and could answer
-		 * differently the second time.
+		 * match it, and the group rules it could not decide: those are
+		 * asked again, of the identity's kept answers, not of NSS.
 		 */
-		bool match = p->filter == id;
+		bool match = p->filter == id && class_of(r->kind) != CL_GROUPS;
 		if (!match) {
 			enum rl_status st = rl_rule_matches(r, id, &match);
-			if (st != RL_OK)
+			if (st == RL_ENSS) /* group information unavailable */
+				st = skip_rule(out, r, p, seen);
+			if (st != RL_OK) {
+				rl_result_free(out);
 				return st;
+			}
 		}
 		if (!match)
 			continue;
@@ -445,6 +470,8 @@ enum rl_status rl_resolve(const struct rl_policy *p, struct rl_ident *id,
 				tpicks[cl][t] = (struct pick){sv, r};
 		}
 	}
+	if (out->nskipped)
+		snprintf(out->groups_why, sizeof(out->groups_why), "%s", id->groups_why);
 	if (fill_totals(out, tpicks, p, &hc, seen) != RL_OK) {
 		rl_result_free(out);
 		return RL_ENOMEM;
@@ -476,6 +503,113 @@ enum rl_status rl_resolve(const struct rl_policy *p, struct rl_ident *id,
 	if (hc.st != RL_OK)
 		rl_result_free(out);
 	return hc.st;
+}
+
+/*
+ * Whether a lower value of item i is the stricter one, and whether a group
+ * rule that sets it with no default beside it takes something away: both
+ * for every rlimit but nice and rtprio, which grant (the kernel's unset is
+ * 0, the strictest), and for maxlogins and maxsyslogins.
+ */
+static bool fail_open_item(int i, bool *without_default)
+{
+	enum rl_kind k = rl_items[i].kind;
+	*without_default = k != RL_KIND_NICE && k != RL_KIND_RTPRIO;
+	return rl_item_is_rlimit(i) || i == RL_ITEM_MAXLOGINS || i == RL_ITEM_MAXSYSLOGINS;
+}
+
+/*
+ * One warning for item it of group rule g when it is stricter than
+ * default's halves d (NULL: default sets neither).  Returns whether it
+ * warned.
+ */
+static bool warn_fail_open(const struct rl_policy *p, const struct rl_rule *g, int it,
+			   const struct rl_setv d[2], struct host *hc, const struct rl_sink *sink)
+{
+	bool stricter[2] = {false, false}, without;
+	fail_open_item(it, &without);
+	for (int h = 0; h < 2; h++) {
+		const struct rl_setv *gv = &g->items[it][h];
+		if (gv->v.type == RL_V_UNSET)
+			continue;
+		if (d && d[h].v.type != RL_V_UNSET)
+			stricter[h] = effective(&gv->v, hc) < effective(&d[h].v, hc);
+		else
+			stricter[h] = !d && without && gv->v.type != RL_V_INF;
+	}
+	if (!stricter[RL_SOFT] && !stricter[RL_HARD])
+		return false;
+	int h = stricter[RL_HARD] ? RL_HARD : RL_SOFT;
+	const struct rl_setv *gv = &g->items[it][h];
+	const char *half = !rl_item_is_rlimit(it)                   ? ""
+			   : stricter[RL_SOFT] && stricter[RL_HARD] ? ""
+			   : h == RL_HARD                           ? " hard"
+								    : " soft";
+	char gt[48], dt[48];
+	rl_value_text(it, &gv->v, gt, sizeof(gt));
+	if (d)
+		rl_value_text(it, &d[h].v, dt, sizeof(dt));
+	rl_report(sink, RL_SEV_WARNING,
+		  "%s:%u:%u: %s: %s%s %s is stricter than %s%s%s: the rule is lost whenever "
+		  "group information is unavailable (see rlimit.yaml(5), FAIL SAFE)",
+		  p->files[gv->file], gv->line, gv->col, g->label, rl_items[it].name, half, gt,
+		  d ? "default's " : "what default leaves (it sets no ", d ? dt : rl_items[it].name,
+		  d ? "" : ")");
+	return true;
+}
+
+unsigned rl_policy_check_fail_open(const struct rl_policy *p, const struct rl_host *host,
+				   const struct rl_sink *sink)
+{
+	struct host hc = {.fixed = host != NULL, .st = RL_OK};
+	const struct rl_rule *def = NULL;
+	unsigned n = 0;
+	if (host)
+		hc.h = *host;
+	for (size_t i = 0; i < p->nrules; i++) {
+		if (p->rules[i]->kind == RL_RULE_DEFAULT)
+			def = p->rules[i];
+	}
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct rl_rule *g = p->rules[i];
+		if (class_of(g->kind) != CL_GROUPS)
+			continue;
+		for (int it = 0; it < RL_NITEMS; it++) {
+			bool without;
+			if (!fail_open_item(it, &without) ||
+			    (g->items[it][RL_SOFT].v.type == RL_V_UNSET &&
+			     g->items[it][RL_HARD].v.type == RL_V_UNSET))
+				continue;
+			const struct rl_setv *d = def ? def->items[it] : NULL;
+			if (d && d[RL_SOFT].v.type == RL_V_UNSET && d[RL_HARD].v.type == RL_V_UNSET)
+				d = NULL;
+			n += warn_fail_open(p, g, it, d, &hc, sink);
+		}
+	}
+	return n;
+}
+
+char *rl_result_skipped_text(const struct rl_result *r, char *buf, size_t size)
+{
+	size_t named = r->nskipped < RL_SKIPPED_MAX ? r->nskipped : RL_SKIPPED_MAX, len = 0;
+	if (size == 0)
+		return buf;
+	buf[0] = '\0';
+	for (size_t i = 0; i < named; i++) {
+		const struct rl_origin *o = &r->skipped[i];
+		int n = snprintf(buf + len, size - len, "%s%.120s:%u (%s)", i ? ", " : "", o->file,
+				 o->line, o->rule);
+		if (n < 0 || (size_t)n >= size - len) {
+			buf[len] = '\0'; /* this one does not fit: counted below */
+			named = i;
+			break;
+		}
+		len += (size_t)n;
+	}
+	if (r->nskipped > named)
+		snprintf(buf + len, size - len, "%sand %zu more", named ? " " : "",
+			 r->nskipped - named);
+	return buf;
 }
 
 void rl_result_free(struct rl_result *r)

@@ -253,16 +253,32 @@ char *rl_text_safe(const char *s, char *out, size_t size);
 /* ---------------------------------------------------------------------
  * The user being resolved.
  */
+
+/*
+ * What could be had of the user's groups.  Lookups are asked once and the
+ * answer kept: a directory that failed once in a login is not asked again.
+ */
+enum rl_groups {
+	RL_GROUPS_KNOWN = 0,         /* the gids, and their names once needed */
+	RL_GROUPS_NAMES_UNAVAILABLE, /* the gids, but not all their names */
+	RL_GROUPS_UNAVAILABLE,       /* getgrouplist failed: only the primary gid */
+};
+
+#define RL_GROUPS_WHY_MAX 96
+
 struct rl_ident {
-	char *name; /* owned */
+	char *name;  /* owned; the passwd entry's name */
+	char *asked; /* owned; the name it was looked up by (rl_ident_is_for) */
 	uid_t uid;
 	gid_t gid;   /* primary group */
 	gid_t *gids; /* owned; sorted, unique, includes the primary */
 	size_t ngids;
 	char **gnames; /* owned; sorted names of gids, plus extra names */
 	size_t ngnames;
-	bool gnames_loaded;   /* false until the names were needed */
-	unsigned name_probes; /* getgrnam_r calls made by rl_ident_in_group */
+	bool gnames_loaded; /* false until the names were needed */
+	enum rl_groups groups;
+	/* Why groups is not RL_GROUPS_KNOWN: "getgrgid_r(2001): No such file or directory". */
+	char groups_why[RL_GROUPS_WHY_MAX];
 	unsigned nss_lookups; /* every passwd and group lookup */
 	uint64_t nss_ns;      /* the time they took, in nanoseconds (monotonic) */
 	char *nss_buf;        /* owned; scratch every lookup reuses */
@@ -270,13 +286,29 @@ struct rl_ident {
 };
 
 /*
- * Looks user up: one getpwnam_r, one getgrouplist (two for a user in more
- * than 1,024 groups).  Group names are fetched later, and only if a policy
- * names groups.  Returns RL_OK,
- * RL_ENOUSER, RL_ENSS or RL_ENOMEM; on success the caller frees *id with
- * rl_ident_free.  On failure *id holds nothing to free.
+ * Looks user up: one getpwnam_r, one getgrouplist (two past 1,024 groups);
+ * group names later, only if a policy names groups.  An entry is RL_OK; 0
+ * with no entry (NSS's NOTFOUND) is RL_ENOUSER; any errno (ENOENT too:
+ * nss_sss with its daemon down), or a buffer too small at 1 MiB, RL_ENSS;
+ * ENOMEM, RL_ENOMEM.  A failed getgrouplist leaves id->groups
+ * RL_GROUPS_UNAVAILABLE, not a failed lookup (see rl_resolve).  On success
+ * the caller frees *id with rl_ident_free; on failure it holds nothing.
  */
 enum rl_status rl_ident_lookup(const char *user, struct rl_ident *id);
+
+/*
+ * rl_ident_lookup into a new identity *out, for a caller that keeps it for
+ * a whole login (the module, with pam_set_data): a second session open
+ * then asks NSS nothing it already asked.  The caller frees *out with
+ * rl_ident_destroy; on failure *out is NULL.
+ */
+enum rl_status rl_ident_new(const char *user, struct rl_ident **out);
+
+/* Frees id and what it owns; NULL-safe. */
+void rl_ident_destroy(struct rl_ident *id);
+
+/* Whether id was looked up by the name user (a kept identity still serves). */
+bool rl_ident_is_for(const struct rl_ident *id, const char *user);
 
 /*
  * Builds an identity without NSS (tests, fuzzers, "explain" for a user that
@@ -296,16 +328,23 @@ enum rl_status rl_ident_assume_group(struct rl_ident *id, const char *gname);
 enum rl_status rl_ident_add_group(struct rl_ident *id, const char *gname, bool gid_known,
 				  gid_t gid);
 
-/* Makes sure gnames is filled (getgrgid_r per gid, once). */
+/*
+ * Makes sure gnames is filled: getgrgid_r on each of the user's gids, once
+ * in the identity's life.  Each gid getgrouplist gave must resolve.  A gid
+ * with no entry (0 with no result: NSS's NOTFOUND) is a gid without a name
+ * when it is the primary gid, and makes the names unavailable when it is a
+ * supplementary one; any errno (ENOENT, EAGAIN, ...) or a buffer still too
+ * small at 1 MiB makes them unavailable.  Unavailable names are RL_ENSS,
+ * now and at every later call, with id->groups RL_GROUPS_NAMES_UNAVAILABLE
+ * and no name kept.  RL_OK, RL_ENSS or RL_ENOMEM.
+ */
 enum rl_status rl_ident_load_group_names(struct rl_ident *id);
 
 /*
- * Is the user in the group called name (a group of that name whose gid the
- * user has)?  Looks name up with getgrnam_r until as many names were asked
- * as the user has groups, then fetches the names of all the user's groups
- * once (at once for a user in one group).  Never more lookups than twice
- * the smaller of the two counts, whatever the size of the policy.  RL_OK,
- * RL_ENSS or RL_ENOMEM.
+ * Is the user in the group called name?  Walks the names of the user's own
+ * gids (rl_ident_load_group_names), never asks NSS for name itself: so a
+ * directory that fails is never read as "not a member".  RL_OK, RL_ENSS
+ * (group information unavailable) or RL_ENOMEM.
  */
 enum rl_status rl_ident_in_group(struct rl_ident *id, const char *name, bool *match);
 
@@ -462,21 +501,52 @@ struct rl_total_result {
 	struct rl_origin origin;
 };
 
+/* How many skipped group rules a result names; the rest are counted. */
+#define RL_SKIPPED_MAX 8
+
 struct rl_result {
 	struct rl_item_result item[RL_NITEMS];    /* indexed like rl_items */
 	struct rl_total_result total[RL_NTOTALS]; /* indexed like rl_totals */
-	char *files[2 * RL_NITEMS + RL_NTOTALS];  /* owned: the names origins point to */
+	/* owned: the names origins (and skipped's) point to */
+	char *files[2 * RL_NITEMS + RL_NTOTALS + RL_SKIPPED_MAX];
 	size_t nfiles;
+	/*
+	 * Fail safe: the group rules that might have applied but could not be
+	 * decided, because group information was unavailable (id->groups).
+	 * The result holds every other rule's values as if they did not
+	 * apply.  nskipped counts them all; skipped names the first ones
+	 * (file, line of the rule's key, label); groups_why says what failed.
+	 * Whether such a result may be applied is the caller's choice
+	 * (onerr=).
+	 */
+	unsigned nskipped;
+	struct rl_origin skipped[RL_SKIPPED_MAX];
+	char groups_why[RL_GROUPS_WHY_MAX];
 	/* What the user and group lookups cost (rl_session_resolve*, else 0). */
 	unsigned nss_lookups;
 	uint64_t nss_ns;
 };
 
 /*
+ * "rlimit-policy check": warns, through sink, of each group, gid or
+ * gid-range rule that sets an item stricter (lower, half by half, as
+ * rl_resolve compares them, percentages on host's RAM; host NULL: this
+ * machine's) than default does, or that sets, finite, an item default
+ * leaves unset (nice and rtprio apart: they grant).  Such a rule is lost
+ * whenever group information is (fail safe).  rlimits, maxlogins and
+ * maxsyslogins only.  Returns the number of warnings.
+ */
+unsigned rl_policy_check_fail_open(const struct rl_policy *p, const struct rl_host *host,
+				   const struct rl_sink *sink);
+
+/*
  * Resolves the limits of id under p.  May fetch id's group names (NSS) if
- * p names groups.  host NULL means this machine, read only when a
- * percentage or nofile: unlimited needs it.  Returns RL_OK, RL_ENSS,
- * RL_ENOMEM, or RL_EIO when this machine's memory size cannot be read.
+ * p names groups.  When group information is unavailable, it fails safe:
+ * the rules that need it are skipped and listed in out->skipped, every
+ * other rule applies, and the status is still RL_OK.  host NULL means this
+ * machine, read only when a percentage or nofile: unlimited needs it.
+ * Returns RL_OK, RL_ENOMEM, or RL_EIO when this machine's memory size
+ * cannot be read.
  * The caller frees *out with rl_result_free, whatever the status.
  */
 enum rl_status rl_resolve(const struct rl_policy *p, struct rl_ident *id,
@@ -484,6 +554,13 @@ enum rl_status rl_resolve(const struct rl_policy *p, struct rl_ident *id,
 
 /* Frees what *r owns; leaves it empty. */
 void rl_result_free(struct rl_result *r);
+
+/*
+ * r's skipped group rules as one bounded line, "/etc/security/rlimit.yaml:7
+ * (groups.students), ... and 3 more": at most RL_SKIPPED_MAX named, each
+ * file name cut to fit.  Empty when none.  Returns buf.
+ */
+char *rl_result_skipped_text(const struct rl_result *r, char *buf, size_t size);
 
 /* True if any half of any item is set. */
 bool rl_result_any(const struct rl_result *r);

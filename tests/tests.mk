@@ -13,6 +13,13 @@ wrapper_so = $(abspath $(or $(wildcard $(shell $(CC) -print-file-name=lib$(1).so
 	/usr/lib/$(shell $(CC) -print-multiarch)/lib$(1).so))
 PAM_WRAPPER_SO := $(call wrapper_so,pam_wrapper)
 NSS_WRAPPER_SO := $(call wrapper_so,nss_wrapper)
+# Preloaded before nss_wrapper: its "not found" said as glibc says it
+# (tests/common/nssglibc.c).  Never instrumented, like the fault shims.
+NSSGLIBC_SO := $(BUILD)/tests/libnssglibc.so
+$(NSSGLIBC_SO): tests/common/nssglibc.c | $(BUILD)/.deps
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g -fPIC -fvisibility=hidden -Wall -Wextra -Wformat=2 \
+		-Werror -shared -Wl,-soname,$(@F) -o $@ $< -ldl
 
 -include tests/style/style.mk
 -include tests/unit/unit.mk

@@ -28,9 +28,9 @@ CLI_PAM_LIMITS ?= $(firstword $(wildcard $(PAMDIR)/pam_limits.so \
 
 CLI_ENV = CLI_TOOL=$(abspath $(TOOL)) CLI_HELPER=$(abspath $(CLI_HELPER)) \
 	CLI_MODULE=$(abspath $(TEST_MODULE)) CLI_PAM_LIMITS=$(CLI_PAM_LIMITS) \
-	CLI_PAM_WRAPPER=$(PAM_WRAPPER_SO) CLI_NSS_WRAPPER=$(NSS_WRAPPER_SO) \
+	CLI_PAM_WRAPPER=$(PAM_WRAPPER_SO) CLI_NSS_WRAPPER=$(abspath $(NSSGLIBC_SO)):$(NSS_WRAPPER_SO) \
 	CLI_NSS_DIR=$(abspath tests/cli/nss) CLI_PAM_FIXTURES=$(abspath tests/cli/pam) \
-	CLI_SHIM=$(abspath $(CLI_SHIM))
+	CLI_SHIM=$(abspath $(CLI_SHIM)) CLI_NSSFAULT=$(abspath $(FAULTS_NSSFAULT))
 
 $(CLI_HELPER): tests/cli/limits_helper.c $(wildcard tests/common/*.h) | $(BUILD)/.deps
 	@mkdir -p $(@D)
@@ -57,18 +57,18 @@ CLI_RANDOM_COUNT ?= 60
 
 .PHONY: check-cli check-cli-golden check-cli-agree check-cli-import check-cli-random \
 	check-cli-soup check-cli-pamstack
-check-cli-golden: $(TOOL)
+check-cli-golden: $(TOOL) $(NSSGLIBC_SO) $(BUILD)/tests/faults/libnssfault.so
 	$(CLI_ENV) sh tests/cli/golden.sh tests/cli/cases/*/
 
-check-cli-agree: $(TOOL) $(TEST_MODULE) $(CLI_HELPER)
+check-cli-agree: $(TOOL) $(TEST_MODULE) $(CLI_HELPER) $(NSSGLIBC_SO)
 	$(CLI_ENV) python3 tests/cli/differential.py agree tests/cli/agree/*
 
-check-cli-import: $(TOOL) $(TEST_MODULE) $(CLI_HELPER) $(CLI_SHIM)
+check-cli-import: $(TOOL) $(TEST_MODULE) $(CLI_HELPER) $(CLI_SHIM) $(NSSGLIBC_SO)
 	@test -n "$(CLI_PAM_LIMITS)" || { echo "check-cli: pam_limits.so not found" \
 		"(Debian: libpam-modules)"; exit 1; }
 	$(CLI_ENV) python3 tests/cli/differential.py import tests/cli/import/*/ tests/cli/real/*/
 
-check-cli-random: $(TOOL) $(TEST_MODULE) $(CLI_HELPER) $(CLI_SHIM)
+check-cli-random: $(TOOL) $(TEST_MODULE) $(CLI_HELPER) $(CLI_SHIM) $(NSSGLIBC_SO)
 	@test -n "$(CLI_PAM_LIMITS)" || { echo "check-cli: pam_limits.so not found" \
 		"(Debian: libpam-modules)"; exit 1; }
 	$(CLI_ENV) python3 tests/cli/differential.py random $(CLI_RANDOM_SEED) $(CLI_RANDOM_COUNT)

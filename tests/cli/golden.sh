@@ -9,6 +9,8 @@
 #   setup        optional: sh script run first in the copy, with the same fake
 #                directory as the tool; exit 77 skips the case
 #   stdin        optional: standard input
+#   nssfault     optional: VAR=value lines for libnssfault (tests/faults/nssfault.h),
+#                preloaded before nss_wrapper to fail the tool's own lookups
 #   *            the fixtures (policies, limits.conf files): mode 0644 in the copy
 # The tool runs with nss_wrapper and the fake users of tests/cli/nss, or of
 # the case's own passwd and group files when it has them.  When
@@ -39,7 +41,7 @@ for case in "$@"; do
 	mkdir -p "$work"
 	cp -R "$case/." "$work/"
 	rm -f "$work/cmd" "$work/expect.out" "$work/expect.err" "$work/expect.rc" \
-		"$work/stdin" "$work/as-root-only"
+		"$work/stdin" "$work/as-root-only" "$work/nssfault"
 	find "$work" -type d -exec chmod 0755 {} + && find "$work" -type f -exec chmod 0644 {} +
 	nss=$CLI_NSS_DIR
 	[ -f "$case/passwd" ] && nss=$work
@@ -64,8 +66,14 @@ for case in "$@"; do
 	[ -f "$case/as-root-only" ] && extra=
 	input=/dev/null
 	[ -f "$case/stdin" ] && input=$case/stdin
-	(cd "$work" && LD_PRELOAD=$CLI_NSS_WRAPPER NSS_WRAPPER_PASSWD=$nss/passwd \
-		NSS_WRAPPER_GROUP=$nss/group LC_ALL=C \
+	preload=$CLI_NSS_WRAPPER
+	faults=
+	if [ -f "$case/nssfault" ]; then
+		preload=${CLI_NSSFAULT:?}:$CLI_NSS_WRAPPER
+		faults="NSSFAULT_CALLER=rlimit-policy $(cat "$case/nssfault")"
+	fi
+	(cd "$work" && env LD_PRELOAD="$preload" NSS_WRAPPER_PASSWD="$nss/passwd" \
+		NSS_WRAPPER_GROUP="$nss/group" LC_ALL=C $faults \
 		sh -c "exec \"\$CLI_TOOL\" $extra $args" <"$input" >"$scratch/$name.out" \
 		2>"$scratch/$name.err")
 	echo $? >"$scratch/$name.rc"

@@ -1,12 +1,11 @@
 /*
- * nss_faults.c - the module against a directory that fails, through real
- * libpam, nss_wrapper and libnssfault (which counts, delays and fails
- * lookups): an unknown user; getpwnam_r, getgrouplist, getgrgid_r and
- * getgrnam_r failing, once or always, or asking for a bigger buffer
- * forever; each under onerr=fail and onerr=succeed, and for root (never
- * locked out); a user in 5,000 groups, who costs two getgrouplist calls;
- * and a slow directory, which debug reports.  Each case is a forked child:
- * its return code, limits, alert and lookups are checked.
+ * nss_faults.c - the module against a failing directory, through real
+ * libpam, nss_wrapper and libnssfault (counts, delays, fails lookups):
+ * getpwnam_r, getgrouplist and getgrgid_r failing once or always, under
+ * onerr=fail (refused) and onerr=succeed (fail safe: all but the group
+ * rules, one warning), and for root; getgrnam_r never asked; a user in
+ * 5,000 groups; a slow directory; two pam_rlimit lines asking NSS once.
+ * Each case is a forked child: its return code, limits, log and lookups.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -37,11 +36,12 @@ static void setup(const char *dir)
 		   "root:x:0:0:root:/root:/bin/sh\n"
 		   "alice:x:1500:2001:Alice:/home/alice:/bin/sh\n"
 		   "orphan:x:1600:9999:no group entry:/home/orphan:/bin/sh\n"
-		   "big:x:1700:1700:in 5000 groups:/home/big:/bin/sh\n");
+		   "big:x:1700:1700:in 5000 groups:/home/big:/bin/sh\n"
+		   "stud:x:1800:2001:a student:/home/stud:/bin/sh\n");
 	/* big's primary group and 5,000 supplementary ones. */
 	FILE *g = fenv_open("group");
 	fprintf(g, "root:x:0:\ndev:x:2001:\nops:x:2002:alice\nbig:x:1700:\n"
-		   "outsider:x:3000:root\n");
+		   "outsider:x:3000:root\nstudents:x:2003:stud\nphysics:x:2004:\n");
 	for (int i = 1; i <= BIG_GROUPS; i++)
 		fprintf(g, "g%05d:x:%d:big\n", i, BIG_GID0 + i - 1);
 	fenv_close(g, "group", 0644);
@@ -106,6 +106,41 @@ static void setup(const char *dir)
 	fenv_service("gids", "conf=%s/policy/gids.yaml", dir);
 	fenv_service("bulk", "conf=%s/policy/bulk.yaml", dir);
 	fenv_service("bulk-succeed", "conf=%s/policy/bulk.yaml onerr=succeed", dir);
+
+	/*
+	 * The issue's policy, with nofile for as (an ASan build cannot live
+	 * under a lowered as): default 400, physics 800, students 200.
+	 */
+	fenv_write("policy/issue.yaml", 0644,
+		   "version: 1\n"
+		   "default:\n"
+		   "  nofile: 400\n"
+		   "groups:\n"
+		   "  physics:\n"
+		   "    nofile: 800\n"
+		   "  students:\n"
+		   "    nofile: 200\n"
+		   "  \"gid:2002\":\n"
+		   "    nproc: 300\n"
+		   "users:\n"
+		   "  \"uid:1000-1999\":\n"
+		   "    core: 0\n");
+	fenv_service("issue", "conf=%s/policy/issue.yaml", dir);
+	fenv_service("issue-succeed", "conf=%s/policy/issue.yaml onerr=succeed", dir);
+	/* Two lines in one stack (common-session, then the service's own). */
+	fenv_write("policy/second.yaml", 0644, "version: 1\ndefault:\n  msgqueue: 4000\n");
+	const char *module = getenv("FAULTS_MODULE");
+	fenv_service("twice",
+		     "conf=%s/policy/issue.yaml\nsession required %s conf=%s/policy/issue.yaml",
+		     dir, module, dir);
+	fenv_service("twice-other",
+		     "conf=%s/policy/issue.yaml onerr=succeed\n"
+		     "session required %s conf=%s/policy/second.yaml onerr=succeed",
+		     dir, module, dir);
+	fenv_service("twice-groups",
+		     "conf=%s/policy/second.yaml onerr=succeed\n"
+		     "session required %s conf=%s/policy/issue.yaml onerr=succeed",
+		     dir, module, dir);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -203,7 +238,9 @@ static const struct fenv_limit alice_limits[] = {
 };
 #define NALICE (sizeof(alice_limits) / sizeof(alice_limits[0]))
 
-static char eio[8], enomem[8], erange[8], enoent[8];
+static char eio[8], enomem[8], erange[8], enoent[8], eagain[8];
+static const char notfound[] = "-1"; /* glibc's 0 with no entry */
+static const char unavailable[] = "group information unavailable for ";
 
 /* ---------------------------------------------------------------------- */
 
@@ -215,67 +252,35 @@ static void test_baseline(void **state)
 	assert_limits(&o->c, alice_limits, NALICE);
 	assert_int_equal(o->n.getpwnam_r, 1);
 	assert_int_equal(o->n.getgrouplist, 1);
-	/* Two named rules, two groups: each name is asked for, no gid's name. */
-	assert_int_equal(o->n.getgrnam_r, 2);
-	assert_int_equal(o->n.getgrgid_r, 0);
+	/* Named rules: the names of alice's own two gids, once; no name probed. */
+	assert_int_equal(o->n.getgrnam_r, 0);
+	assert_int_equal(o->n.getgrgid_r, 2);
 	assert_int_equal(o->n.injected, 0);
+	assert_int_equal(fenv_log_count_in(o->c.log, -1, unavailable), 0);
 
-	/* A third named rule: then the names of alice's two gids, once. */
+	/* A third named rule costs nothing more. */
 	o = run("bulk", "alice", NULL);
 	assert_rc(o, PAM_SUCCESS);
 	assert_limits(&o->c, alice_limits, NALICE);
-	assert_int_equal(o->n.getgrnam_r, 2);
+	assert_int_equal(o->n.getgrnam_r, 0);
 	assert_int_equal(o->n.getgrgid_r, 2);
 }
 
-static void test_grnam_fails(void **state)
+/* Membership is decided by the user's own gids: getgrnam_r is never asked. */
+static void test_grnam_never_asked(void **state)
 {
 	(void)state;
 	struct fault f = {.grnam = eio};
 	struct outcome *o = run("fail", "alice", &f);
-	assert_rc(o, PAM_SERVICE_ERR);
-	assert_unchanged(&o->c);
-	assert_log(o, LOG_ALERT, "the user or group database failed; session for alice refused");
-	assert_int_equal(o->n.getgrnam_r, 1); /* the first error ends the load */
-
-	o = run("succeed", "alice", &f);
 	assert_rc(o, PAM_SUCCESS);
-	assert_unchanged(&o->c);
-	assert_log(o, LOG_ALERT,
-		   "the user or group database failed; session for alice goes on "
-		   "without limits (onerr=succeed)");
-
-	struct fault second = {.grnam = eio, .grnam_at = "2"};
-	o = run("fail", "alice", &second);
-	assert_rc(o, PAM_SERVICE_ERR);
-	assert_unchanged(&o->c);
-	assert_log(o, LOG_ALERT, "the user or group database failed; session for alice refused");
-	assert_int_equal(o->n.getgrnam_r, 2);
-	assert_int_equal(o->n.injected, 1);
-
-	struct fault nomem = {.grnam = enomem};
-	o = run("fail", "alice", &nomem);
-	assert_rc(o, PAM_BUF_ERR);
-	assert_unchanged(&o->c);
-	assert_log(o, LOG_ALERT, "out of memory; session for alice refused");
-}
-
-static void test_grnam_erange_forever(void **state)
-{
-	(void)state;
-	struct fault f = {.grnam = erange};
-	double t0 = fenv_now();
-	struct outcome *o = run("fail", "alice", &f);
-	assert_rc(o, PAM_SERVICE_ERR);
-	assert_unchanged(&o->c);
-	assert_log(o, LOG_ALERT, "the user or group database failed; session for alice refused");
-	assert_in_range(o->n.getgrnam_r, 2, 16); /* the buffer doubles up to its cap */
-	assert_true(fenv_now() - t0 < 5.0);
+	assert_limits(&o->c, alice_limits, NALICE);
+	assert_int_equal(o->n.getgrnam_r, 0);
+	assert_int_equal(o->n.injected, 0);
 }
 
 /*
  * A slow directory: each of alice's four lookups (one getpwnam_r, one
- * getgrouplist, two getgrnam_r) takes 40 ms.  With debug, one line says
+ * getgrouplist, two getgrgid_r) takes 40 ms.  With debug, one line says
  * how long they took in all and how many there were; without debug, or
  * with a quick directory, nothing is said.
  */
@@ -288,7 +293,7 @@ static void test_slow_directory_logged(void **state)
 	assert_rc(o, PAM_SUCCESS);
 	assert_limits(&o->c, alice_limits, NALICE);
 	assert_int_equal(o->n.getpwnam_r + o->n.getgrouplist + o->n.getgrnam_r + o->n.getgrgid_r,
-			 4);
+			 4); /* getpwnam_r, getgrouplist, and getgrgid_r for each of two gids */
 	assert_log(o, LOG_DEBUG,
 		   " ms (4 lookups); a cache in front of the directory (nscd, sssd) helps: "
 		   "see pam_rlimit(8)");
@@ -348,6 +353,31 @@ static void test_pwnam_eio(void **state)
 		   "without limits (onerr=succeed)");
 }
 
+/*
+ * getpwnam_r: ENOENT is what nss_sss says with its daemon down, not "no
+ * such user"; only 0 with no entry is.
+ */
+static void test_pwnam_rows(void **state)
+{
+	(void)state;
+	struct fault nf = {.pwnam = notfound};
+	struct outcome *o = run("fail", "alice", &nf);
+	assert_rc(o, PAM_USER_UNKNOWN);
+	assert_log(o, LOG_ERR, "unknown user alice");
+	const char *errs[] = {enoent, eagain};
+	for (size_t i = 0; i < 2; i++) {
+		struct fault f = {.pwnam = errs[i]};
+		o = run("fail", "alice", &f);
+		assert_rc(o, PAM_SERVICE_ERR);
+		assert_unchanged(&o->c);
+		assert_log(o, LOG_ALERT,
+			   "the user or group database failed; session for alice refused");
+		o = run("succeed", "alice", &f);
+		assert_rc(o, PAM_SUCCESS);
+		assert_unchanged(&o->c); /* nothing known of the user: not even root or not */
+	}
+}
+
 static void test_pwnam_enomem(void **state)
 {
 	(void)state;
@@ -370,10 +400,18 @@ static void test_grouplist_fails(void **state)
 	assert_int_equal(o->n.getgrouplist, 1); /* not retried: it did not ask for more */
 	assert_int_equal(o->n.getgrgid_r, 0);
 
+	/* Fail safe: default's core: 0 applies, every group rule (gid:2002 too) is skipped. */
 	o = run("succeed", "alice", &f);
 	assert_rc(o, PAM_SUCCESS);
-	assert_unchanged(&o->c);
-	assert_log(o, LOG_ALERT, "session for alice goes on without limits (onerr=succeed)");
+	const struct fenv_limit w[] = {{RLIMIT_CORE, 0, 0}};
+	assert_limits(&o->c, w, 1);
+	assert_log(o, LOG_WARNING, unavailable);
+	assert_log(o, LOG_WARNING,
+		   "group information unavailable for alice (getgrouplist: failed): skipped "
+		   "group rules ");
+	assert_int_equal(fenv_log_count_in(o->c.log, LOG_ALERT, ""), 0);
+	assert_int_equal(fenv_log_count_in(o->c.log, -1, "rlimit.yaml:"), 1);
+	assert_int_equal(fenv_log_count_in(o->c.log, -1, "(groups.gid:2002)"), 1);
 }
 
 static void test_grouplist_never_settles(void **state)
@@ -407,12 +445,17 @@ static void test_grgid_fails(void **state)
 	assert_log(o, LOG_ALERT, "the user or group database failed; session for alice refused");
 	assert_int_equal(o->n.getgrgid_r, 1); /* the first error ends the lookup */
 
+	/* Fail safe: default's core: 0 and gid:2002's locks: 50 (the gids are known). */
 	o = run("bulk-succeed", "alice", &f);
 	assert_rc(o, PAM_SUCCESS);
-	assert_unchanged(&o->c);
-	assert_log(o, LOG_ALERT,
-		   "the user or group database failed; session for alice goes on "
-		   "without limits (onerr=succeed)");
+	const struct fenv_limit w[] = {{RLIMIT_CORE, 0, 0}, {RLIMIT_LOCKS, 50, 50}};
+	assert_limits(&o->c, w, 2);
+	assert_log(o, LOG_WARNING,
+		   "group information unavailable for alice (getgrgid_r(2001): Input/output "
+		   "error): skipped group rules ");
+	assert_log(o, LOG_WARNING, "bulk.yaml:5 (groups.dev), ");
+	assert_log(o, LOG_WARNING, "bulk.yaml:11 (groups.nosuchgroup); the other rules apply");
+	assert_int_equal(fenv_log_count_in(o->c.log, -1, "(groups.gid:2002)"), 0);
 }
 
 static void test_grgid_second_fails(void **state)
@@ -440,7 +483,10 @@ static void test_grgid_erange_forever(void **state)
 		      o->n.getgrgid_r);
 }
 
-/* A gid without a group entry is a gid without a name, not an error. */
+/*
+ * A primary gid without a group entry is a gid without a name, not an
+ * error; a supplementary gid getgrouplist gave must resolve.
+ */
 static void test_grgid_not_found(void **state)
 {
 	(void)state;
@@ -448,16 +494,122 @@ static void test_grgid_not_found(void **state)
 	assert_rc(o, PAM_SUCCESS);
 	const struct fenv_limit w[] = {{RLIMIT_CORE, 0, 0}};
 	assert_limits(&o->c, w, 1);
-	/* "No such group" from either lookup is an answer, not a failure. */
-	struct fault f = {.grnam = enoent};
-	o = run("fail", "alice", &f);
+	assert_int_equal(fenv_log_count_in(o->c.log, -1, unavailable), 0);
+
+	/* The first lookup is alice's primary 2001 (dev): no name, no error. */
+	struct fault p = {.grgid = notfound, .grgid_at = "1"};
+	o = run("fail", "alice", &p);
 	assert_rc(o, PAM_SUCCESS);
 	const struct fenv_limit w2[] = {{RLIMIT_CORE, 0, 0}, {RLIMIT_LOCKS, 50, 50}};
-	assert_limits(&o->c, w2, 2); /* gid:2002 still matches; dev is not known by name */
-	struct fault g = {.grgid = enoent};
-	o = run("bulk", "alice", &g);
+	assert_limits(&o->c, w2, 2); /* dev unnamed: its rule does not match */
+
+	/* The second is 2002 (ops), supplementary: unavailable, so refused. */
+	struct fault s2 = {.grgid = notfound, .grgid_at = "2"};
+	o = run("fail", "alice", &s2);
+	assert_rc(o, PAM_SERVICE_ERR);
+	assert_unchanged(&o->c);
+	o = run("succeed", "alice", &s2);
 	assert_rc(o, PAM_SUCCESS);
-	assert_limits(&o->c, alice_limits, NALICE); /* dev was found by getgrnam_r first */
+	assert_limits(&o->c, w2, 2);
+	assert_log(o, LOG_WARNING,
+		   "group information unavailable for alice (getgrgid_r(2002): no such group, "
+		   "though the user is in it)");
+
+	/* ENOENT (nss_sss with its daemon down) and EAGAIN are no answer either. */
+	const char *errs[] = {enoent, eagain};
+	for (size_t i = 0; i < 2; i++) {
+		struct fault g = {.grgid = errs[i]};
+		o = run("bulk", "alice", &g);
+		assert_rc(o, PAM_SERVICE_ERR);
+		assert_unchanged(&o->c);
+		assert_log(o, LOG_ALERT,
+			   "the user or group database failed; session for alice refused");
+	}
+}
+
+/*
+ * The issue's policy and its student, in stud's group "students" (2003),
+ * primary dev.  While the directory answers: 200.  With it down (ENOENT,
+ * onerr=succeed): default's 400 and the uid range's core: 0, not nothing
+ * (bug 1), nor the default's 400 with no word said (bug 2).  onerr=fail:
+ * refused.
+ */
+static void test_fail_safe_issue(void **state)
+{
+	(void)state;
+	struct outcome *o = run("issue", "stud", NULL);
+	assert_rc(o, PAM_SUCCESS);
+	const struct fenv_limit up[] = {{RLIMIT_NOFILE, 200, 200}, {RLIMIT_CORE, 0, 0}};
+	assert_limits(&o->c, up, 2);
+
+	struct fault down = {.grgid = enoent};
+	o = run("issue-succeed", "stud", &down);
+	assert_rc(o, PAM_SUCCESS);
+	const struct fenv_limit safe[] = {{RLIMIT_NOFILE, 400, 400}, {RLIMIT_CORE, 0, 0}};
+	assert_limits(&o->c, safe, 2);
+	assert_int_equal(fenv_log_count_in(o->c.log, LOG_WARNING, unavailable), 1);
+	assert_log(o, LOG_WARNING,
+		   "group information unavailable for stud (getgrgid_r(2001): No such file or "
+		   "directory): skipped group rules ");
+	assert_log(o, LOG_WARNING, "issue.yaml:5 (groups.physics), ");
+	assert_log(o, LOG_WARNING, "issue.yaml:7 (groups.students); the other rules apply");
+	assert_int_equal(o->n.getgrgid_r, 1); /* the first failure ends the walk */
+
+	o = run("issue", "stud", &down);
+	assert_rc(o, PAM_SERVICE_ERR);
+	assert_unchanged(&o->c);
+	assert_log(o, LOG_ALERT, "the user or group database failed; session for stud refused");
+}
+
+/*
+ * Two pam_rlimit lines in one transaction: the second asks NSS nothing,
+ * whatever its own policy; a failed directory is kept failed, not asked
+ * again; and a second line's own conf= is honoured.
+ */
+static void test_one_lookup_per_login(void **state)
+{
+	(void)state;
+	struct outcome *o = run("twice", "stud", NULL);
+	assert_rc(o, PAM_SUCCESS);
+	const struct fenv_limit up[] = {{RLIMIT_NOFILE, 200, 200}, {RLIMIT_CORE, 0, 0}};
+	assert_limits(&o->c, up, 2);
+	assert_int_equal(o->n.getpwnam_r, 1);
+	assert_int_equal(o->n.getgrouplist, 1);
+	assert_int_equal(o->n.getgrgid_r, 2); /* dev and students, once */
+
+	/* A slow directory is waited on once, not twice. */
+	struct fault slow = {.delay_ms = "150"};
+	o = run("twice", "stud", &slow);
+	assert_rc(o, PAM_SUCCESS);
+	assert_int_equal(o->n.getpwnam_r + o->n.getgrouplist + o->n.getgrgid_r, 4);
+	print_message("two lines, 150 ms a lookup: %.2f s\n", o->c.seconds);
+
+	/* The first line's identity serves the second's other policy. */
+	o = run("twice-other", "stud", NULL);
+	assert_rc(o, PAM_SUCCESS);
+	const struct fenv_limit both[] = {
+	    {RLIMIT_NOFILE, 200, 200}, {RLIMIT_CORE, 0, 0}, {RLIMIT_MSGQUEUE, 4000, 4000}};
+	assert_limits(&o->c, both, 3);
+	assert_int_equal(o->n.getpwnam_r, 1);
+	assert_int_equal(o->n.getgrgid_r, 2);
+
+	/* A first line that needs no names: the second asks for them, once. */
+	o = run("twice-groups", "stud", NULL);
+	assert_rc(o, PAM_SUCCESS);
+	assert_limits(&o->c, both, 3);
+	assert_int_equal(o->n.getpwnam_r, 1);
+	assert_int_equal(o->n.getgrouplist, 1);
+	assert_int_equal(o->n.getgrgid_r, 2);
+
+	/* Down: each line warns, but only the first asked. */
+	struct fault down = {.grgid = enoent};
+	o = run("twice-other", "stud", &down);
+	assert_rc(o, PAM_SUCCESS);
+	const struct fenv_limit safe[] = {
+	    {RLIMIT_NOFILE, 400, 400}, {RLIMIT_CORE, 0, 0}, {RLIMIT_MSGQUEUE, 4000, 4000}};
+	assert_limits(&o->c, safe, 3);
+	assert_int_equal(o->n.getgrgid_r, 1);
+	assert_int_equal(fenv_log_count_in(o->c.log, LOG_WARNING, unavailable), 1);
 }
 
 /* Root is never locked out, whatever the directory does. */
@@ -504,9 +656,12 @@ static void test_5000_groups(void **state)
 	assert_int_equal(o->n.getpwnam_r, 1);
 	/* 1,024 gids are too few: one retry, at the size the library asks for. */
 	assert_int_equal(o->n.getgrouplist, 2);
-	/* Two named rules: two getgrnam_r, not a name for each of 5,001 gids. */
-	assert_int_equal(o->n.getgrnam_r, 2);
-	assert_int_equal(o->n.getgrgid_r, 0);
+	/*
+	 * Named rules: the name of each of the user's 5,001 gids, once (a gid
+	 * getgrouplist gave must resolve); no getgrnam_r.
+	 */
+	assert_int_equal(o->n.getgrnam_r, 0);
+	assert_int_equal(o->n.getgrgid_r, BIG_GROUPS + 1);
 
 	/* With gid rules only, no names are fetched at all. */
 	o = run("gids", "big", NULL);
@@ -533,10 +688,12 @@ int main(int argc, char **argv)
 	snprintf(enomem, sizeof(enomem), "%d", ENOMEM);
 	snprintf(erange, sizeof(erange), "%d", ERANGE);
 	snprintf(enoent, sizeof(enoent), "%d", ENOENT);
+	snprintf(eagain, sizeof(eagain), "%d", EAGAIN);
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_baseline),
 	    cmocka_unit_test(test_unknown_user),
 	    cmocka_unit_test(test_pwnam_eio),
+	    cmocka_unit_test(test_pwnam_rows),
 	    cmocka_unit_test(test_pwnam_enomem),
 	    cmocka_unit_test(test_grouplist_fails),
 	    cmocka_unit_test(test_grouplist_never_settles),
@@ -544,8 +701,9 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_grgid_second_fails),
 	    cmocka_unit_test(test_grgid_erange_forever),
 	    cmocka_unit_test(test_grgid_not_found),
-	    cmocka_unit_test(test_grnam_fails),
-	    cmocka_unit_test(test_grnam_erange_forever),
+	    cmocka_unit_test(test_grnam_never_asked),
+	    cmocka_unit_test(test_fail_safe_issue),
+	    cmocka_unit_test(test_one_lookup_per_login),
 	    cmocka_unit_test(test_slow_directory_logged),
 	    cmocka_unit_test(test_root_nss_errors),
 	    cmocka_unit_test(test_5000_groups),

@@ -65,6 +65,17 @@ static int fault(const void *caller, atomic_ulong *n, const char *err_var, const
 	return e;
 }
 
+/*
+ * nss_wrapper says "no such entry" as ENOENT; glibc says it as 0 with no
+ * result (nss/getXXbyYY_r.c), and keeps ENOENT for a module that failed
+ * (nss_sss with its daemon down).  The module tells the two apart, so the
+ * fake directory answers as glibc does.
+ */
+static int glibc_answer(int e, bool found)
+{
+	return e == ENOENT && !found ? 0 : e;
+}
+
 /* The next definition of sym (nss_wrapper's, or libc's without it). */
 static void *next(const char *sym)
 {
@@ -82,9 +93,9 @@ EXPORT int getpwnam_r(const char *name, struct passwd *pwd, char *buf, size_t si
 	int e = fault(__builtin_return_address(0), &n_pwnam, "NSSFAULT_PWNAM", "NSSFAULT_PWNAM_AT");
 	if (e) {
 		*result = NULL;
-		return e;
+		return e < 0 ? 0 : e; /* -1: "not found", glibc's 0 with no entry */
 	}
-	return real(name, pwd, buf, size, result);
+	return glibc_answer(real(name, pwd, buf, size, result), *result != NULL);
 }
 
 /*
@@ -133,9 +144,9 @@ EXPORT int getgrgid_r(gid_t gid, struct group *grp, char *buf, size_t size, stru
 	int e = fault(__builtin_return_address(0), &n_grgid, "NSSFAULT_GRGID", "NSSFAULT_GRGID_AT");
 	if (e) {
 		*result = NULL;
-		return e;
+		return e < 0 ? 0 : e; /* -1: "not found", glibc's 0 with no entry */
 	}
-	return real(gid, grp, buf, size, result);
+	return glibc_answer(real(gid, grp, buf, size, result), *result != NULL);
 }
 
 EXPORT int getgrnam_r(const char *name, struct group *grp, char *buf, size_t size,
@@ -146,9 +157,9 @@ EXPORT int getgrnam_r(const char *name, struct group *grp, char *buf, size_t siz
 	int e = fault(__builtin_return_address(0), &n_grnam, "NSSFAULT_GRNAM", "NSSFAULT_GRNAM_AT");
 	if (e) {
 		*result = NULL;
-		return e;
+		return e < 0 ? 0 : e; /* -1: "not found", glibc's 0 with no entry */
 	}
-	return real(name, grp, buf, size, result);
+	return glibc_answer(real(name, grp, buf, size, result), *result != NULL);
 }
 
 EXPORT void nssfault_reset(void)

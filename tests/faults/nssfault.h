@@ -4,10 +4,14 @@
  * Only callers in an object whose path holds NSSFAULT_CALLER (default
  * "pam_rlimit.so") count; every call goes on to nss_wrapper otherwise.
  * Tests read the counts with dlsym(RTLD_DEFAULT, "nssfault_counts").
+ * nss_wrapper's ENOENT for "no such entry" is passed on as glibc says it,
+ * 0 with no result: ENOENT means a failed directory to the module.
  */
 
 /*
- * Faults, from the environment at each call (E: an errno; K: the call to fail).
+ * Faults, from the environment at each call (E: an errno, or -1 for "no
+ * such entry", which glibc says as 0 with a NULL result; K: the call to
+ * fail).
  *   NSSFAULT_PWNAM=E, NSSFAULT_PWNAM_AT=K      getpwnam_r fails with E
  *   NSSFAULT_GRGID=E, NSSFAULT_GRGID_AT=K      getgrgid_r likewise
  *   NSSFAULT_GRNAM=E, NSSFAULT_GRNAM_AT=K      getgrnam_r likewise

@@ -870,17 +870,24 @@ static void setenv_or_die(const char *name, const char *value)
 		die("setenv %s: %s", name, strerror(errno));
 }
 
+/*
+ * pam_wrapper, then RLT_NSS_GLIBC when set (tests/common/nssglibc.c: "not
+ * found" said as glibc says it), then nss_wrapper.
+ */
 static void set_preload(const char *pam_wrapper, const char *nss_wrapper)
 {
-	const char *old = getenv("LD_PRELOAD");
-	char buf[3 * PATH_MAX];
+	const char *old = getenv("LD_PRELOAD"), *glibc = getenv("RLT_NSS_GLIBC");
+	char buf[4 * PATH_MAX];
 	int n;
 
 	if (access(pam_wrapper, R_OK) != 0)
 		die("pam_wrapper not found at %s (set RLT_PAM_WRAPPER)", pam_wrapper);
 	if (access(nss_wrapper, R_OK) != 0)
 		die("nss_wrapper not found at %s (set RLT_NSS_WRAPPER)", nss_wrapper);
-	n = snprintf(buf, sizeof(buf), "%s:%s%s%s", pam_wrapper, nss_wrapper,
+	if (glibc && *glibc && access(glibc, R_OK) != 0)
+		die("RLT_NSS_GLIBC: %s not found", glibc);
+	n = snprintf(buf, sizeof(buf), "%s:%s%s%s%s%s", pam_wrapper, glibc && *glibc ? glibc : "",
+		     glibc && *glibc ? ":" : "", nss_wrapper,
 		     old != NULL && old[0] != '\0' ? ":" : "", old != NULL ? old : "");
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		die("LD_PRELOAD too long");

@@ -37,9 +37,9 @@ $(IT_UNDO): tests/integration/pam_undo.c | $(BUILD)/.deps
 	$(CC) $(TEST_CFLAGS) -shared -o $@ $< $(ALL_LDFLAGS) $(PAM_LIBS)
 
 .PHONY: check-integration
-check-integration: $(IT_BIN) $(TEST_MODULE) $(IT_UNDO)
+check-integration: $(IT_BIN) $(TEST_MODULE) $(IT_UNDO) $(NSSGLIBC_SO)
 	RLT_MODULE=$(abspath $(TEST_MODULE)) RLT_UNDO_MODULE=$(abspath $(IT_UNDO)) \
-	RLT_PAM_WRAPPER=$(PAM_WRAPPER_SO) \
+	RLT_PAM_WRAPPER=$(PAM_WRAPPER_SO) RLT_NSS_GLIBC=$(abspath $(NSSGLIBC_SO)) \
 	RLT_NSS_WRAPPER=$(NSS_WRAPPER_SO) RLT_RUNNER="$(INTEGRATION_RUNNER)" \
 	RLT_TIMEOUT=$(INTEGRATION_TIMEOUT) $(IT_BIN)
 
@@ -61,9 +61,9 @@ $(IT_PEEK): tests/integration/pam_peek.c | $(BUILD)/.deps
 	$(CC) $(TEST_CFLAGS) -shared -o $@ $< $(ALL_LDFLAGS) $(PAM_LIBS)
 
 .PHONY: check-totals
-check-totals: $(IT_TOTALS) $(TEST_MODULE) $(IT_PEEK)
+check-totals: $(IT_TOTALS) $(TEST_MODULE) $(IT_PEEK) $(NSSGLIBC_SO)
 	RLT_MODULE=$(abspath $(TEST_MODULE)) RLT_PEEK_MODULE=$(abspath $(IT_PEEK)) \
-	RLT_PAM_WRAPPER=$(PAM_WRAPPER_SO) \
+	RLT_PAM_WRAPPER=$(PAM_WRAPPER_SO) RLT_NSS_GLIBC=$(abspath $(NSSGLIBC_SO)) \
 	RLT_NSS_WRAPPER=$(NSS_WRAPPER_SO) RLT_RUNNER="$(INTEGRATION_RUNNER)" \
 	RLT_TIMEOUT=$(INTEGRATION_TIMEOUT) sh tests/integration/run-totals.sh $(IT_TOTALS)
 

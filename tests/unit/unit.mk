@@ -21,6 +21,9 @@ UNIT_LDFLAGS_test_load := -Wl,--wrap=openat -Wl,--wrap=__openat_2 -Wl,--wrap=ope
 UNIT_LDFLAGS_test_resolve := -Wl,--wrap=open -Wl,--wrap=sysconf
 # test_logins serves utmp sessions of its own.
 UNIT_LDFLAGS_test_logins := -Wl,--wrap=setutent -Wl,--wrap=getutent -Wl,--wrap=endutent
+# test_nss scripts the directory: every answer NSS can give, one by one.
+UNIT_LDFLAGS_test_nss := -Wl,--wrap=getpwnam_r -Wl,--wrap=getgrgid_r -Wl,--wrap=getgrnam_r \
+	-Wl,--wrap=getgrouplist
 # test_util fails the library's mallocs on demand (the arena's chunks).
 UNIT_LDFLAGS_test_util := -Wl,--wrap=malloc
 

@@ -107,6 +107,9 @@ void rl_ident_free(struct rl_ident *id)
 	for (size_t i = 0; i < id->ngnames; i++)
 		free(id->gnames[i]);
 	free(id->gnames);
+	for (size_t i = 0; i < id->nprobes; i++)
+		free(id->probes[i].name);
+	free(id->probes);
 	memset(id, 0, sizeof(*id));
 }
 
@@ -392,9 +395,10 @@ enum rl_status rl_ident_load_group_names(struct rl_ident *id)
 		/*
 		 * getgrouplist found the user in g, so g has an entry: its
 		 * absence now is a directory that answers for some gids and not
-		 * others.  Only the primary gid, which passwd gave, may have none.
+		 * others.  The primary gid too: a directory with only the passwd
+		 * entry cached answers just that gid, and cannot name it.
 		 */
-		if (st == RL_OK && !name && g != id->gid)
+		if (st == RL_OK && !name)
 			st = RL_ENSS;
 		if (st == RL_ENSS)
 			groups_unavailable(id, RL_GROUPS_NAMES_UNAVAILABLE, "getgrgid_r", (long)g,
@@ -436,12 +440,14 @@ bool rl_ident_has_gid(const struct rl_ident *id, gid_t g)
 }
 
 /* getgrnam_r: *found and *gid, or an error other than "no such group". */
-static enum rl_status group_gid(struct rl_ident *id, const char *name, bool *found, gid_t *gid)
+static enum rl_status group_gid(struct rl_ident *id, const char *name, bool *found, gid_t *gid,
+				int *err)
 {
 	struct group gr, *res = NULL;
 	enum rl_status st = RL_OK;
 	int e;
 	*found = false;
+	*err = 0;
 	if (nss_scratch(id, _SC_GETGR_R_SIZE_MAX) != RL_OK)
 		return RL_ENOMEM;
 	do {
@@ -449,6 +455,7 @@ static enum rl_status group_gid(struct rl_ident *id, const char *name, bool *fou
 		e = getgrnam_r(name, &gr, id->nss_buf, id->nss_size, &res);
 		nss_done(id, t0);
 	} while (e == ERANGE && (st = nss_grow(&id->nss_buf, &id->nss_size)) == RL_OK);
+	*err = e;
 	if (res) {
 		*found = true;
 		*gid = gr.gr_gid;
@@ -462,13 +469,94 @@ enum rl_status rl_ident_assume_group(struct rl_ident *id, const char *gname)
 {
 	bool found;
 	gid_t gid = 0;
-	enum rl_status st = group_gid(id, gname, &found, &gid);
+	int e;
+	enum rl_status st = group_gid(id, gname, &found, &gid, &e);
 	return st != RL_OK ? st : rl_ident_add_group(id, gname, found, gid);
+}
+
+/* The index of name in id's probes, or where it goes (*at); true if there. */
+static bool probe_find(const struct rl_ident *id, const char *name, size_t *at)
+{
+	size_t a = 0, b = id->nprobes;
+	while (a < b) {
+		size_t m = a + (b - a) / 2;
+		int c = strcmp(id->probes[m].name, name);
+		if (c == 0) {
+			*at = m;
+			return true;
+		}
+		if (c < 0)
+			a = m + 1;
+		else
+			b = m;
+	}
+	*at = a;
+	return false;
+}
+
+static enum rl_status probe_keep(struct rl_ident *id, size_t at, const char *name, bool member)
+{
+	struct rl_probe *v = realloc(id->probes, (id->nprobes + 1) * sizeof(*v));
+	if (!v)
+		return RL_ENOMEM;
+	id->probes = v;
+	char *copy = rl_strndup(name, strlen(name));
+	if (!copy)
+		return RL_ENOMEM;
+	memmove(v + at + 1, v + at, (id->nprobes - at) * sizeof(*v));
+	v[at] = (struct rl_probe){copy, member};
+	id->nprobes++;
+	return RL_OK;
+}
+
+/*
+ * Asks NSS for name's gid, while that costs fewer lookups than the walk of
+ * the user's gids would.  A group found answers for certain: its gid is
+ * the user's or not.  "No such group" does not (a failed source before the
+ * one that said it is silent), nor does ENOENT (nss_sss's daemon down, or
+ * a backend's "not found"): *decided stays false and the walk answers,
+ * where a gid that does not resolve is a failure.  Answers are kept.
+ */
+static enum rl_status probe(struct rl_ident *id, const char *name, bool *decided, bool *match)
+{
+	size_t at;
+	*decided = false;
+	if (probe_find(id, name, &at)) {
+		*decided = true;
+		*match = id->probes[at].member;
+		return RL_OK;
+	}
+	if (id->ngids < 2 || id->nprobes >= id->ngids)
+		return RL_OK;
+	bool found;
+	gid_t gid = 0;
+	int e;
+	enum rl_status st = group_gid(id, name, &found, &gid, &e);
+	if (st == RL_ENSS && e == ENOENT)
+		return RL_OK;
+	if (st == RL_ENSS) {
+		char call[RL_GROUPS_WHY_MAX / 2];
+		snprintf(call, sizeof(call), "getgrnam_r(%s)", name);
+		groups_unavailable(id, RL_GROUPS_NAMES_UNAVAILABLE, call, -1, e);
+	}
+	if (st != RL_OK || !found)
+		return st;
+	*decided = true;
+	*match = rl_ident_has_gid(id, gid);
+	return probe_keep(id, at, name, *match);
 }
 
 enum rl_status rl_ident_in_group(struct rl_ident *id, const char *name, bool *match)
 {
 	*match = false;
+	if (id->groups != RL_GROUPS_KNOWN)
+		return RL_ENSS; /* asked once: a failed directory is not asked again */
+	if (!id->gnames_loaded) {
+		bool decided;
+		enum rl_status st = probe(id, name, &decided, match);
+		if (st != RL_OK || decided)
+			return st;
+	}
 	enum rl_status st = rl_ident_load_group_names(id);
 	if (st != RL_OK)
 		return st;

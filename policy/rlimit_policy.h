@@ -266,6 +266,12 @@ enum rl_groups {
 
 #define RL_GROUPS_WHY_MAX 96
 
+/* A group name asked by name (getgrnam_r) and what it answered. */
+struct rl_probe {
+	char *name; /* owned */
+	bool member;
+};
+
 struct rl_ident {
 	char *name;  /* owned; the passwd entry's name */
 	char *asked; /* owned; the name it was looked up by (rl_ident_is_for) */
@@ -276,6 +282,8 @@ struct rl_ident {
 	char **gnames; /* owned; sorted names of gids, plus extra names */
 	size_t ngnames;
 	bool gnames_loaded; /* false until the names were needed */
+	struct rl_probe *probes; /* owned; sorted by name; asked before the walk */
+	size_t nprobes;
 	enum rl_groups groups;
 	/* Why groups is not RL_GROUPS_KNOWN: "getgrgid_r(2001): No such file or directory". */
 	char groups_why[RL_GROUPS_WHY_MAX];

@@ -3,7 +3,7 @@
  * libpam, nss_wrapper and libnssfault (counts, delays, fails lookups):
  * getpwnam_r, getgrouplist and getgrgid_r failing once or always, under
  * onerr=fail (refused) and onerr=succeed (fail safe: all but the group
- * rules, one warning), and for root; getgrnam_r never asked; a user in
+ * rules, one warning), and for root; getgrnam_r's answers; a user in
  * 5,000 groups; a slow directory; two pam_rlimit lines asking NSS once.
  * Each case is a forked child: its return code, limits, log and lookups.
  */
@@ -75,9 +75,9 @@ static void setup(const char *dir)
 		   BIG_GID0 + BIG_GROUPS - 2, /* the 4,999th */
 		   BIG_GID0 + BIG_GROUPS, BIG_GID0 + BIG_GROUPS + 100);
 	/*
-	 * Three named rules for alice's two groups: the library probes two
-	 * names with getgrnam_r, then fetches the names of alice's groups
-	 * (getgrgid_r) once, for the third.
+	 * Four named rules for alice's two groups: the library asks two names
+	 * with getgrnam_r, then fetches the names of alice's gids (getgrgid_r)
+	 * once, for the rest.
 	 */
 	fenv_write("policy/bulk.yaml", 0644,
 		   "version: 1\n"
@@ -252,30 +252,48 @@ static void test_baseline(void **state)
 	assert_limits(&o->c, alice_limits, NALICE);
 	assert_int_equal(o->n.getpwnam_r, 1);
 	assert_int_equal(o->n.getgrouplist, 1);
-	/* Named rules: the names of alice's own two gids, once; no name probed. */
-	assert_int_equal(o->n.getgrnam_r, 0);
-	assert_int_equal(o->n.getgrgid_r, 2);
+	/* dev and outsider found by name: each answers, no walk. */
+	assert_int_equal(o->n.getgrnam_r, 2);
+	assert_int_equal(o->n.getgrgid_r, 0);
 	assert_int_equal(o->n.injected, 0);
 	assert_int_equal(fenv_log_count_in(o->c.log, -1, unavailable), 0);
 
-	/* A third named rule costs nothing more. */
+	/* More names than alice has gids: two asked, then her gids' names. */
 	o = run("bulk", "alice", NULL);
 	assert_rc(o, PAM_SUCCESS);
 	assert_limits(&o->c, alice_limits, NALICE);
-	assert_int_equal(o->n.getgrnam_r, 0);
+	assert_int_equal(o->n.getgrnam_r, 2);
 	assert_int_equal(o->n.getgrgid_r, 2);
 }
 
-/* Membership is decided by the user's own gids: getgrnam_r is never asked. */
-static void test_grnam_never_asked(void **state)
+/*
+ * getgrnam_r: a failure (any errno) is a directory that did not answer;
+ * "no such group" is not an answer either (a failed source before the one
+ * that said it is silent): the walk of alice's gids decides.
+ */
+static void test_grnam_answers(void **state)
 {
 	(void)state;
 	struct fault f = {.grnam = eio};
 	struct outcome *o = run("fail", "alice", &f);
+	assert_rc(o, PAM_SERVICE_ERR);
+	assert_unchanged(&o->c);
+	assert_int_equal(o->n.getgrnam_r, 1); /* the first failure ends the lookups */
+	assert_int_equal(o->n.getgrgid_r, 0);
+	o = run("succeed", "alice", &f);
+	assert_rc(o, PAM_SUCCESS);
+	const struct fenv_limit w[] = {{RLIMIT_CORE, 0, 0}, {RLIMIT_LOCKS, 50, 50}};
+	assert_limits(&o->c, w, 2);
+	assert_log(o, LOG_WARNING,
+		   "group information unavailable for alice (getgrnam_r(dev): Input/output "
+		   "error): skipped group rules ");
+
+	struct fault nf = {.grnam = notfound};
+	o = run("fail", "alice", &nf);
 	assert_rc(o, PAM_SUCCESS);
 	assert_limits(&o->c, alice_limits, NALICE);
-	assert_int_equal(o->n.getgrnam_r, 0);
-	assert_int_equal(o->n.injected, 0);
+	assert_int_equal(o->n.getgrnam_r, 1);
+	assert_int_equal(o->n.getgrgid_r, 2);
 }
 
 /*
@@ -484,27 +502,36 @@ static void test_grgid_erange_forever(void **state)
 }
 
 /*
- * A primary gid without a group entry is a gid without a name, not an
- * error; a supplementary gid getgrouplist gave must resolve.
+ * Every gid getgrouplist gave must resolve, the primary too: a directory
+ * with only the passwd entry cached gives just that gid and cannot name it.
  */
 static void test_grgid_not_found(void **state)
 {
 	(void)state;
+	/* orphan's primary 9999 has no entry: unavailable, so refused... */
 	struct outcome *o = run("fail", "orphan", NULL);
+	assert_rc(o, PAM_SERVICE_ERR);
+	assert_unchanged(&o->c);
+	/* ... or, under onerr=succeed, all but the group rules. */
+	o = run("succeed", "orphan", NULL);
 	assert_rc(o, PAM_SUCCESS);
 	const struct fenv_limit w[] = {{RLIMIT_CORE, 0, 0}};
 	assert_limits(&o->c, w, 1);
-	assert_int_equal(fenv_log_count_in(o->c.log, -1, unavailable), 0);
+	assert_log(o, LOG_WARNING,
+		   "group information unavailable for orphan (getgrgid_r(9999): no such group");
 
-	/* The first lookup is alice's primary 2001 (dev): no name, no error. */
-	struct fault p = {.grgid = notfound, .grgid_at = "1"};
-	o = run("fail", "alice", &p);
-	assert_rc(o, PAM_SUCCESS);
+	/* getgrnam_r says "no such group" (a silent source): the walk decides. */
 	const struct fenv_limit w2[] = {{RLIMIT_CORE, 0, 0}, {RLIMIT_LOCKS, 50, 50}};
-	assert_limits(&o->c, w2, 2); /* dev unnamed: its rule does not match */
+	struct fault p = {.grgid = notfound, .grgid_at = "1", .grnam = notfound};
+	o = run("fail", "alice", &p);
+	assert_rc(o, PAM_SERVICE_ERR);
+	assert_unchanged(&o->c);
+	o = run("succeed", "alice", &p);
+	assert_rc(o, PAM_SUCCESS);
+	assert_limits(&o->c, w2, 2); /* gid:2002 stays: the gids were known */
 
 	/* The second is 2002 (ops), supplementary: unavailable, so refused. */
-	struct fault s2 = {.grgid = notfound, .grgid_at = "2"};
+	struct fault s2 = {.grgid = notfound, .grgid_at = "2", .grnam = notfound};
 	o = run("fail", "alice", &s2);
 	assert_rc(o, PAM_SERVICE_ERR);
 	assert_unchanged(&o->c);
@@ -518,7 +545,7 @@ static void test_grgid_not_found(void **state)
 	/* ENOENT (nss_sss with its daemon down) and EAGAIN are no answer either. */
 	const char *errs[] = {enoent, eagain};
 	for (size_t i = 0; i < 2; i++) {
-		struct fault g = {.grgid = errs[i]};
+		struct fault g = {.grgid = errs[i], .grnam = notfound};
 		o = run("bulk", "alice", &g);
 		assert_rc(o, PAM_SERVICE_ERR);
 		assert_unchanged(&o->c);
@@ -542,7 +569,8 @@ static void test_fail_safe_issue(void **state)
 	const struct fenv_limit up[] = {{RLIMIT_NOFILE, 200, 200}, {RLIMIT_CORE, 0, 0}};
 	assert_limits(&o->c, up, 2);
 
-	struct fault down = {.grgid = enoent};
+	/* nss_sss with its daemon down: ENOENT for every group lookup. */
+	struct fault down = {.grgid = enoent, .grnam = enoent};
 	o = run("issue-succeed", "stud", &down);
 	assert_rc(o, PAM_SUCCESS);
 	const struct fenv_limit safe[] = {{RLIMIT_NOFILE, 400, 400}, {RLIMIT_CORE, 0, 0}};
@@ -553,7 +581,9 @@ static void test_fail_safe_issue(void **state)
 		   "directory): skipped group rules ");
 	assert_log(o, LOG_WARNING, "issue.yaml:5 (groups.physics), ");
 	assert_log(o, LOG_WARNING, "issue.yaml:7 (groups.students); the other rules apply");
-	assert_int_equal(o->n.getgrgid_r, 1); /* the first failure ends the walk */
+	/* ENOENT by name leaves it to the walk, whose first failure ends it. */
+	assert_int_equal(o->n.getgrnam_r, 1);
+	assert_int_equal(o->n.getgrgid_r, 1);
 
 	o = run("issue", "stud", &down);
 	assert_rc(o, PAM_SERVICE_ERR);
@@ -569,19 +599,28 @@ static void test_fail_safe_issue(void **state)
 static void test_one_lookup_per_login(void **state)
 {
 	(void)state;
-	struct outcome *o = run("twice", "stud", NULL);
+	/* What one line asks, alone. */
+	struct outcome *o = run("issue", "stud", NULL);
+	unsigned long pw = o->n.getpwnam_r, gl = o->n.getgrouplist;
+	unsigned long gr = o->n.getgrnam_r + o->n.getgrgid_r;
+	assert_int_equal(pw, 1);
+	assert_int_equal(gl, 1);
+	assert_true(gr >= 1);
+
+	o = run("twice", "stud", NULL);
 	assert_rc(o, PAM_SUCCESS);
 	const struct fenv_limit up[] = {{RLIMIT_NOFILE, 200, 200}, {RLIMIT_CORE, 0, 0}};
 	assert_limits(&o->c, up, 2);
-	assert_int_equal(o->n.getpwnam_r, 1);
-	assert_int_equal(o->n.getgrouplist, 1);
-	assert_int_equal(o->n.getgrgid_r, 2); /* dev and students, once */
+	assert_int_equal(o->n.getpwnam_r, pw);
+	assert_int_equal(o->n.getgrouplist, gl);
+	assert_int_equal(o->n.getgrnam_r + o->n.getgrgid_r, gr);
 
 	/* A slow directory is waited on once, not twice. */
 	struct fault slow = {.delay_ms = "150"};
 	o = run("twice", "stud", &slow);
 	assert_rc(o, PAM_SUCCESS);
-	assert_int_equal(o->n.getpwnam_r + o->n.getgrouplist + o->n.getgrgid_r, 4);
+	assert_int_equal(o->n.getpwnam_r + o->n.getgrouplist + o->n.getgrnam_r + o->n.getgrgid_r,
+			 pw + gl + gr);
 	print_message("two lines, 150 ms a lookup: %.2f s\n", o->c.seconds);
 
 	/* The first line's identity serves the second's other policy. */
@@ -591,7 +630,7 @@ static void test_one_lookup_per_login(void **state)
 	    {RLIMIT_NOFILE, 200, 200}, {RLIMIT_CORE, 0, 0}, {RLIMIT_MSGQUEUE, 4000, 4000}};
 	assert_limits(&o->c, both, 3);
 	assert_int_equal(o->n.getpwnam_r, 1);
-	assert_int_equal(o->n.getgrgid_r, 2);
+	assert_int_equal(o->n.getgrnam_r + o->n.getgrgid_r, gr);
 
 	/* A first line that needs no names: the second asks for them, once. */
 	o = run("twice-groups", "stud", NULL);
@@ -599,16 +638,16 @@ static void test_one_lookup_per_login(void **state)
 	assert_limits(&o->c, both, 3);
 	assert_int_equal(o->n.getpwnam_r, 1);
 	assert_int_equal(o->n.getgrouplist, 1);
-	assert_int_equal(o->n.getgrgid_r, 2);
+	assert_int_equal(o->n.getgrnam_r + o->n.getgrgid_r, gr);
 
 	/* Down: each line warns, but only the first asked. */
-	struct fault down = {.grgid = enoent};
+	struct fault down = {.grgid = enoent, .grnam = enoent};
 	o = run("twice-other", "stud", &down);
 	assert_rc(o, PAM_SUCCESS);
 	const struct fenv_limit safe[] = {
 	    {RLIMIT_NOFILE, 400, 400}, {RLIMIT_CORE, 0, 0}, {RLIMIT_MSGQUEUE, 4000, 4000}};
 	assert_limits(&o->c, safe, 3);
-	assert_int_equal(o->n.getgrgid_r, 1);
+	assert_int_equal(o->n.getgrnam_r + o->n.getgrgid_r, 2); /* the first line's */
 	assert_int_equal(fenv_log_count_in(o->c.log, LOG_WARNING, unavailable), 1);
 }
 
@@ -657,10 +696,17 @@ static void test_5000_groups(void **state)
 	/* 1,024 gids are too few: one retry, at the size the library asks for. */
 	assert_int_equal(o->n.getgrouplist, 2);
 	/*
-	 * Named rules: the name of each of the user's 5,001 gids, once (a gid
-	 * getgrouplist gave must resolve); no getgrnam_r.
+	 * Two named rules, both groups found by name: two lookups, not the
+	 * 5,001 names of the user's gids.
 	 */
-	assert_int_equal(o->n.getgrnam_r, 0);
+	assert_int_equal(o->n.getgrnam_r, 2);
+	assert_int_equal(o->n.getgrgid_r, 0);
+
+	/* A name no source knows: then each of the 5,001 gids' names, once. */
+	struct fault nf = {.grnam = notfound};
+	o = run("big", "big", &nf);
+	assert_rc(o, PAM_SUCCESS);
+	assert_limits(&o->c, w, 2);
 	assert_int_equal(o->n.getgrgid_r, BIG_GROUPS + 1);
 
 	/* With gid rules only, no names are fetched at all. */
@@ -701,7 +747,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_grgid_second_fails),
 	    cmocka_unit_test(test_grgid_erange_forever),
 	    cmocka_unit_test(test_grgid_not_found),
-	    cmocka_unit_test(test_grnam_never_asked),
+	    cmocka_unit_test(test_grnam_answers),
 	    cmocka_unit_test(test_fail_safe_issue),
 	    cmocka_unit_test(test_one_lookup_per_login),
 	    cmocka_unit_test(test_slow_directory_logged),

@@ -2,8 +2,8 @@
  * test_nss.c - ident.c and resolve.c against each row of pam_rlimit(8)'s
  * NSS table: found, not found (0, no entry), ENOENT (nss_sss, daemon
  * down), EAGAIN, ECONNREFUSED, ERANGE once and for ever, ENOMEM; for
- * getpwnam_r, a primary and a supplementary gid's getgrgid_r, getgrouplist.
- * Then the fail safe: what applies, what is named skipped, and that a
+ * getpwnam_r, getgrnam_r, a primary and a supplementary gid's getgrgid_r,
+ * getgrouplist.  Then the fail safe: what applies, what is named skipped, and that a
  * failed directory is not asked again.  The directory is scripted with
  * link-time wraps (unit.mk), answering as glibc's nss/getXXbyYY_r.c would.
  */
@@ -43,6 +43,9 @@ static struct {
 	gid_t bad_gid;
 	enum answer gr;
 	int gr_errno;
+	/* getgrnam_r's answer for every name; NOTFOUND unless a test says. */
+	enum answer grnam;
+	int grnam_errno;
 	size_t gr_need; /* A_ERANGE_ONCE: the size that is enough */
 	unsigned n_pw, n_grgid, n_grnam, n_grouplist;
 } dir;
@@ -58,6 +61,8 @@ static void dir_reset(void)
 {
 	memset(&dir, 0, sizeof(dir));
 	dir.bad_gid = (gid_t)-1;
+	/* A silent source: only the walk of the user's gids can answer. */
+	dir.grnam = A_NOTFOUND;
 }
 
 static int fail_with(enum answer a, int e, size_t need, size_t size, bool *found)
@@ -125,6 +130,40 @@ static const char *group_of(gid_t g)
 }
 
 static size_t erange_base; /* the first buffer size ident.c used */
+static size_t grnam_base;  /* the same, for getgrnam_r */
+
+static gid_t gid_named(const char *name)
+{
+	static const gid_t all[] = {0, DEV, OPS, STUDENTS, 4000};
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		const char *n = all[i] == 4000 ? "physics" : NULL;
+		if (!n)
+			n = group_of(all[i]);
+		if (strcmp(n, name) == 0)
+			return all[i];
+	}
+	return (gid_t)-1;
+}
+
+int __wrap_getgrnam_r(const char *name, struct group *gr, char *buf, size_t size,
+		      struct group **res)
+{
+	bool found;
+	dir.n_grnam++;
+	*res = NULL;
+	if (!grnam_base)
+		grnam_base = size;
+	int e = fail_with(dir.grnam, dir.grnam_errno, 4 * grnam_base, size, &found);
+	gid_t g = gid_named(name);
+	if (e || !found || g == (gid_t)-1)
+		return e;
+	snprintf(buf, size, "%s", name);
+	memset(gr, 0, sizeof(*gr));
+	gr->gr_name = buf;
+	gr->gr_gid = g;
+	*res = gr;
+	return 0;
+}
 
 int __wrap_getgrgid_r(gid_t gid, struct group *gr, char *buf, size_t size, struct group **res)
 {
@@ -149,18 +188,6 @@ int __wrap_getgrgid_r(gid_t gid, struct group *gr, char *buf, size_t size, struc
 	return 0;
 }
 
-/* Never called: membership is decided by the user's own gids. */
-int __wrap_getgrnam_r(const char *name, struct group *gr, char *buf, size_t size,
-		      struct group **res)
-{
-	(void)name;
-	(void)gr;
-	(void)buf;
-	(void)size;
-	dir.n_grnam++;
-	*res = NULL;
-	return EIO;
-}
 
 int __wrap_getgrouplist(const char *user, gid_t group, gid_t *groups, int *ngroups)
 {
@@ -287,7 +314,7 @@ static void gr_row(const struct gr_row *r, gid_t bad, enum rl_status want)
 		/* The gids themselves are still known. */
 		assert_true(rl_ident_has_gid(&id, OPS));
 	}
-	assert_int_equal(dir.n_grnam, 0); /* never a probe by name */
+	assert_int_equal(dir.n_grnam, 1); /* one probe, "no such group": the walk */
 	rl_ident_free(&id);
 }
 
@@ -298,25 +325,114 @@ static void test_grgid_supplementary_rows(void **state)
 		gr_row(&gr_rows[i], OPS, gr_rows[i].want);
 }
 
-/* The primary gid comes from passwd: it alone may have no group entry. */
+/*
+ * The primary gid is held to the same rule: a directory with only the
+ * passwd entry cached gives that gid alone and cannot name it.
+ */
 static void test_grgid_primary_rows(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < N_GR_ROWS; i++) {
-		enum rl_status want = gr_rows[i].a == A_NOTFOUND ? RL_OK : gr_rows[i].want;
-		gr_row(&gr_rows[i], DEV, want);
+	for (size_t i = 0; i < N_GR_ROWS; i++)
+		gr_row(&gr_rows[i], DEV, gr_rows[i].want);
+}
+
+/*
+ * getgrnam_r, asked first while that costs fewer lookups than the walk: a
+ * group found decides (its gid is alice's or not) and is asked once; "no
+ * such group" and ENOENT leave it to the walk (here every gid resolves);
+ * any other errno is a failed directory.
+ */
+static void test_grnam_rows(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *row;
+		enum answer a;
+		int e;
+		enum rl_status want;
+		unsigned grgid; /* the walk's lookups */
+	} rows[] = {
+	    {"found", A_FOUND, 0, RL_OK, 0},
+	    {"not found", A_NOTFOUND, 0, RL_OK, 3},
+	    {"ENOENT (nss_sss, daemon down)", A_ERRNO, ENOENT, RL_OK, 3},
+	    {"EAGAIN", A_ERRNO, EAGAIN, RL_ENSS, 0},
+	    {"ECONNREFUSED (dead daemon)", A_ERRNO, ECONNREFUSED, RL_ENSS, 0},
+	    {"ERANGE once", A_ERANGE_ONCE, 0, RL_OK, 0},
+	    {"ERANGE for ever", A_ERANGE_EVER, 0, RL_ENSS, 0},
+	    {"ENOMEM", A_ERRNO, ENOMEM, RL_ENOMEM, 0},
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct rl_ident id;
+		bool match = false;
+		dir_reset();
+		grnam_base = 0;
+		assert_int_equal(rl_ident_lookup("alice", &id), RL_OK);
+		dir.grnam = rows[i].a;
+		dir.grnam_errno = rows[i].e;
+		enum rl_status st = rl_ident_in_group(&id, "students", &match);
+		if (st != rows[i].want || dir.n_grgid != rows[i].grgid)
+			fail_msg("getgrnam_r %s: %s and %u getgrgid_r, expected %s and %u",
+				 rows[i].row, rl_status_str(st), dir.n_grgid,
+				 rl_status_str(rows[i].want), rows[i].grgid);
+		assert_int_equal(match, st == RL_OK);
+		if (st == RL_ENSS) {
+			assert_int_equal(id.groups, RL_GROUPS_NAMES_UNAVAILABLE);
+			assert_non_null(strstr(id.groups_why, "getgrnam_r(students): "));
+		}
+		if (st == RL_OK) {
+			/* A group alice is not in, found: no match, no walk. */
+			unsigned walk = dir.n_grgid;
+			if (rows[i].a == A_FOUND) {
+				assert_int_equal(rl_ident_in_group(&id, "physics", &match), RL_OK);
+				assert_false(match);
+				assert_int_equal(dir.n_grgid, walk);
+			}
+			/* Each answer is kept: nothing is asked again. */
+			unsigned asked = dir.n_grnam + dir.n_grgid;
+			assert_int_equal(rl_ident_in_group(&id, "students", &match), RL_OK);
+			assert_true(match);
+			assert_int_equal(dir.n_grnam + dir.n_grgid, asked);
+		}
+		rl_ident_free(&id);
 	}
-	/* Not found, primary: a gid without a name, the others named. */
+}
+
+/* No more probes by name than the walk would cost: then the walk. */
+static void test_grnam_probes_bounded(void **state)
+{
+	(void)state;
 	struct rl_ident id;
 	bool match;
 	dir_reset();
+	dir.grnam = A_FOUND;
+	assert_int_equal(rl_ident_lookup("alice", &id), RL_OK); /* 3 gids */
+	const char *names[] = {"physics", "root", "dev", "ops", "students"};
+	for (size_t i = 0; i < 5; i++)
+		assert_int_equal(rl_ident_in_group(&id, names[i], &match), RL_OK);
+	assert_true(match); /* students */
+	assert_int_equal(dir.n_grnam, 3);
+	assert_int_equal(dir.n_grgid, 3);
+	assert_true(id.gnames_loaded);
+	rl_ident_free(&id);
+}
+
+/* nss_sss's daemon down: ENOENT by name, then by gid: unavailable. */
+static void test_grnam_enoent_then_walk_fails(void **state)
+{
+	(void)state;
+	struct rl_ident id;
+	bool match = true;
+	dir_reset();
 	assert_int_equal(rl_ident_lookup("alice", &id), RL_OK);
-	dir.bad_gid = DEV;
-	dir.gr = A_NOTFOUND;
-	assert_int_equal(rl_ident_in_group(&id, "dev", &match), RL_OK);
+	dir.grnam = A_ERRNO;
+	dir.grnam_errno = ENOENT;
+	dir.bad_gid = OPS;
+	dir.gr = A_ERRNO;
+	dir.gr_errno = ENOENT;
+	assert_int_equal(rl_ident_in_group(&id, "students", &match), RL_ENSS);
 	assert_false(match);
-	assert_int_equal(id.ngnames, 2);
-	assert_int_equal(id.groups, RL_GROUPS_KNOWN);
+	assert_int_equal(id.groups, RL_GROUPS_NAMES_UNAVAILABLE);
+	assert_string_equal(id.groups_why, "getgrgid_r(2002): No such file or directory");
 	rl_ident_free(&id);
 }
 
@@ -515,6 +631,9 @@ int main(void)
 	    cmocka_unit_test(test_pwnam_rows),
 	    cmocka_unit_test(test_grgid_supplementary_rows),
 	    cmocka_unit_test(test_grgid_primary_rows),
+	    cmocka_unit_test(test_grnam_rows),
+	    cmocka_unit_test(test_grnam_probes_bounded),
+	    cmocka_unit_test(test_grnam_enoent_then_walk_fails),
 	    cmocka_unit_test(test_grouplist_fails),
 	    cmocka_unit_test(test_root_asks_no_groups),
 	    cmocka_unit_test(test_fail_safe_names_unavailable),

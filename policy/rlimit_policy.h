@@ -281,7 +281,7 @@ struct rl_ident {
 	size_t ngids;
 	char **gnames; /* owned; sorted names of gids, plus extra names */
 	size_t ngnames;
-	bool gnames_loaded; /* false until the names were needed */
+	bool gnames_loaded;      /* false until the names were needed */
 	struct rl_probe *probes; /* owned; sorted by name; asked before the walk */
 	size_t nprobes;
 	enum rl_groups groups;

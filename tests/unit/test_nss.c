@@ -188,7 +188,6 @@ int __wrap_getgrgid_r(gid_t gid, struct group *gr, char *buf, size_t size, struc
 	return 0;
 }
 
-
 int __wrap_getgrouplist(const char *user, gid_t group, gid_t *groups, int *ngroups)
 {
 	(void)user;

@@ -118,7 +118,7 @@ EOF
 
 # name uid gid home-group [groups by memberUid]
 ldap_user() {
-	printf 'dn: uid=%s,ou=people,dc=example,dc=org\nobjectClass: account\nobjectClass: posixAccount\ncn: %s\nuid: %s\nuidNumber: %s\ngidNumber: %s\nhomeDirectory: /home/%s\nloginShell: /bin/bash\n\n' \
+	printf 'dn: uid=%s,ou=people,dc=example,dc=org\nobjectClass: account\nobjectClass: posixAccount\nobjectClass: shadowAccount\ncn: %s\nuid: %s\nuidNumber: %s\ngidNumber: %s\nhomeDirectory: /home/%s\nloginShell: /bin/bash\n\n' \
 		"$1" "$1" "$1" "$2" "$3" "$1"
 }
 ldap_group() { # name gid members...
@@ -175,12 +175,14 @@ timelimit 5'
 	printf 'uid nslcd\ngid nslcd\nuri ldap://127.0.0.1/\nbase dc=example,dc=org\n%s\n' "$extra" |
 		vm_root 'install -m 0640 -g nslcd /dev/stdin /etc/nslcd.conf'
 }
-# shadow stays files: libnss-sss's postinst adds sss to it, and then
-# pam_unix's account check (common-account) refuses LDAP users on its own
-# while sssd is down ("Authentication service cannot retrieve
-# authentication info"), before any session module runs.
+# shadow: files for SSSD (libnss-sss's postinst adds sss to it); nslcd
+# gives LDAP users a shadowed passwd entry ("x"), and pam_unix's account
+# check (common-account) refuses a shadowed user whose shadow entry it
+# cannot get, before any session module runs: "files ldap" there.
 nss_use() { # sss|ldap
-	vm_root "sed -i -E -e 's/^(passwd|group):.*/\\1: files $1/' -e 's/^shadow:.*/shadow: files/' \
+	local shadow=files
+	[ "$1" = sss ] || shadow="files $1"
+	vm_root "sed -i -E -e 's/^(passwd|group):.*/\\1: files $1/' -e 's/^shadow:.*/shadow: $shadow/' \
 		/etc/nsswitch.conf"
 }
 set_onerr() { # fail|succeed
@@ -207,12 +209,19 @@ login() {
 	t0=$EPOCHREALTIME
 	case $way in
 	ssh) out=$(vm_ssh_key "$u" "$(way_key_of "$u")" rl-caps 2>>"$VM_WORK/ways.err") || rc=$? ;;
-	su) out=$(vm_root "su -l $u -c rl-caps" 2>>"$VM_WORK/ways.err") || rc=$? ;;
+	su) out=$(vm_root "su -l $u -c rl-caps" 2>"$VM_WORK/su.err") || rc=$? ;;
 	esac
+	[ "$way" != su ] || cat "$VM_WORK/su.err" >>"$VM_WORK/ways.err"
 	took=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
 	[ "$rc" -eq 0 ] || echo "$way $u: exit $rc after ${took}s" >>"$VM_WORK/ways.err"
 	got=$(printf '%s\n' "$out" | tr -d '\r' | { grep -E '^rlcaps ' || true; } | tail -n 1)
 	[ "$rc" -ne 124 ] || got=timeout
+	# The account stack (pam_unix: a shadowed passwd entry whose shadow
+	# entry cannot be had) refused before any session module ran.
+	if [ -z "$got" ] && [ "$way" = su ] &&
+		grep -q 'cannot retrieve authentication info' "$VM_WORK/su.err"; then
+		got=account
+	fi
 }
 
 # What NSS answers for each user now, one line a user:
@@ -284,6 +293,16 @@ judge() {
 	local v=$1 u=$2 kind=${3#* } onerr=$4 got=$5 journal=$6 groups want
 	groups=${kind#* }
 	kind=${kind%% *}
+	if [ "$got" = account ] || { [ -z "$got" ] &&
+		grep -q "Access denied for user $u by PAM account configuration" <<<"$journal"; }; then
+		# Not pam_rlimit's doing, and not its to judge: no session opened.
+		if grep -q "pam_rlimit(.*$u" <<<"$journal"; then
+			t_judge "$v" "refused by the account stack, yet pam_rlimit logged" fail
+		else
+			t_judge "$v" "refused by the account stack (pam_unix), before any session" pass
+		fi
+		return
+	fi
 	if [ "$got" = timeout ]; then
 		t_judge "$v" "no session: timed out (${VM_CMD_TIMEOUT}s)" fail
 		return
@@ -316,7 +335,8 @@ judge() {
 			if [ -z "$got" ] && grep -q "pam_rlimit(.*session for $u refused" <<<"$journal"; then
 				t_judge "$v" "refused" pass
 			else
-				t_judge "$v" "${got:+$(short "$got")}${got:-no session, no refusal by pam_rlimit in the journal} (want: refused)" fail
+				[ -n "$got" ] || got="no session, no refusal by pam_rlimit in the journal"
+				t_judge "$v" "$(short "$got") (want: refused)" fail
 			fi
 		elif [ -n "$got" ] && caps_match "$got" "$want" &&
 			grep -q "pam_rlimit(.*group information unavailable for $u" <<<"$journal"; then
@@ -357,7 +377,7 @@ outage() {
 		g_su[$u]=$got t_su[$u]=$took
 	done
 	answers=$(nss_answers "$@")
-	journal=$(vm_root "journalctl -q -o cat --since @$t0 | grep -F 'pam_rlimit(' || true")
+	journal=$(vm_root "journalctl -q -o cat --since @$t0 | grep -e 'pam_rlimit(' -e 'by PAM account configuration' || true")
 	printf '%s\n' "$journal" | sed "s/^/    journal: /" >>"$VM_WORK/journal.log"
 	for u in "$@"; do
 		ans=$(grep -m1 "^$u " <<<"$answers" || echo "$u error no-answer")

@@ -4,7 +4,7 @@
 #
 #   vm_init NAME      work folder, traps that kill the VM on any exit
 #   vm_lock           one VM run at a time on this machine
-#   vm_image          builds or finds the image (build-image.sh)
+#   vm_image [BUILDER] builds or finds the image (build-image.sh, or BUILDER)
 #   vm_boot           starts qemu, waits for ssh
 #   vm_root CMD       runs CMD as root over ssh (stdin passes through)
 #   vm_ssh_key USER KEY CMD, vm_ssh_pw USER PASSWORD CMD   real logins
@@ -76,13 +76,15 @@ vm_lock() {
 	fi
 }
 
-# vm_image: RL_VM_IMAGE (an image folder) when set, else build-image.sh's.
+# vm_image [BUILDER]: RL_VM_IMAGE (an image folder) when set, else what
+# BUILDER (a script beside build-image.sh that prints an image folder;
+# build-image.sh when none is named) prints.
 vm_image() {
-	local t0=$SECONDS
+	local t0=$SECONDS builder=${1:-build-image.sh}
 	if [ -n "${RL_VM_IMAGE:-}" ]; then
 		VM_IMAGE=$RL_VM_IMAGE
 	else
-		VM_IMAGE=$("$VM_SYSTEM_DIR/build-image.sh") || vm_die "no image"
+		VM_IMAGE=$("$VM_SYSTEM_DIR/$builder") || vm_die "no image"
 	fi
 	# shellcheck disable=SC2034 # read by the test scripts
 	VM_TIME_IMAGE=$((SECONDS - t0))

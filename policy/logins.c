@@ -44,8 +44,21 @@ static bool field(const char *text, const char *key, char *out, size_t size)
 }
 
 /*
+ * Whether name can be a logind session id: letters and digits only, as
+ * logind makes them.  The folder also holds each session's "ID.ref" FIFO.
+ */
+static bool session_id(const char *name)
+{
+	static const char alnum[] = "abcdefghijklmnopqrstuvwxyz"
+				    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	return *name && name[strspn(name, alnum)] == '\0';
+}
+
+/*
  * logind's sessions: a user's class ("user", not "greeter" or "background"
- * ones such as cron's), not closing.
+ * ones such as cron's), not closing.  Only regular files are read: a read
+ * of a session's FIFO blocks for as long as that session lives, and so
+ * would the login being opened.
  */
 enum rl_status rl_count_logind(const char *dir, uid_t uid, const char *own_id, unsigned *user_n,
 			       unsigned *all_n)
@@ -55,11 +68,21 @@ enum rl_status rl_count_logind(const char *dir, uid_t uid, const char *own_id, u
 		return errno == ENOENT ? RL_OK : RL_EIO;
 	for (struct dirent *e; (e = readdir(d)) != NULL;) {
 		char text[4096], v[64];
-		if (e->d_name[0] == '.' || (own_id && strcmp(e->d_name, own_id) == 0))
+		struct stat st;
+		if (!session_id(e->d_name) || (own_id && strcmp(e->d_name, own_id) == 0))
 			continue;
-		int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (e->d_type != DT_REG && e->d_type != DT_UNKNOWN)
+			continue;
+		/* O_NONBLOCK: should a FIFO take a session file's name, open
+		 * returns at once and fstat tells. */
+		int fd = openat(dirfd(d), e->d_name,
+				O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
 		if (fd < 0)
 			continue; /* gone since the listing */
+		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+			close(fd);
+			continue;
+		}
 		ssize_t n = read(fd, text, sizeof(text) - 1);
 		close(fd);
 		if (n <= 0)

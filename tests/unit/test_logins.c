@@ -7,6 +7,7 @@
 #include "unit.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +137,45 @@ static void test_logind_files(void **state)
 	free(dir);
 }
 
+/*
+ * logind's folder as it is on a live machine: each session's ID.ref FIFO
+ * beside its file, its write end held by the session.  A read of one
+ * blocks as long as that session lives (the held first login of
+ * tests/system/maxlogins.sh hung there).  The count runs in a child with
+ * an alarm, so a count that blocks fails the test instead of hanging it.
+ */
+static void test_logind_fifos(void **state)
+{
+	(void)state;
+	char *dir = tmp_dir(), *ref = NULL, *odd = NULL;
+	free(put_file(dir, "3", "UID=1000\nUSER=alice\nSTATE=active\nCLASS=user\n"));
+	assert_true(asprintf(&ref, "%s/3.ref", dir) > 0);
+	assert_true(asprintf(&odd, "%s/7", dir) > 0); /* a FIFO under a session's name */
+	assert_int_equal(mkfifo(ref, 0600), 0);
+	assert_int_equal(mkfifo(odd, 0600), 0);
+	int writer = open(ref, O_RDWR | O_CLOEXEC); /* the session holding it */
+	assert_true(writer >= 0);
+	pid_t p = fork();
+	assert_true(p >= 0);
+	if (p == 0) {
+		unsigned mine = 0, all = 0;
+		alarm(10);
+		if (rl_count_logind(dir, 1000, NULL, &mine, &all) != RL_OK)
+			_exit(99);
+		_exit((int)(mine * 10 + all));
+	}
+	int ws = 0;
+	assert_int_equal(waitpid(p, &ws, 0), p);
+	close(writer);
+	assert_false(WIFSIGNALED(ws)); /* SIGALRM: blocked on a FIFO */
+	assert_true(WIFEXITED(ws));
+	assert_int_equal(WEXITSTATUS(ws), 11); /* alice's one session, of one */
+	free(ref);
+	free(odd);
+	rm_rf(dir);
+	free(dir);
+}
+
 static void test_utmp_count(void **state)
 {
 	(void)state;
@@ -239,6 +279,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_logind_files),
+	    cmocka_unit_test(test_logind_fifos),
 	    cmocka_unit_test(test_utmp_count),
 	    cmocka_unit_test(test_priority_nonewprivs),
 	};

@@ -22,6 +22,7 @@
 
 #define LOGIND_RUNNING "/run/systemd/system"
 #define LOGIND_SESSIONS "/run/systemd/sessions"
+#define USER_MANAGER_SERVICE "systemd-user"
 
 /* The value of KEY= in a logind session file's text, in out; false if absent. */
 static bool field(const char *text, const char *key, char *out, size_t size)
@@ -151,10 +152,19 @@ static bool over(const struct rl_result *r, int it, unsigned have, const char *u
 }
 
 enum rl_status rl_check_logins(const struct rl_result *r, const char *user, uid_t uid,
-			       const char *own_id, const struct rl_sink *sink)
+			       const char *own_id, const char *service, const struct rl_sink *sink)
 {
 	unsigned mine, all;
 	if (!r->item[RL_ITEM_MAXLOGINS].hard.set && !r->item[RL_ITEM_MAXSYSLOGINS].hard.set)
+		return RL_OK;
+	/*
+	 * The user's manager (user@UID.service) opens a session of its own
+	 * under this service, from inside the user's first login, which
+	 * logind counts already: checked, it would be refused for every
+	 * user at maxlogins 1.  It is not a login; pam_systemd registers no
+	 * session for it (class "manager" from systemd 256 on: not counted).
+	 */
+	if (service && strcmp(service, USER_MANAGER_SERVICE) == 0)
 		return RL_OK;
 	enum rl_status st = rl_count_sessions(user, uid, own_id, &mine, &all);
 	if (st != RL_OK) {

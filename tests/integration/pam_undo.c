@@ -4,10 +4,15 @@
  * back; without CAP_SYS_RESOURCE, as here, the most a module can undo is
  * the soft limits, so it raises the soft limit of each resource named by
  * number in its arguments (RLIMIT_FSIZE is 1) to its hard limit.
+ * nice=N sets the niceness to N, as pam_limits' priority does (to 0 when
+ * limits.conf names none): lowering it takes CAP_SYS_NICE, which root
+ * has here and sshd's or cron's pam_limits has too.
+ * no_new_privs has no counterpart: nothing can turn it off again.
  */
 #define PAM_SM_SESSION
 #include <security/pam_modules.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 
 PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
@@ -15,6 +20,11 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 	(void)pamh;
 	(void)flags;
 	for (int i = 0; i < argc; i++) {
+		if (strncmp(argv[i], "nice=", 5) == 0) {
+			if (setpriority(PRIO_PROCESS, 0, atoi(argv[i] + 5)) != 0)
+				return PAM_SESSION_ERR;
+			continue;
+		}
 		int r = atoi(argv[i]);
 		struct rlimit rl;
 		if (getrlimit(r, &rl) != 0)

@@ -1,13 +1,11 @@
 /*
- * pam_undo.c - a test module that stands in for a pam_limits running after
- * pam_rlimit in the same session stack.  pam_limits puts PID 1's limits
- * back; without CAP_SYS_RESOURCE, as here, the most a module can undo is
- * the soft limits, so it raises the soft limit of each resource named by
- * number in its arguments (RLIMIT_FSIZE is 1) to its hard limit.
- * nice=N sets the niceness to N, as pam_limits' priority does (to 0 when
- * limits.conf names none): lowering it takes CAP_SYS_NICE, which root
- * has here and sshd's or cron's pam_limits has too.
- * no_new_privs has no counterpart: nothing can turn it off again.
+ * pam_undo.c - stands in for a pam_limits after pam_rlimit in the stack.
+ * pam_limits puts PID 1's limits back; without CAP_SYS_RESOURCE the most a
+ * module can undo is a soft limit: each resource named by number (1 is
+ * RLIMIT_FSIZE) gets its soft limit raised to its hard one.  nice=N sets
+ * the niceness, as pam_limits' priority does (0 if limits.conf has none):
+ * a lowering takes CAP_SYS_NICE, as root and sshd's pam_limits have.
+ * no_new_privs has no counterpart: nothing can turn it off.
  */
 #define PAM_SM_SESSION
 #include <security/pam_modules.h>

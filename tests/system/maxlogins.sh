@@ -161,7 +161,7 @@ t_row "ann: her systemd manager, inside her first login" "$m" "$mj"
 
 t=$SECONDS
 out=$(second ann)
-judge a "refused (ssh status $(sed -n 's/^status //p' <<<"$out"), $((SECONDS - t))s" refused "$out"
+judge a "refused (ssh status $(sed -n 's/^status //p' <<<"$out"), $((SECONDS - t))s)" refused "$out"
 judge aj "journal: maxlogins: ann 1 session open already" \
 	journal_has 'maxlogins: ann 1 session open already'
 t_row "ann: second ssh login while one is open" "$a" "$aj"

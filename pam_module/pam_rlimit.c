@@ -294,6 +294,15 @@ static enum rl_status apply_totals(pam_handle_t *pamh, uid_t uid, const struct r
 	return st;
 }
 
+/* The PAM service name, or NULL. */
+static const char *service_of(pam_handle_t *pamh)
+{
+	const void *item = NULL;
+	if (pam_get_item(pamh, PAM_SERVICE, &item) != PAM_SUCCESS)
+		return NULL;
+	return item;
+}
+
 PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct args a;
@@ -341,7 +350,7 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 			if (a.debug && !rl_result_any(&res))
 				log_line(pamh, LOG_DEBUG, "no rule applies to %s", user);
 			st = rl_check_logins(&res, user, uid, pam_getenv(pamh, "XDG_SESSION_ID"),
-					     &sink);
+					     service_of(pamh), &sink);
 			if (st == RL_OK)
 				st = rl_apply(&res, a.debug, &sink);
 		}

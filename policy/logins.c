@@ -22,6 +22,7 @@
 
 #define LOGIND_RUNNING "/run/systemd/system"
 #define LOGIND_SESSIONS "/run/systemd/sessions"
+#define USER_MANAGER_SERVICE "systemd-user"
 
 /* The value of KEY= in a logind session file's text, in out; false if absent. */
 static bool field(const char *text, const char *key, char *out, size_t size)
@@ -44,8 +45,21 @@ static bool field(const char *text, const char *key, char *out, size_t size)
 }
 
 /*
+ * Whether name can be a logind session id: letters and digits only, as
+ * logind makes them.  The folder also holds each session's "ID.ref" FIFO.
+ */
+static bool session_id(const char *name)
+{
+	static const char alnum[] = "abcdefghijklmnopqrstuvwxyz"
+				    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	return *name && name[strspn(name, alnum)] == '\0';
+}
+
+/*
  * logind's sessions: a user's class ("user", not "greeter" or "background"
- * ones such as cron's), not closing.
+ * ones such as cron's), not closing.  Only regular files are read: a read
+ * of a session's FIFO blocks for as long as that session lives, and so
+ * would the login being opened.
  */
 enum rl_status rl_count_logind(const char *dir, uid_t uid, const char *own_id, unsigned *user_n,
 			       unsigned *all_n)
@@ -55,11 +69,21 @@ enum rl_status rl_count_logind(const char *dir, uid_t uid, const char *own_id, u
 		return errno == ENOENT ? RL_OK : RL_EIO;
 	for (struct dirent *e; (e = readdir(d)) != NULL;) {
 		char text[4096], v[64];
-		if (e->d_name[0] == '.' || (own_id && strcmp(e->d_name, own_id) == 0))
+		struct stat st;
+		if (!session_id(e->d_name) || (own_id && strcmp(e->d_name, own_id) == 0))
 			continue;
-		int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (e->d_type != DT_REG && e->d_type != DT_UNKNOWN)
+			continue;
+		/* O_NONBLOCK: should a FIFO take a session file's name, open
+		 * returns at once and fstat tells. */
+		int fd = openat(dirfd(d), e->d_name,
+				O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
 		if (fd < 0)
 			continue; /* gone since the listing */
+		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+			close(fd);
+			continue;
+		}
 		ssize_t n = read(fd, text, sizeof(text) - 1);
 		close(fd);
 		if (n <= 0)
@@ -128,10 +152,19 @@ static bool over(const struct rl_result *r, int it, unsigned have, const char *u
 }
 
 enum rl_status rl_check_logins(const struct rl_result *r, const char *user, uid_t uid,
-			       const char *own_id, const struct rl_sink *sink)
+			       const char *own_id, const char *service, const struct rl_sink *sink)
 {
 	unsigned mine, all;
 	if (!r->item[RL_ITEM_MAXLOGINS].hard.set && !r->item[RL_ITEM_MAXSYSLOGINS].hard.set)
+		return RL_OK;
+	/*
+	 * The user's manager (user@UID.service) opens a session of its own
+	 * under this service, from inside the user's first login, which
+	 * logind counts already: checked, it would be refused for every
+	 * user at maxlogins 1.  It is not a login; pam_systemd registers no
+	 * session for it (class "manager" from systemd 256 on: not counted).
+	 */
+	if (service && strcmp(service, USER_MANAGER_SERVICE) == 0)
 		return RL_OK;
 	enum rl_status st = rl_count_sessions(user, uid, own_id, &mine, &all);
 	if (st != RL_OK) {

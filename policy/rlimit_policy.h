@@ -597,10 +597,12 @@ enum rl_status rl_count_sessions(const char *user, uid_t uid, const char *own_id
  * Checks the session being opened against r's maxlogins and
  * maxsyslogins, counting with rl_count_sessions.  Returns RL_ELOGINS,
  * after a line that says which limit, when it would go past one; root is
- * never refused (the line is a warning then, and RL_OK).
+ * never refused (the line is a warning then, and RL_OK).  service is the
+ * PAM service (NULL if unknown): "systemd-user", a user's systemd
+ * manager, is not a login and is never checked.
  */
 enum rl_status rl_check_logins(const struct rl_result *r, const char *user, uid_t uid,
-			       const char *own_id, const struct rl_sink *sink);
+			       const char *own_id, const char *service, const struct rl_sink *sink);
 
 /*
  * Applies r to the calling process with setrlimit.  A raise refused with

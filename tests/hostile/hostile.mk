@@ -43,12 +43,12 @@ $(HOSTILE_BOMBS): tests/hostile/test_bombs.c $(POLICY_LIB) $(HOSTILE_HDRS) | $(B
 $(HOSTILE_OUT)/harness.o: tests/integration/harness.c tests/integration/harness.h \
 		$(wildcard tests/common/*.h) | $(BUILD)/.deps
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) -Itests/integration -c -o $@ $<
+	$(CC) $(TEST_CFLAGS) -pthread -Itests/integration -c -o $@ $<
 
 $(HOSTILE_FSTRICKS): tests/hostile/test_fstricks.c $(HOSTILE_OUT)/harness.o \
 		tests/integration/harness.h $(TEST_MODULE)
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) -Itests/integration -o $@ $< $(HOSTILE_OUT)/harness.o \
+	$(CC) $(TEST_CFLAGS) -pthread -Itests/integration -o $@ $< $(HOSTILE_OUT)/harness.o \
 		$(ALL_LDFLAGS) $(PAMTEST_LIBS) $(CMOCKA_LIBS) $(PAM_LIBS) -ldl
 
 # The races run in the fault tests' world (tests/faults/fenv.h): thousands

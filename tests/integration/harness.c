@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <grp.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -20,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <syslog.h>
@@ -83,6 +85,7 @@ struct outcome {
 	int pamtest_err;
 	int open_rc, close_rc, setcred_rc;
 	struct rlimit pre[RLT_NRES], post[RLT_NRES];
+	int nice_pre, nice_post, nnp_pre, nnp_post; /* of the case's main thread */
 	struct rlt_nss_calls nss;
 };
 
@@ -469,6 +472,58 @@ void rlt_expect_baseline(struct rlt_case *c, int res)
 	rlt_expect(c, res, baseline[res].rlim_cur, baseline[res].rlim_max);
 }
 
+void rlt_open_in_thread(struct rlt_case *c)
+{
+	c->open_in_thread = true;
+}
+
+void rlt_expect_nice(struct rlt_case *c, int nice)
+{
+	c->nice = (struct rlt_expect_int){.set = true, .value = nice};
+}
+
+void rlt_expect_nonewprivs(struct rlt_case *c, int on)
+{
+	c->nonewprivs = (struct rlt_expect_int){.set = true, .value = on};
+}
+
+/* This thread's niceness (getpriority's -1 is a niceness too). */
+static int nice_now(void)
+{
+	errno = 0;
+	int n = getpriority(PRIO_PROCESS, 0);
+	if (n == -1 && errno != 0)
+		fail_msg("getpriority: %s", strerror(errno));
+	return n;
+}
+
+int rlt_nonewprivs(void)
+{
+	return prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
+}
+
+bool rlt_can_lower_nice(void)
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		fail_msg("fork: %s", strerror(errno));
+	if (pid == 0) {
+		int n = nice_now();
+		int up = n < 19 ? n + 1 : n, down = up - 1;
+		_exit(setpriority(PRIO_PROCESS, 0, up) == 0 &&
+			      setpriority(PRIO_PROCESS, 0, down) == 0 && nice_now() == down
+			  ? 0
+			  : 1);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 void rlt_expect_log(struct rlt_case *c, int prio, const char *text)
 {
 	struct rlt_log *l;
@@ -538,6 +593,60 @@ static int set_baseline(struct outcome *o)
 	return 0;
 }
 
+static int no_conversation(int n, const struct pam_message **msg, struct pam_response **resp,
+			   void *data)
+{
+	(void)n;
+	(void)msg;
+	(void)resp;
+	(void)data;
+	return PAM_CONV_ERR;
+}
+
+struct opener {
+	pam_handle_t *pamh;
+	int rc;
+};
+
+static void *open_session(void *arg)
+{
+	struct opener *op = arg;
+
+	op->rc = pam_open_session(op->pamh, 0);
+	return NULL;
+}
+
+/*
+ * The case's PAM calls made directly, pam_open_session in a thread of its
+ * own (rlt_open_in_thread).  Returns 0, or -1 when pam_start or the
+ * thread failed (o->pamtest_err says which).
+ */
+static int run_open_in_thread(const struct rlt_case *c, const char *user, struct outcome *o)
+{
+	struct pam_conv conv = {no_conversation, NULL};
+	struct opener op = {NULL, -1};
+	pam_handle_t *pamh = NULL;
+	pthread_t t;
+
+	o->pamtest_err = pam_start(RLT_SERVICE, user, &conv, &pamh);
+	if (o->pamtest_err != PAM_SUCCESS)
+		return -1;
+	if (c->setcred == RLT_SETCRED_BEFORE_OPEN)
+		o->setcred_rc = pam_setcred(pamh, PAM_ESTABLISH_CRED);
+	op.pamh = pamh;
+	if (pthread_create(&t, NULL, open_session, &op) != 0 || pthread_join(t, NULL) != 0) {
+		o->pamtest_err = -2;
+		pam_end(pamh, PAM_SYSTEM_ERR);
+		return -1;
+	}
+	o->open_rc = op.rc;
+	if (c->setcred == RLT_SETCRED_AFTER_OPEN)
+		o->setcred_rc = pam_setcred(pamh, PAM_ESTABLISH_CRED);
+	o->close_rc = pam_close_session(pamh, 0);
+	pam_end(pamh, o->close_rc);
+	return 0;
+}
+
 static __attribute__((noreturn)) void case_child(const struct rlt_case *c, const char *user,
 						 int expect_open, int wfd)
 {
@@ -571,6 +680,8 @@ static __attribute__((noreturn)) void case_child(const struct rlt_case *c, const
 	if (set_baseline(&o) == 0) {
 		for (int r = 0; r < RLT_NRES; r++)
 			getrlimit(r, &o.pre[r]);
+		o.nice_pre = nice_now();
+		o.nnp_pre = rlt_nonewprivs();
 		/*
 		 * pam_wrapper re-initialises in a forked child at its first
 		 * pam_start and copies the service folder named now.
@@ -580,15 +691,21 @@ static __attribute__((noreturn)) void case_child(const struct rlt_case *c, const
 		setenv("PAM_WRAPPER_SERVICE_DIR", svcdir, 1);
 		setenv("PAM_WRAPPER_DEBUGLEVEL", "2", 1);
 		memset(&nss_calls, 0, sizeof(nss_calls));
-		o.pamtest_err = _pamtest(RLT_SERVICE, user, NULL, tests, nt, NULL);
+		if (c->open_in_thread) {
+			run_open_in_thread(c, user, &o);
+		} else {
+			o.pamtest_err = _pamtest(RLT_SERVICE, user, NULL, tests, nt, NULL);
+			o.open_rc = tests[open_at].op_rv;
+			o.close_rc = tests[close_at].op_rv;
+			if (c->setcred != RLT_SETCRED_NONE)
+				o.setcred_rc = tests[cred_at].op_rv;
+		}
 		o.nss = nss_calls;
 		o.nss.counted = o.nss.getpwnam_r > 0 || o.nss.getgrouplist > 0;
-		o.open_rc = tests[open_at].op_rv;
-		o.close_rc = tests[close_at].op_rv;
-		if (c->setcred != RLT_SETCRED_NONE)
-			o.setcred_rc = tests[cred_at].op_rv;
 		for (int r = 0; r < RLT_NRES; r++)
 			getrlimit(r, &o.post[r]);
+		o.nice_post = nice_now();
+		o.nnp_post = rlt_nonewprivs();
 		o.stage = 2;
 	}
 	write_all_or_die(wfd, &o, sizeof(o));
@@ -629,6 +746,26 @@ static int check_limits(const struct rlt_case *c, const struct outcome *o)
 			    lim_str(o->post[r].rlim_cur, a, sizeof(a)),
 			    lim_str(o->post[r].rlim_max, b, sizeof(b)), why,
 			    lim_str(ws, x, sizeof(x)), lim_str(wh, y, sizeof(y)));
+		bad++;
+	}
+	return bad;
+}
+
+/* The niceness and no_new_privs of the case's thread: as expected, else untouched. */
+static int check_thread(const struct rlt_case *c, const struct outcome *o)
+{
+	int bad = 0;
+	int want_nice = c->nice.set ? c->nice.value : o->nice_pre;
+	int want_nnp = c->nonewprivs.set ? c->nonewprivs.value : o->nnp_pre;
+
+	if (o->nice_post != want_nice) {
+		print_error("niceness %d, %s %d (%d before the session)\n", o->nice_post,
+			    c->nice.set ? "expected" : "untouched", want_nice, o->nice_pre);
+		bad++;
+	}
+	if (o->nnp_post != want_nnp) {
+		print_error("no_new_privs %d, %s %d (%d before the session)\n", o->nnp_post,
+			    c->nonewprivs.set ? "expected" : "untouched", want_nnp, o->nnp_pre);
 		bad++;
 	}
 	return bad;
@@ -825,6 +962,7 @@ void rlt_run(struct rlt_case *c, const char *user, int expect_open)
 		bad += pam_code_ok(o.close_rc, PAM_SUCCESS, "pam_close_session");
 	c->nss = o.nss;
 	bad += check_limits(c, &o);
+	bad += check_thread(c, &o);
 	bad += check_output(c);
 	if (bad > 0)
 		fail_msg("%d check(s) failed (user %s, args \"%s\")", bad, user, c->args);

@@ -51,6 +51,12 @@ struct rlt_nss_calls {
 /* When the case calls pam_setcred(PAM_ESTABLISH_CRED), if at all. */
 enum rlt_setcred { RLT_SETCRED_NONE = 0, RLT_SETCRED_AFTER_OPEN, RLT_SETCRED_BEFORE_OPEN };
 
+/* A value the session must leave in the thread that ran the case. */
+struct rlt_expect_int {
+	bool set;
+	int value;
+};
+
 struct rlt_case {
 	char dir[PATH_MAX]; /* this case's own folder */
 	char args[2048];    /* module arguments, %D expanded */
@@ -58,7 +64,9 @@ struct rlt_case {
 	char stack[4096]; /* the service file when set (rlt_stack) */
 	enum rlt_setcred setcred;
 	int setcred_rc;
+	bool open_in_thread; /* rlt_open_in_thread */
 	struct rlt_expect expect[RLT_NRES];
+	struct rlt_expect_int nice, nonewprivs;
 	struct rlt_log logs[RLT_MAX_LOGS];
 	size_t nlogs;
 	struct rlt_nss_calls nss; /* filled by rlt_run */
@@ -91,16 +99,42 @@ void rlt_args(struct rlt_case *c, const char *args);
  * The case's service file, instead of one session line: %R is the module
  * with the case's arguments, %U a test module that, like pam_limits after
  * us, raises every soft limit to its hard limit (all a process without
- * CAP_SYS_RESOURCE can undo), %D the case folder.
+ * CAP_SYS_RESOURCE can undo) and with nice=N sets the niceness (as
+ * pam_limits' priority does; lowering it needs CAP_SYS_NICE), %D the case
+ * folder.
  */
 void rlt_stack(struct rlt_case *c, const char *text);
 /* Calls pam_setcred(PAM_ESTABLISH_CRED) when said, expecting rc. */
 void rlt_setcred(struct rlt_case *c, enum rlt_setcred when, int rc);
 
+/*
+ * pam_open_session in a thread of its own, joined before anything else
+ * runs in the case's main thread (as a Go program's calls may land on two
+ * OS threads).  The niceness and no_new_privs belong to a thread, not to
+ * the process: only a setcred in the main thread gives them to it.  The
+ * case's PAM calls are then made directly, not through libpamtest.
+ */
+void rlt_open_in_thread(struct rlt_case *c);
+
 /* After the session, resource res must be exactly soft/hard. */
 void rlt_expect(struct rlt_case *c, int res, rlim_t soft, rlim_t hard);
 /* After the session, res must still be the baseline (the policy touched it). */
 void rlt_expect_baseline(struct rlt_case *c, int res);
+/*
+ * After the session the case's thread must have niceness nice, and
+ * no_new_privs on (1) or off (0).  Unless a case says so, both must be
+ * what they were before it.
+ */
+void rlt_expect_nice(struct rlt_case *c, int nice);
+void rlt_expect_nonewprivs(struct rlt_case *c, int on);
+/*
+ * Whether this process may lower its niceness (CAP_SYS_NICE, or an
+ * RLIMIT_NICE that allows it): what a later module resetting it needs.
+ */
+bool rlt_can_lower_nice(void);
+/* No_new_privs of this thread (already on: a case cannot see it set). */
+int rlt_nonewprivs(void);
+
 /* A log line at prio holding text must appear (%D expanded). */
 void rlt_expect_log(struct rlt_case *c, int prio, const char *text);
 

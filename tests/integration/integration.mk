@@ -26,7 +26,7 @@ IT_EXPORTS := getpwnam_r getgrouplist getgrnam_r getgrgid_r
 
 $(IT_BIN): $(IT_SRC) tests/integration/harness.h $(wildcard tests/common/*.h) | $(BUILD)/.deps
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) -o $@ $(IT_SRC) $(ALL_LDFLAGS) \
+	$(CC) $(TEST_CFLAGS) -pthread -o $@ $(IT_SRC) $(ALL_LDFLAGS) \
 		$(IT_EXPORTS:%=-Wl,--export-dynamic-symbol=%) $(PAMTEST_LIBS) $(CMOCKA_LIBS) \
 		$(PAM_LIBS)
 
@@ -53,7 +53,7 @@ IT_PEEK := $(BUILD)/tests/integration/pam_peek.so
 $(IT_TOTALS): tests/integration/harness.c tests/integration/test_totals.c \
 		tests/integration/harness.h $(wildcard tests/common/*.h) | $(BUILD)/.deps
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) -o $@ tests/integration/harness.c tests/integration/test_totals.c \
+	$(CC) $(TEST_CFLAGS) -pthread -o $@ tests/integration/harness.c tests/integration/test_totals.c \
 		$(ALL_LDFLAGS) $(IT_EXPORTS:%=-Wl,--export-dynamic-symbol=%) $(PAMTEST_LIBS) \
 		$(CMOCKA_LIBS) $(PAM_LIBS) $(YAML_LIBS)
 $(IT_PEEK): tests/integration/pam_peek.c | $(BUILD)/.deps

@@ -1,13 +1,16 @@
 /*
- * pam_undo.c - a test module that stands in for a pam_limits running after
- * pam_rlimit in the same session stack.  pam_limits puts PID 1's limits
- * back; without CAP_SYS_RESOURCE, as here, the most a module can undo is
- * the soft limits, so it raises the soft limit of each resource named by
- * number in its arguments (RLIMIT_FSIZE is 1) to its hard limit.
+ * pam_undo.c - stands in for a pam_limits after pam_rlimit in the stack.
+ * pam_limits puts PID 1's limits back; without CAP_SYS_RESOURCE the most a
+ * module can undo is a soft limit: each resource named by number (1 is
+ * RLIMIT_FSIZE) gets its soft limit raised to its hard one.  nice=N sets
+ * the niceness, as pam_limits' priority does (0 if limits.conf has none):
+ * a lowering takes CAP_SYS_NICE, as root and sshd's pam_limits have.
+ * no_new_privs has no counterpart: nothing can turn it off.
  */
 #define PAM_SM_SESSION
 #include <security/pam_modules.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 
 PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
@@ -15,6 +18,11 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 	(void)pamh;
 	(void)flags;
 	for (int i = 0; i < argc; i++) {
+		if (strncmp(argv[i], "nice=", 5) == 0) {
+			if (setpriority(PRIO_PROCESS, 0, atoi(argv[i] + 5)) != 0)
+				return PAM_SESSION_ERR;
+			continue;
+		}
 		int r = atoi(argv[i]);
 		struct rlimit rl;
 		if (getrlimit(r, &rl) != 0)

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -124,6 +125,106 @@ static void test_setcred_leaves_root_alone(void **state)
 	rlt_setcred(c, RLT_SETCRED_AFTER_OPEN, PAM_SUCCESS);
 	rlt_expect(c, RLIMIT_FSIZE, 128 * GiB, 128 * GiB);
 	rlt_run(c, "root", PAM_SUCCESS);
+}
+
+/* ------------------------------------------------------------------ */
+/* setcred: the niceness and no_new_privs */
+
+/*
+ * A later module resets the niceness (pam_limits' priority, 0 by
+ * default): a lowering, which takes CAP_SYS_NICE, as sshd's and cron's
+ * pam_limits have.  setcred's raise back needs nothing.  no_new_privs has
+ * no such module: the kernel lets nothing turn it off.
+ */
+#define NICE_UNDO_STACK                                                                            \
+	"auth required pam_permit.so\n"                                                            \
+	"auth optional %R\n"                                                                       \
+	"session required %R\n"                                                                    \
+	"session required %U nice=0\n"
+
+#define THREAD_STACK                                                                               \
+	"auth required pam_permit.so\n"                                                            \
+	"auth optional %R\n"                                                                       \
+	"session required %R\n"
+
+static void nice_policy(struct rlt_case *c)
+{
+	rlt_file(c, "rlimit.yaml", 0644,
+		 "version: 1\n"
+		 "default:\n"
+		 "  priority: 10\n"
+		 "  nonewprivs: true\n");
+	rlt_args(c, CONF);
+}
+
+static void need_lowering(void)
+{
+	if (!rlt_can_lower_nice())
+		rlt_skip("a later module that lowers the niceness needs CAP_SYS_NICE: run as root");
+}
+
+/* Without setcred the later module's niceness wins; no_new_privs stays. */
+static void test_later_module_resets_niceness(void **state)
+{
+	struct rlt_case *c = *state;
+
+	need_lowering();
+	nice_policy(c);
+	rlt_stack(c, NICE_UNDO_STACK);
+	rlt_expect_nice(c, 0);
+	rlt_expect_nonewprivs(c, 1);
+	rlt_run(c, "erin", PAM_SUCCESS);
+}
+
+/* sshd and cron: setcred after the session open sets the niceness again. */
+static void test_setcred_reapplies_niceness(void **state)
+{
+	struct rlt_case *c = *state;
+
+	need_lowering();
+	nice_policy(c);
+	rlt_stack(c, NICE_UNDO_STACK);
+	rlt_setcred(c, RLT_SETCRED_AFTER_OPEN, PAM_SUCCESS);
+	rlt_expect_nice(c, 10);
+	rlt_expect_nonewprivs(c, 1);
+	rlt_run(c, "erin", PAM_SUCCESS);
+}
+
+/*
+ * The niceness and no_new_privs are a thread's: set by a session opened in
+ * another thread, they are not the main thread's (nothing expected: both
+ * as they were).  Without this, the next case would prove nothing.
+ */
+static void test_open_in_thread_stays_there(void **state)
+{
+	struct rlt_case *c = *state;
+
+	nice_policy(c);
+	rlt_stack(c, THREAD_STACK);
+	rlt_open_in_thread(c);
+	rlt_run(c, "erin", PAM_SUCCESS);
+}
+
+/*
+ * setcred applies both in the thread that calls it, whatever thread
+ * opened the session: no_new_privs, which no later module can undo, is
+ * only seen re-applied this way.
+ */
+static void test_setcred_applies_in_its_thread(void **state)
+{
+	struct rlt_case *c = *state;
+
+	if (rlt_nonewprivs() != 0)
+		rlt_skip("no_new_privs is on in the test already: setting it cannot be seen");
+	if (getpriority(PRIO_PROCESS, 0) > 10)
+		need_lowering();
+	nice_policy(c);
+	rlt_stack(c, THREAD_STACK);
+	rlt_open_in_thread(c);
+	rlt_setcred(c, RLT_SETCRED_AFTER_OPEN, PAM_SUCCESS);
+	rlt_expect_nice(c, 10);
+	rlt_expect_nonewprivs(c, 1);
+	rlt_run(c, "erin", PAM_SUCCESS);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1353,6 +1454,10 @@ int main(int argc, char **argv)
 	    T(test_setcred_before_open_applies_nothing),
 	    T(test_setcred_does_not_reread_policy),
 	    T(test_setcred_leaves_root_alone),
+	    T(test_later_module_resets_niceness),
+	    T(test_setcred_reapplies_niceness),
+	    T(test_open_in_thread_stays_there),
+	    T(test_setcred_applies_in_its_thread),
 	    T(test_default_rule),
 	    T(test_group_rule),
 	    T(test_group_primary_gid_and_range),

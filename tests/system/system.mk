@@ -9,9 +9,7 @@
 # Otherwise it prints a SKIP line that says why.  RL_SKIP_SYSTEM=1 skips
 # them on purpose (a CI without the time, or without Debian's archive).
 SYSTEM_TESTS := tests/system/every_way_in.sh tests/system/package.sh tests/system/totals.sh \
-	tests/system/directory.sh
-# maxlogins.sh is not run yet: the held ssh session never shows in loginctl
-# in its runs so far (issue 15).  Run it by hand: bash tests/system/maxlogins.sh
+	tests/system/directory.sh tests/system/maxlogins.sh
 RL_SKIP_SYSTEM ?=
 
 .PHONY: check-system check-system-auto

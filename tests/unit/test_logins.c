@@ -7,6 +7,7 @@
 #include "unit.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +137,45 @@ static void test_logind_files(void **state)
 	free(dir);
 }
 
+/*
+ * logind's folder as it is on a live machine: each session's ID.ref FIFO
+ * beside its file, its write end held by the session.  A read of one
+ * blocks as long as that session lives (the held first login of
+ * tests/system/maxlogins.sh hung there).  The count runs in a child with
+ * an alarm, so a count that blocks fails the test instead of hanging it.
+ */
+static void test_logind_fifos(void **state)
+{
+	(void)state;
+	char *dir = tmp_dir(), *ref = NULL, *odd = NULL;
+	free(put_file(dir, "3", "UID=1000\nUSER=alice\nSTATE=active\nCLASS=user\n"));
+	assert_true(asprintf(&ref, "%s/3.ref", dir) > 0);
+	assert_true(asprintf(&odd, "%s/7", dir) > 0); /* a FIFO under a session's name */
+	assert_int_equal(mkfifo(ref, 0600), 0);
+	assert_int_equal(mkfifo(odd, 0600), 0);
+	int writer = open(ref, O_RDWR | O_CLOEXEC); /* the session holding it */
+	assert_true(writer >= 0);
+	pid_t p = fork();
+	assert_true(p >= 0);
+	if (p == 0) {
+		unsigned mine = 0, all = 0;
+		alarm(10);
+		if (rl_count_logind(dir, 1000, NULL, &mine, &all) != RL_OK)
+			_exit(99);
+		_exit((int)(mine * 10 + all));
+	}
+	int ws = 0;
+	assert_int_equal(waitpid(p, &ws, 0), p);
+	close(writer);
+	assert_false(WIFSIGNALED(ws)); /* SIGALRM: blocked on a FIFO */
+	assert_true(WIFEXITED(ws));
+	assert_int_equal(WEXITSTATUS(ws), 11); /* alice's one session, of one */
+	free(ref);
+	free(odd);
+	rm_rf(dir);
+	free(dir);
+}
+
 static void test_utmp_count(void **state)
 {
 	(void)state;
@@ -167,32 +207,56 @@ static void test_utmp_count(void **state)
 	struct lines l = {0};
 	struct rl_sink sink = {emit, &l};
 	result(&r, 3, 0);
-	assert_int_equal(rl_check_logins(&r, "alice", 1000, NULL, &sink), RL_ELOGINS);
+	assert_int_equal(rl_check_logins(&r, "alice", 1000, NULL, "sshd", &sink), RL_ELOGINS);
 	assert_int_equal(l.errors, 1);
 	assert_non_null(
 	    strstr(l.last, "maxlogins: alice 2 sessions open already, and maxlogins 2"));
 	assert_non_null(strstr(l.last, "this one is refused"));
 	result(&r, 4, 0);
 	memset(&l, 0, sizeof(l));
-	assert_int_equal(rl_check_logins(&r, "alice", 1000, NULL, &sink), RL_OK);
+	assert_int_equal(rl_check_logins(&r, "alice", 1000, NULL, "sshd", &sink), RL_OK);
 	assert_int_equal(l.n, 0);
 	result(&r, 3, 0);
-	assert_int_equal(rl_check_logins(&r, "alice", 0, NULL, &sink), RL_OK);
+	assert_int_equal(rl_check_logins(&r, "alice", 0, NULL, "sshd", &sink), RL_OK);
 	assert_int_equal(l.warnings, 1);
 	assert_non_null(strstr(l.last, "root is never refused"));
 	/* maxsyslogins counts everyone's: 4 open, 4 allowed refuses the fifth. */
 	memset(&l, 0, sizeof(l));
 	result(&r, 0, 5);
-	assert_int_equal(rl_check_logins(&r, "bob", 1001, NULL, &sink), RL_ELOGINS);
+	assert_int_equal(rl_check_logins(&r, "bob", 1001, NULL, "sshd", &sink), RL_ELOGINS);
 	assert_non_null(strstr(l.last, "maxsyslogins: there are 4 sessions open on this machine"));
 	result(&r, 0, 6);
-	assert_int_equal(rl_check_logins(&r, "bob", 1001, NULL, &sink), RL_OK);
+	assert_int_equal(rl_check_logins(&r, "bob", 1001, NULL, "sshd", &sink), RL_OK);
 	/* maxlogins 0 refuses every session, even the first; unlimited none. */
 	nfake = 0;
 	result(&r, 1, 0);
-	assert_int_equal(rl_check_logins(&r, "carol", 1002, NULL, &sink), RL_ELOGINS);
+	assert_int_equal(rl_check_logins(&r, "carol", 1002, NULL, "sshd", &sink), RL_ELOGINS);
 	r.item[RL_ITEM_MAXLOGINS].hard.rlim = RLIM_INFINITY;
-	assert_int_equal(rl_check_logins(&r, "carol", 1002, NULL, &sink), RL_OK);
+	assert_int_equal(rl_check_logins(&r, "carol", 1002, NULL, "sshd", &sink), RL_OK);
+}
+
+/*
+ * The user's systemd manager opens its PAM session ("systemd-user") from
+ * inside the user's first login: never checked, wherever the count comes
+ * from.  maxlogins 0 refuses any other session, even the first.
+ */
+static void test_user_manager_not_a_login(void **state)
+{
+	(void)state;
+	struct rl_result r;
+	struct lines l = {0};
+	struct rl_sink sink = {emit, &l};
+	nfake = 0;
+	result(&r, 1, 1);
+	assert_int_equal(rl_check_logins(&r, "alice", 1000, NULL, "systemd-user", &sink), RL_OK);
+	assert_int_equal(l.n, 0);
+	assert_int_equal(rl_check_logins(&r, "alice", 1000, NULL, "sshd", &sink), RL_ELOGINS);
+	assert_int_equal(rl_check_logins(&r, "alice", 1000, NULL, NULL, &sink), RL_ELOGINS);
+	/* Only that exact name: not a prefix, not another case. */
+	assert_int_equal(rl_check_logins(&r, "alice", 1000, NULL, "systemd-user2", &sink),
+			 RL_ELOGINS);
+	assert_int_equal(rl_check_logins(&r, "alice", 1000, NULL, "Systemd-User", &sink),
+			 RL_ELOGINS);
 }
 
 /* priority and nonewprivs, applied in a child that reports them back. */
@@ -239,6 +303,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_logind_files),
+	    cmocka_unit_test(test_logind_fifos),
+	    cmocka_unit_test(test_user_manager_not_a_login),
 	    cmocka_unit_test(test_utmp_count),
 	    cmocka_unit_test(test_priority_nonewprivs),
 	};

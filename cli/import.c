@@ -331,6 +331,15 @@ static bool read_value(int item, const char *val, uint64_t *out, char *note, siz
 			 val, v);
 		return true;
 	}
+	if (k == RL_KIND_CPU && v != UNLIMITED && v > RL_CPU_SECONDS_MAX) {
+		*out = UNLIMITED;
+		snprintf(note, nsize,
+			 "cpu %.40s: above the %" PRIu64 " s the kernel counts, so pam_limits' "
+			 "limit would wrap to a tiny one and end every process at once; "
+			 "written as unlimited",
+			 val, (uint64_t)RL_CPU_SECONDS_MAX);
+		return true;
+	}
 	if (!clean_number(val)) {
 		rl_value_format(item, (rlim_t)v, shown, sizeof shown);
 		snprintf(note, nsize, "pam_limits reads \"%.40s\" as %s", val, shown);

@@ -53,6 +53,8 @@ static void round_trip(int item, rlim_t v)
 {
 	char text[64], small[8];
 	struct rl_value back;
+	if (rl_items[item].kind == RL_KIND_CPU && v != RLIM_INFINITY && v > RL_CPU_SECONDS_MAX)
+		v %= RL_CPU_SECONDS_MAX + 1; /* more is refused (the kernel would wrap it) */
 	rl_value_format(item, v, text, sizeof(text));
 	check_text(text, sizeof(text), item, "format: not one line");
 	size_t len = strlen(text);
@@ -103,6 +105,8 @@ static void check_accepted(int item, const char *s, size_t len, const struct rl_
 			fail("niceness outside -20..19", item, s, len);
 		if (it->kind == RL_KIND_RTPRIO && v->n > 99)
 			fail("priority above 99", item, s, len);
+		if (it->kind == RL_KIND_CPU && v->n > RL_CPU_SECONDS_MAX && v->n != UINT64_MAX)
+			fail("cpu beyond what the kernel counts", item, s, len);
 		if (it->kind == RL_KIND_BOOL &&
 		    !((len == 4 && memcmp(s, "true", 4) == 0 && v->n == 1) ||
 		      (len == 5 && memcmp(s, "false", 5) == 0 && v->n == 0)))

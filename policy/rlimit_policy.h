@@ -55,7 +55,7 @@ struct rl_sink {
  */
 enum rl_kind {
 	RL_KIND_SIZE,   /* bytes; K M G T P / KiB..PiB; % of RAM where allowed */
-	RL_KIND_CPU,    /* seconds; s min h d */
+	RL_KIND_CPU,    /* seconds; s min h d; at most RL_CPU_SECONDS_MAX */
 	RL_KIND_RTTIME, /* microseconds; us ms s */
 	RL_KIND_COUNT,  /* a plain count */
 	RL_KIND_NICE,   /* a niceness -20..19, stored as 20 - nice */
@@ -154,6 +154,13 @@ struct rl_value {
 	enum rl_vtype type;
 	uint64_t n;
 };
+
+/*
+ * The kernel counts a CPU limit in u64 nanoseconds: more seconds than this
+ * (about 584 years) wrap to a small limit that ends the process at once.
+ * A cpu value above it is refused; unlimited is RLIM_INFINITY.
+ */
+#define RL_CPU_SECONDS_MAX (UINT64_MAX / 1000000000u)
 
 enum rl_verr {
 	RL_VERR_OK = 0,

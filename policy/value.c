@@ -273,6 +273,8 @@ static enum rl_verr parse_spec(const struct vspec *it, const char *s, size_t len
 	n *= mult;
 	if (it->kind == RL_KIND_RTPRIO && n > 99)
 		return RL_VERR_RANGE;
+	if (it->kind == RL_KIND_CPU && it->total < 0 && n > RL_CPU_SECONDS_MAX && n != UINT64_MAX)
+		return RL_VERR_RANGE;
 	if (it->kind == RL_KIND_WEIGHT && (n < 1 || n > WEIGHT_MAX))
 		return RL_VERR_RANGE;
 	if (n == 0 && !it->zero_ok)
@@ -458,7 +460,13 @@ static char *describe_spec(enum rl_verr err, const struct vspec *it, const char 
 			 RL_PCT_DECIMALS);
 		break;
 	case RL_VERR_RANGE:
-		if (it->total >= 0 && it->kind != RL_KIND_WEIGHT)
+		if (it->kind == RL_KIND_CPU && it->total < 0)
+			snprintf(why, sizeof(why),
+				 "above %llu s (about 584 years), which the kernel cannot count "
+				 "in nanoseconds: it would end every process at once (write "
+				 "unlimited for no limit)",
+				 (unsigned long long)RL_CPU_SECONDS_MAX);
+		else if (it->total >= 0 && it->kind != RL_KIND_WEIGHT)
 			snprintf(why, sizeof(why), "0 would stop every process it covers");
 		else
 			snprintf(why, sizeof(why), "out of range");

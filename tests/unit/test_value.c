@@ -199,7 +199,13 @@ static void test_max_u64(void **state)
 			NUM(it, "18446744073709551615", UINT64_MAX);
 	}
 	NUM("as", "18446744073709551614", UINT64_MAX - 1);
-	NUM("cpu", "18446744073709551615s", UINT64_MAX);
+	NUM("cpu", "18446744073709551615s", UINT64_MAX); /* RLIM_INFINITY itself */
+	/* The kernel counts CPU time in u64 nanoseconds: more seconds wrap. */
+	NUM("cpu", "18446744073", RL_CPU_SECONDS_MAX);
+	ERR("cpu", "18446744074", RANGE);
+	ERR("cpu", "18446744073709551614", RANGE);
+	NUM("cpu", "213503d", 213503ull * 86400);
+	ERR("cpu", "213504d", RANGE);
 	NUM("rttime", "18446744073709551615us", UINT64_MAX);
 }
 
@@ -616,23 +622,31 @@ static void test_cpu(void **state)
 		ERRS("cpu", s, UNIT);
 	}
 	ERR("cpu", "1.5h", SYNTAX);
-	/* Edges: the largest count of each unit, and one more. */
+	/*
+	 * Edges: the largest count of each unit the kernel can count, one more
+	 * (out of range), and the largest before 2^64 seconds (out of range).
+	 */
 	static const struct {
 		const char *u;
 		uint64_t mult;
 	} units[] = {{"s", 1}, {"min", 60}, {"h", 3600}, {"d", 86400}};
 	for (size_t u = 0; u < N(units); u++) {
-		uint64_t max = UINT64_MAX / units[u].mult;
+		uint64_t max = RL_CPU_SECONDS_MAX / units[u].mult;
 		snprintf(s, sizeof(s), "%" PRIu64 "%s", max, units[u].u);
 		NUMS("cpu", s, max * units[u].mult);
-		if (max < UINT64_MAX) {
-			snprintf(s, sizeof(s), "%" PRIu64 "%s", max + 1, units[u].u);
+		snprintf(s, sizeof(s), "%" PRIu64 "%s", max + 1, units[u].u);
+		ERRS("cpu", s, RANGE);
+		if (units[u].mult > 1) {
+			snprintf(s, sizeof(s), "%" PRIu64 "%s", UINT64_MAX / units[u].mult + 1,
+				 units[u].u);
 			ERRS("cpu", s, OVERFLOW);
 		}
 	}
-	NUM("cpu", "213503982334601d", 18446744073709526400ULL);
+	ERR("cpu", "213503982334601d", RANGE);
 	ERR("cpu", "213503982334602d", OVERFLOW);
-	NUM("cpu", "307445734561825860min", 18446744073709551600ULL);
+	ERR("cpu", "307445734561825860min", RANGE);
+	NUM("cpu", "307445734min", 307445734ull * 60);
+	ERR("cpu", "307445735min", RANGE);
 	ERR("cpu", "307445734561825861min", OVERFLOW);
 }
 
@@ -949,6 +963,8 @@ static void test_non_rlimit_values(void **state)
 static void roundtrip(int item, rlim_t v, unsigned *count)
 {
 	char buf[64];
+	if (rl_items[item].kind == RL_KIND_CPU && v != RLIM_INFINITY && v > RL_CPU_SECONDS_MAX)
+		v %= RL_CPU_SECONDS_MAX + 1; /* more is refused: test_cpu */
 	struct rl_value out = {SENTINEL_TYPE, SENTINEL_N};
 	rl_value_format(item, v, buf, sizeof(buf));
 	enum rl_verr e = rl_value_parse(item, buf, strlen(buf), &out);

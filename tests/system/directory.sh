@@ -178,7 +178,8 @@ timelimit 5'
 # shadow: files for SSSD (libnss-sss's postinst adds sss to it); nslcd
 # gives LDAP users a shadowed passwd entry ("x"), and pam_unix's account
 # check (common-account) refuses a shadowed user whose shadow entry it
-# cannot get, before any session module runs: "files ldap" there.
+# cannot get, before any session module runs: "files ldap" there (nslcd
+# answers it from the shadowAccount entry, to root only).
 nss_use() { # sss|ldap
 	local shadow=files
 	[ "$1" = sss ] || shadow="files $1"
@@ -203,9 +204,12 @@ slapd_thaw() { vm_root 'systemctl kill -s CONT slapd'; }
 # ---- logins and judging ------------------------------------------------
 
 # login WAY USER: the session's rl-caps line (or nothing) in $got and the
-# seconds it took in $took; stderr kept in ways.err.
+# seconds it took in $took; stderr kept in ways.err.  $before_login, when
+# set, runs in the VM first (not timed): the same starting state for each.
+before_login=
 login() {
 	local way=$1 u=$2 t0 out rc=0
+	[ -z "$before_login" ] || vm_root "$before_login"
 	t0=$EPOCHREALTIME
 	case $way in
 	ssh) out=$(vm_ssh_key "$u" "$(way_key_of "$u")" rl-caps 2>>"$VM_WORK/ways.err") || rc=$? ;;
@@ -216,8 +220,9 @@ login() {
 	[ "$rc" -eq 0 ] || echo "$way $u: exit $rc after ${took}s" >>"$VM_WORK/ways.err"
 	got=$(printf '%s\n' "$out" | tr -d '\r' | { grep -E '^rlcaps ' || true; } | tail -n 1)
 	[ "$rc" -ne 124 ] || got=timeout
-	# The account stack (pam_unix: a shadowed passwd entry whose shadow
-	# entry cannot be had) refused before any session module ran.
+	# The account stack refused before any session module ran: pam_sss
+	# with sssd down, or pam_unix with a shadowed passwd entry whose
+	# shadow entry cannot be had.
 	if [ -z "$got" ] && [ "$way" = su ] &&
 		grep -q 'cannot retrieve authentication info' "$VM_WORK/su.err"; then
 		got=account
@@ -288,18 +293,27 @@ short() { # an rl-caps line, shortened for the table
 		-e 's/ nproc=[0-9]*[0-9][0-9][0-9][0-9]//'
 }
 
+# Whether the account stack may refuse LDAP users in the rows to come:
+# "expected" where the admin's own stack does it (pam_sss with sssd
+# stopped), "fail" where the directory is up and a refusal would leave the
+# row proving nothing about pam_rlimit.
+account_refusal=fail
+
 # judge VAR USER ANSWER ONERR GOT JOURNAL: one login's verdict.
 judge() {
-	local v=$1 u=$2 kind=${3#* } onerr=$4 got=$5 journal=$6 groups want
+	local v=$1 u=$2 kind=${3#* } onerr=$4 got=$5 journal=$6 groups want who=pam_unix
 	groups=${kind#* }
 	kind=${kind%% *}
 	if [ "$got" = account ] || { [ -z "$got" ] &&
 		grep -q "Access denied for user $u by PAM account configuration" <<<"$journal"; }; then
 		# Not pam_rlimit's doing, and not its to judge: no session opened.
+		! grep -q 'pam_sss(.*:account)' <<<"$journal" || who="pam_sss, sssd down"
 		if grep -q "pam_rlimit(.*$u" <<<"$journal"; then
 			t_judge "$v" "refused by the account stack, yet pam_rlimit logged" fail
+		elif [ "$account_refusal" = expected ]; then
+			t_judge "$v" "refused by the account stack ($who), before any session" pass
 		else
-			t_judge "$v" "refused by the account stack (pam_unix), before any session" pass
+			t_judge "$v" "refused by the account stack ($who): the row proves nothing" fail
 		fi
 		return
 	fi
@@ -363,7 +377,10 @@ bound() {
 # outage TITLE ONERR TIMES USERS...: logs each user in by ssh and su -l,
 # asks NSS what it now says of them, judges, and adds a table row a user.
 # TIMES: "record=NAME" keeps loc's and root's times under NAME;
-# "bound=NAME" holds them to NAME's plus the slack; "-" neither.
+# "bound=NAME" holds them to NAME's plus the slack (the documented
+# settings); "again=NAME" holds the ssh time only to NAME's plus the slack
+# (pam_rlimit twice in sshd's stack: su's has it once, so its time is
+# shown, not judged); "-" none of these.
 outage() {
 	local title=$1 onerr=$2 times=$3 u t0 answers ans cs cu js ju started=$SECONDS
 	shift 3
@@ -377,7 +394,8 @@ outage() {
 		g_su[$u]=$got t_su[$u]=$took
 	done
 	answers=$(nss_answers "$@")
-	journal=$(vm_root "journalctl -q -o cat --since @$t0 | grep -e 'pam_rlimit(' -e 'by PAM account configuration' || true")
+	journal=$(vm_root "journalctl -q -o cat --since @$t0 |
+		grep -e 'pam_rlimit(' -e 'by PAM account configuration' -e 'pam_sss(.*:account)' || true")
 	printf '%s\n' "$journal" | sed "s/^/    journal: /" >>"$VM_WORK/journal.log"
 	for u in "$@"; do
 		ans=$(grep -m1 "^$u " <<<"$answers" || echo "$u error no-answer")
@@ -392,6 +410,9 @@ outage() {
 		bound=*:loc | bound=*:root)
 			bound js "${t_ssh[$u]}" "${base_time[${times#*=}:ssh:$u]:-}"
 			bound ju "${t_su[$u]}" "${base_time[${times#*=}:su:$u]:-}"
+			;;
+		again=*:loc | again=*:root)
+			bound js "${t_ssh[$u]}" "${base_time[${times#*=}:ssh:$u]:-}"
 			;;
 		esac
 		t_row "$u" "${ans#* }" "$cs" "$js" "$cu" "$ju"
@@ -420,8 +441,13 @@ slapd_stop
 outage "SSSD, slapd stopped, cache warm" fail - "${users[@]}"
 slapd_start
 vm_root 'systemctl stop sssd'
+# pam_sss (libpam-sss, which the image's SSSD packages bring, in
+# common-account through pam-auth-update) refuses LDAP users while sssd
+# is down: an admin's stack, not pam_rlimit.
+account_refusal=expected
 outage "SSSD stopped (slapd up)" fail - "${users[@]}"
 outage "SSSD stopped (slapd up)" succeed - "${users[@]}"
+account_refusal=fail
 vm_root 'systemctl start sssd'
 # Only the passwd entries cached (what a login by name alone leaves): the
 # group list is the primary gid alone.
@@ -437,21 +463,35 @@ outage "SSSD, slapd stopped, cache cold" fail - "${users[@]}"
 # ---- nslcd -------------------------------------------------------------
 
 echo "== nslcd in front of slapd"
-vm_root 'systemctl stop sssd'
+# What an admin who moves from SSSD to nslcd does: SSSD's PAM profile out
+# of the stacks.  Left in, pam_sss's account check refuses every LDAP user
+# (sssd is down) before any session: the rows below would prove nothing.
+vm_root 'systemctl stop sssd; DEBIAN_FRONTEND=noninteractive pam-auth-update --disable sss
+	! grep -l pam_sss /etc/pam.d/common-*'
 slapd_start
 nslcd_conf defaults
 nss_use ldap
 vm_root 'systemctl restart nslcd'
 outage "nslcd, directory up" fail record=up "${users[@]}"
 slapd_freeze
-# With nslcd's defaults every lookup of an LDAP user waits for the NSS
-# module's own timeout: local users and root only, to keep the run short.
+# With nslcd's defaults a local login waits (issue 18's point 4): shown,
+# not bounded, since the bounds are for the documented settings.  How
+# long depends on nslcd's state: the first lookup after the server hung
+# waits (about 50 s for ssh here), the next ones within nslcd's
+# reconnect_retrytime fail at once, and one after it waits again.  So
+# each login here starts from a fresh nslcd, the same state for each,
+# and the wait measured is the first login's after an outage begins.
+# Local users and root only: an LDAP user's every lookup waits.
+before_login='systemctl restart nslcd'
 outage "nslcd, slapd accepts and never answers (nslcd defaults)" fail record=once loc root
 # pam_rlimit twice in one PAM transaction (common-session, then sshd's
-# own stack): the second run asks NSS nothing, so no second wait.
+# own stack): the second run asks NSS nothing, so no second wait: ssh's
+# time within the single line's, from the same fresh nslcd, plus the
+# slack: a second wait would show there.
 vm_root 'cp /etc/pam.d/sshd /etc/pam.d/sshd.rl-orig && echo "session required pam_rlimit.so" >>/etc/pam.d/sshd'
 outage "nslcd, slapd accepts and never answers (nslcd defaults), pam_rlimit twice in sshd" fail \
-	bound=once loc
+	again=once loc
+before_login=
 vm_root 'mv /etc/pam.d/sshd.rl-orig /etc/pam.d/sshd'
 nslcd_conf bounded
 vm_root 'systemctl restart nslcd'

@@ -125,13 +125,16 @@ static void drop_ident(pam_handle_t *pamh, void *data, int status)
 	rl_ident_destroy(data);
 }
 
-static enum rl_status kept_ident(pam_handle_t *pamh, const char *user, struct rl_ident **id)
+static enum rl_status kept_ident(pam_handle_t *pamh, const char *user, struct rl_ident **id,
+				 unsigned *earlier_lookups)
 {
 	const void *data = NULL;
 	*id = NULL;
+	*earlier_lookups = 0;
 	if (pam_get_data(pamh, IDENT_KEY, &data) == PAM_SUCCESS && rl_ident_is_for(data, user)) {
 		/* Ours, put there by pam_set_data below: only PAM's API is const. */
 		*id = (struct rl_ident *)(uintptr_t)data;
+		*earlier_lookups = (*id)->nss_lookups; /* an earlier line's, told there */
 		return RL_OK;
 	}
 	enum rl_status st = rl_ident_new(user, id);
@@ -327,18 +330,19 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 	opts.trusted_uid = getuid(); /* test builds only; never installed */
 #endif
 
-	st = kept_ident(pamh, user, &id);
+	unsigned earlier = 0;
+	st = kept_ident(pamh, user, &id, &earlier);
 	if (id)
 		uid = id->uid; /* for root's fate, whatever else went wrong */
 	if (a.bad)
 		st = RL_EUSAGE;
 	if (st == RL_OK) {
 		st = rl_session_resolve_ident(&opts, id, &res, &sink);
-		if (st == RL_OK && uid != 0)
+		if (st == RL_OK) /* root's groups are never asked: it skips nothing */
 			st = groups_unknown(pamh, user, &res, &a);
 		/* A slow directory is the usual cause of a slow login, and one
 		 * that the policy does not show. */
-		if (a.debug && res.nss_ns > NSS_SLOW_MS * 1000000ull)
+		if (a.debug && res.nss_lookups > earlier && res.nss_ns > NSS_SLOW_MS * 1000000ull)
 			log_line(pamh, LOG_DEBUG,
 				 "user and group lookups took %llu ms (%u lookups); a cache in "
 				 "front of the directory (nscd, sssd) helps: see pam_rlimit(8)",

@@ -282,25 +282,6 @@ static int class_of(enum rl_rule_kind k)
 	}
 }
 
-/* Folds one group rule's half into the running pick by groups_combine. */
-static void combine(struct pick *cur, const struct rl_setv *sv, const struct rl_rule *r,
-		    enum rl_combine how, struct host *host)
-{
-	if (!cur->sv) {
-		cur->sv = sv;
-		cur->rule = r;
-		return;
-	}
-	rlim_t a = effective(&cur->sv->v, host), b = effective(&sv->v, host);
-	bool take = how == RL_COMBINE_MAX   ? b > a
-		    : how == RL_COMBINE_MIN ? b < a
-					    : sv->seq > cur->sv->seq;
-	if (take) {
-		cur->sv = sv;
-		cur->rule = r;
-	}
-}
-
 #define MAX_FILES (2 * RL_NITEMS + RL_NTOTALS + RL_SKIPPED_MAX)
 
 /* The result's copy of policy file f, shared by every value that cites it. */
@@ -375,13 +356,17 @@ static uint64_t total_effective(int t, const struct rl_value *v, struct host *ho
 	return (uint64_t)((unsigned __int128)ram_of(host) * v->n / (100 * RL_PCT_ONE));
 }
 
-/* Folds one group rule's total into the running pick by groups_combine. */
-static void combine_total(struct pick *cur, int t, const struct rl_setv *sv,
-			  const struct rl_rule *r, enum rl_combine how, struct host *host)
+/*
+ * Folds one group rule's value into the running pick by groups_combine:
+ * an rlimit half when t < 0, else total t, each compared as it is applied.
+ */
+static void combine(struct pick *cur, int t, const struct rl_setv *sv, const struct rl_rule *r,
+		    enum rl_combine how, struct host *host)
 {
 	if (cur->sv) {
-		uint64_t a = total_effective(t, &cur->sv->v, host);
-		uint64_t b = total_effective(t, &sv->v, host);
+		uint64_t a =
+		    t < 0 ? effective(&cur->sv->v, host) : total_effective(t, &cur->sv->v, host);
+		uint64_t b = t < 0 ? effective(&sv->v, host) : total_effective(t, &sv->v, host);
 		bool take = how == RL_COMBINE_MAX   ? b > a
 			    : how == RL_COMBINE_MIN ? b < a
 						    : sv->seq > cur->sv->seq;
@@ -455,7 +440,7 @@ enum rl_status rl_resolve(const struct rl_policy *p, struct rl_ident *id,
 				if (sv->v.type == RL_V_UNSET)
 					continue;
 				if (cl == CL_GROUPS)
-					combine(&picks[cl][it][h], sv, r, p->combine, &hc);
+					combine(&picks[cl][it][h], -1, sv, r, p->combine, &hc);
 				else
 					picks[cl][it][h] = (struct pick){sv, r};
 			}
@@ -465,7 +450,7 @@ enum rl_status rl_resolve(const struct rl_policy *p, struct rl_ident *id,
 			if (sv->v.type == RL_V_UNSET)
 				continue;
 			if (cl == CL_GROUPS)
-				combine_total(&tpicks[cl][t], t, sv, r, p->combine, &hc);
+				combine(&tpicks[cl][t], t, sv, r, p->combine, &hc);
 			else
 				tpicks[cl][t] = (struct pick){sv, r};
 		}

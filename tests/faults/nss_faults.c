@@ -133,6 +133,10 @@ static void setup(const char *dir)
 	fenv_service("twice",
 		     "conf=%s/policy/issue.yaml\nsession required %s conf=%s/policy/issue.yaml",
 		     dir, module, dir);
+	fenv_service(
+	    "twice-debug",
+	    "conf=%s/policy/issue.yaml debug\nsession required %s conf=%s/policy/issue.yaml debug",
+	    dir, module, dir);
 	fenv_service("twice-other",
 		     "conf=%s/policy/issue.yaml onerr=succeed\n"
 		     "session required %s conf=%s/policy/second.yaml onerr=succeed",
@@ -622,6 +626,10 @@ static void test_one_lookup_per_login(void **state)
 	assert_int_equal(o->n.getpwnam_r + o->n.getgrouplist + o->n.getgrnam_r + o->n.getgrgid_r,
 			 pw + gl + gr);
 	print_message("two lines, 150 ms a lookup: %.2f s\n", o->c.seconds);
+	/* With debug, the wait is told by the line that waited, not again. */
+	o = run("twice-debug", "stud", &slow);
+	assert_rc(o, PAM_SUCCESS);
+	assert_int_equal(fenv_log_count_in(o->c.log, LOG_DEBUG, "user and group lookups took "), 1);
 
 	/* The first line's identity serves the second's other policy. */
 	o = run("twice-other", "stud", NULL);

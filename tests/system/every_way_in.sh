@@ -22,7 +22,6 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
 # shellcheck source=lib/vm.sh
 . "$here/lib/vm.sh"
 # shellcheck source=lib/results.sh
@@ -35,15 +34,7 @@ vm_lock
 t_start=$SECONDS
 vm_image
 
-# The admin's build and install, staged on the host (the same Debian 12
-# userland as the image) and copied in.
-stage=$VM_WORK/stage
-if ! { make -C "$top" --no-print-directory all &&
-	make -C "$top" --no-print-directory install DESTDIR="$stage" PREFIX=/usr; } \
-	>"$VM_WORK/make.log" 2>&1; then
-	cat "$VM_WORK/make.log" >&2
-	vm_die "make install failed"
-fi
+stage=$(vm_stage_install)
 
 vm_boot
 vm_put_tree "$stage"

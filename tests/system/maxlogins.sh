@@ -20,7 +20,6 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
 # shellcheck source=lib/vm.sh
 . "$here/lib/vm.sh"
 # shellcheck source=lib/results.sh
@@ -33,13 +32,7 @@ vm_lock
 t_start=$SECONDS
 vm_image
 
-stage=$VM_WORK/stage
-if ! { make -C "$top" --no-print-directory all &&
-	make -C "$top" --no-print-directory install DESTDIR="$stage" PREFIX=/usr; } \
-	>"$VM_WORK/make.log" 2>&1; then
-	cat "$VM_WORK/make.log" >&2
-	vm_die "make install failed"
-fi
+stage=$(vm_stage_install)
 
 vm_boot
 vm_put_tree "$stage"

@@ -18,7 +18,6 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
 # shellcheck source=lib/vm.sh
 . "$here/lib/vm.sh"
 # shellcheck source=lib/ways.sh
@@ -40,13 +39,7 @@ vm_init totals
 vm_lock
 vm_image
 
-stage=$VM_WORK/stage
-if ! { make -C "$top" --no-print-directory all &&
-	make -C "$top" --no-print-directory install DESTDIR="$stage" PREFIX=/usr; } \
-	>"$VM_WORK/make.log" 2>&1; then
-	cat "$VM_WORK/make.log" >&2
-	vm_die "make install failed"
-fi
+stage=$(vm_stage_install)
 mkdir -p "$stage/etc/security"
 cat >"$stage/etc/security/rlimit.yaml" <<'EOF'
 version: 1

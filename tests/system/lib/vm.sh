@@ -9,6 +9,8 @@
 #   vm_root CMD       runs CMD as root over ssh (stdin passes through)
 #   vm_ssh_key USER KEY CMD, vm_ssh_pw USER PASSWORD CMD   real logins
 #   vm_put_tree DIR   copies DIR's contents to the VM's / (tar over ssh)
+#   vm_stage_install  the admin's build and `make install`, staged on the
+#                     host in $VM_WORK/stage (its path on stdout)
 #   vm_stop           stops the VM (also done on exit)
 #
 # Every wait has a timeout, so a hung VM fails the run instead of hanging it.
@@ -243,4 +245,18 @@ vm_ssh_pw() {
 vm_put_tree() {
 	tar -C "$1" --owner=root --group=root -cf - . |
 		vm_root 'tar --keep-directory-symlink --no-overwrite-dir --warning=no-timestamp -C / -xf -'
+}
+
+# The admin's build and install (INSTALL.md), staged on the host (the same
+# Debian 12 userland as the image) for vm_put_tree.  Prints the stage.
+vm_stage_install() {
+	local top stage=$VM_WORK/stage
+	top=$(cd "$VM_SYSTEM_DIR/../.." && pwd)
+	if ! { make -C "$top" --no-print-directory all &&
+		make -C "$top" --no-print-directory install DESTDIR="$stage" PREFIX=/usr; } \
+		>"$VM_WORK/make.log" 2>&1; then
+		cat "$VM_WORK/make.log" >&2
+		vm_die "make install failed"
+	fi
+	echo "$stage"
 }
